@@ -1,0 +1,20 @@
+//! In-memory adapters for every Merx port. They back the embedded default (no DATABASE_URL)
+//! and fast tests, and pass the same contract suites as the Postgres adapters.
+//!
+//! Each store keeps its state behind one `Mutex`, so every port method is atomic.
+
+mod identity;
+mod mailer;
+
+pub use identity::{
+    MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
+};
+pub use mailer::LogMailer;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Locks a store. A panic while holding the lock cannot leave a half-applied change (every
+/// method mutates after its checks), so a poisoned lock is still safe to use.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,19 @@
+//! The in-memory adapters against the shared port contracts.
+
+use merx_contract::identity::IdentityRepos;
+use merx_memory::{
+    MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
+};
+
+async fn repos() -> IdentityRepos {
+    IdentityRepos {
+        users: Box::new(MemoryUsers::default()),
+        refresh_tokens: Box::new(MemoryRefreshTokens::default()),
+        one_time_tokens: Box::new(MemoryOneTimeTokens::default()),
+        api_keys: Box::new(MemoryApiKeys::default()),
+        addresses: Box::new(MemoryAddresses::default()),
+        guard: Box::new(()),
+    }
+}
+
+merx_contract::identity_contract_tests!(repos());

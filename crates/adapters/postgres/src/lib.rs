@@ -1,0 +1,16 @@
+//! Postgres adapters for Merx ports (diesel + diesel-async on a deadpool pool), and the
+//! database set-up the app runs at start: create the database if missing, apply the embedded
+//! migrations.
+//!
+//! Rows and their conversions to domain types live here, never in the domain crates.
+
+mod database;
+mod error;
+mod identity;
+mod schema;
+
+pub use database::{
+    MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,
+    with_database,
+};
+pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};

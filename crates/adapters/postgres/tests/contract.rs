@@ -1,0 +1,20 @@
+//! The Postgres adapters against the shared port contracts, each test on its own database.
+
+use merx_contract::identity::IdentityRepos;
+use merx_postgres::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
+use merx_test_db::TestDatabase;
+
+async fn repos() -> IdentityRepos {
+    let db = TestDatabase::new().await;
+    let pool = merx_postgres::connect(db.url(), 4).expect("pool");
+    IdentityRepos {
+        users: Box::new(PgUsers::new(pool.clone())),
+        refresh_tokens: Box::new(PgRefreshTokens::new(pool.clone())),
+        one_time_tokens: Box::new(PgOneTimeTokens::new(pool.clone())),
+        api_keys: Box::new(PgApiKeys::new(pool.clone())),
+        addresses: Box::new(PgAddresses::new(pool)),
+        guard: Box::new(db),
+    }
+}
+
+merx_contract::identity_contract_tests!(repos());

@@ -1,0 +1,144 @@
+//! The ports identity needs. Every one is object-safe (`Arc<dyn Port>`), has an in-memory and a
+//! Postgres adapter that pass the same contract suite (`merx-contract`), and a mockall mock
+//! behind the `mocks` feature.
+
+use async_trait::async_trait;
+use merx_kernel::{StoreError, Timestamp};
+
+use crate::{
+    AccessClaims, AddressId, ApiKey, ApiKeyId, Email, IdentityError, OneTimeToken, PasswordHash,
+    RefreshToken, RefreshTokenId, SavedAddress, SecretHash, TokenError, TokenFamilyId,
+    TokenPurpose, User, UserId,
+};
+
+/// Accounts, looked up by id or by normalised email.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new user.
+    ///
+    /// # Errors
+    /// [`IdentityError::EmailTaken`] when another user has the email (also under a race:
+    /// the store enforces uniqueness); [`IdentityError::Store`] on storage failure.
+    async fn insert(&self, user: &User) -> Result<(), IdentityError>;
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+
+    /// Replaces every mutable field of an existing user (all but id, email and created_at).
+    /// Returns false when no such user exists.
+    async fn update(&self, user: &User) -> Result<bool, StoreError>;
+}
+
+/// Refresh tokens, stored by hash, grouped in rotation families.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RefreshTokenRepository: Send + Sync {
+    async fn insert(&self, token: &RefreshToken) -> Result<(), StoreError>;
+
+    async fn find_by_hash(&self, hash: &SecretHash) -> Result<Option<RefreshToken>, StoreError>;
+
+    /// Marks the token used, only if it is neither used nor revoked; atomically, so that of
+    /// two concurrent rotations of one token exactly one gets `true`.
+    async fn mark_used(&self, id: RefreshTokenId, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// Revokes every not yet revoked token of the family.
+    async fn revoke_family(&self, family: TokenFamilyId, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Revokes every not yet revoked token of the user (after a password reset).
+    async fn revoke_all_for_user(&self, user: UserId, at: Timestamp) -> Result<(), StoreError>;
+}
+
+/// Single-use tokens for password reset and email verification, stored by hash.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OneTimeTokenRepository: Send + Sync {
+    async fn insert(&self, token: &OneTimeToken) -> Result<(), StoreError>;
+
+    /// Marks the unused token with this purpose and hash as used and returns it as it was
+    /// before; atomically, so a token can be consumed once only. `None` when there is no
+    /// such unused token. Expiry is the caller's to check.
+    async fn consume(
+        &self,
+        purpose: TokenPurpose,
+        hash: &SecretHash,
+        at: Timestamp,
+    ) -> Result<Option<OneTimeToken>, StoreError>;
+}
+
+/// Admin API keys, stored by hash.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync {
+    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    async fn find_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
+
+    /// Every key, revoked ones included, newest first.
+    async fn list(&self) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Revokes the key; false when there is no such unrevoked key.
+    async fn revoke(&self, id: ApiKeyId, at: Timestamp) -> Result<bool, StoreError>;
+}
+
+/// Users' address books.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AddressRepository: Send + Sync {
+    /// The user's addresses, oldest first.
+    async fn list_for_user(&self, user: UserId) -> Result<Vec<SavedAddress>, StoreError>;
+
+    async fn find(&self, user: UserId, id: AddressId) -> Result<Option<SavedAddress>, StoreError>;
+
+    /// Inserts or replaces the address. When it is a default, every other address of the same
+    /// user and kind stops being one, in the same atomic step: there is never more than one
+    /// default per user and kind.
+    async fn save(&self, address: &SavedAddress) -> Result<(), StoreError>;
+
+    /// Deletes the address; false when the user has no such address.
+    async fn delete(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
+}
+
+/// Slow, salted password hashing (bcrypt in production).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// # Errors
+    /// [`IdentityError::Hashing`] when the hasher fails.
+    async fn hash(&self, password: &str) -> Result<PasswordHash, IdentityError>;
+
+    /// Whether `password` matches `hash`. A malformed hash is a mismatch, not an error.
+    async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, IdentityError>;
+}
+
+/// Signs and reads access tokens. Reading checks the signature only; expiry is checked by the
+/// service against its clock, so tests can move time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait AccessTokenCodec: Send + Sync {
+    /// # Errors
+    /// [`TokenError::Signing`] when the token cannot be signed.
+    fn encode(&self, claims: &AccessClaims) -> Result<String, TokenError>;
+
+    /// # Errors
+    /// [`TokenError::Invalid`] for a bad signature or a malformed token.
+    fn decode(&self, token: &str) -> Result<AccessClaims, TokenError>;
+}
+
+/// An email to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: Email,
+    pub subject: String,
+    pub body: String,
+    /// The machine-readable secret this email delivers (reset or verification token), so that
+    /// a log or test mailer can surface it without parsing the body.
+    pub token: Option<String>,
+}
+
+/// Delivers transactional email (a log adapter by default, SMTP when configured).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), StoreError>;
+}

@@ -1,0 +1,22 @@
+//! Shared vocabulary of every Merx domain crate: money in integer minor units, typed ids,
+//! the clock port, pagination and field-level validation errors.
+//!
+//! Nothing here knows about HTTP, SQL or any other infrastructure.
+
+pub mod address;
+mod id;
+pub mod money;
+pub mod page;
+mod store;
+pub mod time;
+pub mod validation;
+
+pub use address::PostalAddress;
+pub use money::{Currency, Money, MoneyError};
+pub use page::{Page, PageRequest};
+pub use store::StoreError;
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+pub use validation::{FieldError, ValidationErrors};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use time::MockClock;

@@ -1,0 +1,87 @@
+use serde::Serialize;
+
+/// One invalid field of a request, as listed in the `details.fields` of a 422 answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// All the invalid fields of one request. Domain constructors collect every problem before
+/// failing so a client can fix a form in one round trip.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("invalid fields: {}", self.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>().join(", "))]
+pub struct ValidationErrors {
+    pub fields: Vec<FieldError>,
+}
+
+impl ValidationErrors {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[must_use]
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.fields.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records the error of `result` under `field` and returns its value, if any.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    ///
+    /// # Errors
+    /// Returns `self` when any field was recorded.
+    pub fn into_result(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_field_before_failing() {
+        let mut errors = ValidationErrors::new();
+        let n: Option<u8> = errors.check("age", "x".parse::<u8>());
+        assert!(n.is_none());
+        errors.add("email", "is not an email address");
+        let err = errors.into_result().expect_err("two fields are invalid");
+        assert_eq!(err.fields.len(), 2);
+        assert_eq!(err.fields[0].field, "age");
+        assert_eq!(err.to_string(), "invalid fields: age, email");
+    }
+
+    #[test]
+    fn an_empty_collection_is_ok() {
+        assert!(ValidationErrors::new().into_result().is_ok());
+    }
+}

@@ -1,0 +1,36 @@
+//! Contract suites: what every adapter of a port must do, written once against the port
+//! traits. Each adapter's test crate runs every suite through [`identity_contract_tests!`],
+//! so the in-memory and Postgres stores are held to the same behaviour.
+
+pub mod identity;
+
+/// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
+/// that builds a fresh [`identity::IdentityRepos`] for each test.
+#[macro_export]
+macro_rules! identity_contract_tests {
+    ($repos:expr) => {
+        $crate::identity_contract_tests!(@each $repos;
+            users_are_found_by_id_and_by_email,
+            a_second_user_with_the_same_email_is_refused,
+            updating_a_user_changes_its_mutable_fields,
+            updating_an_unknown_user_reports_false,
+            a_refresh_token_can_be_marked_used_once,
+            revoking_a_family_leaves_other_families_alone,
+            revoking_all_of_a_users_tokens_spares_other_users,
+            a_one_time_token_is_consumed_once_and_only_for_its_purpose,
+            api_keys_are_found_by_hash_listed_newest_first_and_revoked_once,
+            saving_a_default_address_unsets_the_previous_default_of_that_kind,
+            addresses_are_scoped_to_their_user,
+            deleting_an_address_removes_it,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::identity::$name(&repos).await;
+            }
+        )*
+    };
+}
