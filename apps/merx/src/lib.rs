@@ -1,1 +1,15 @@
+//! The Merx server: reads config, builds adapters, wires the domain services and serves
+//! HTTP. Usable as a library so tests (and embedders) can start it in-process.
 
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod wiring;
+
+pub use config::Config;
+pub use startup::Application;
+pub use wiring::{StartupError, Stores};

@@ -1,0 +1,93 @@
+//! The `merx` command: serve (default), migrate, create-admin, create-api-key. Results go to
+//! stdout alone; logs go to stderr.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::startup::Application;
+use crate::wiring::{StartupError, Stores, build_state};
+
+#[derive(Debug, Parser)]
+#[command(name = "merx", version, about = "The Merx commerce API server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Create the database if missing and apply pending migrations.
+    Migrate,
+    /// Create an admin, or promote the user with this email; prints the user id.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Create an admin API key; prints the key (shown only this once).
+    CreateApiKey {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Runs one command and returns what to print on stdout.
+///
+/// # Errors
+/// A [`StartupError`] to report before exiting non-zero.
+pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?;
+            Ok(None)
+        }
+        Command::Migrate => {
+            let url = config
+                .database_url
+                .as_deref()
+                .ok_or_else(|| StartupError::Other("DATABASE_URL is not set".into()))?;
+            merx_postgres::ensure_database(url).await?;
+            let applied = merx_postgres::run_migrations(url).await?;
+            Ok(Some(format!("{applied} migrations applied")))
+        }
+        Command::CreateAdmin { email, password } => {
+            let state = offline_state(&config).await?;
+            let (admin, _) = state
+                .auth
+                .ensure_admin(&email, &password)
+                .await
+                .map_err(|e| StartupError::Other(e.to_string()))?;
+            Ok(Some(admin.id.to_string()))
+        }
+        Command::CreateApiKey { name } => {
+            let state = offline_state(&config).await?;
+            let created = state
+                .api_keys
+                .create(&name)
+                .await
+                .map_err(|e| StartupError::Other(e.to_string()))?;
+            Ok(Some(created.secret))
+        }
+    }
+}
+
+async fn offline_state(config: &Config) -> Result<crate::state::AppState, StartupError> {
+    if config.database_url.is_none() {
+        tracing::warn!(
+            "no DATABASE_URL: this change lives in memory and vanishes when the command exits"
+        );
+    }
+    let stores = Stores::from_config(config).await?;
+    build_state(
+        config,
+        &stores,
+        std::sync::Arc::new(merx_memory::LogMailer::new()),
+        None,
+    )
+}

@@ -1,0 +1,201 @@
+//! Request extractors that answer in the spec's error shape: JSON bodies (400 for malformed
+//! JSON, 422 with the offending field for wrong types or missing fields), the authenticated
+//! caller, and typed path ids.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use merx_identity::Principal;
+use merx_kernel::ValidationErrors;
+use serde::de::DeserializeOwned;
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// A JSON request body.
+pub struct Json<T>(pub T);
+
+/// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field).
+///
+/// # Errors
+/// The [`ApiError`] to answer with.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::bad_request(format!("malformed JSON: {inner}"));
+        }
+        let path = e.path().to_string();
+        let message = inner.to_string();
+        // serde reports a missing field at its parent's path; name the field itself.
+        let field = match (path.as_str(), message.strip_prefix("missing field `")) {
+            (".", Some(rest)) => rest.trim_end_matches('`').to_owned(),
+            (p, Some(rest)) => format!("{p}.{}", rest.trim_end_matches('`')),
+            (".", None) => "body".to_owned(),
+            (p, None) => p.to_owned(),
+        };
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        ApiError::validation(&ValidationErrors::single(field, message))
+    })
+}
+
+/// Whether the request says its body is JSON (or says nothing, which we accept as JSON).
+fn is_json(req: &HttpRequest) -> bool {
+    match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => true,
+        Some(ct) => {
+            let mime = ct
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::from_status(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ));
+            }
+            let bytes = bytes
+                .await
+                .map_err(|e| ApiError::from_status(e.as_response_error().status_code()))?;
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+/// The authenticated caller: a bearer access token, or an admin `X-Api-Key`.
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_owned());
+        let api_key = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(ApiError::internal)?;
+            if let Some(token) = bearer {
+                return Ok(Self(state.auth.authenticate(&token)?));
+            }
+            if let Some(key) = api_key {
+                return Ok(Self(state.api_keys.authenticate(&key).await?));
+            }
+            Err(ApiError::unauthenticated())
+        })
+    }
+}
+
+/// An authenticated admin (role admin, or an API key); 403 for anyone else.
+pub struct Admin(pub Principal);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(principal) = caller.await?;
+            if principal.is_admin() {
+                Ok(Self(principal))
+            } else {
+                Err(ApiError::forbidden())
+            }
+        })
+    }
+}
+
+/// A UUID path segment named `name`; 422 naming the parameter when it is not a UUID.
+///
+/// # Errors
+/// A validation error for a malformed id.
+pub fn path_id<T: From<uuid::Uuid>>(raw: &str, name: &str) -> Result<T, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(T::from)
+        .map_err(|_| ApiError::validation(&ValidationErrors::single(name, "must be a UUID")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        quantity: u8,
+    }
+
+    fn details(e: &ApiError) -> serde_json::Value {
+        e.details.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        let err = parse_json::<Body>(b"{\"email\": ")
+            .err()
+            .expect("malformed");
+        assert_eq!((err.status.as_u16(), err.code), (400, "bad_request"));
+    }
+
+    #[test]
+    fn a_missing_field_is_a_422_naming_it() {
+        let err = parse_json::<Body>(br#"{"quantity": 1}"#)
+            .err()
+            .expect("missing");
+        assert_eq!((err.status.as_u16(), err.code), (422, "validation_error"));
+        assert_eq!(details(&err)["fields"][0]["field"], "email");
+    }
+
+    #[test]
+    fn a_wrong_type_is_a_422_naming_the_field() {
+        let err = parse_json::<Body>(br#"{"email": "a@b.c", "quantity": "lots"}"#)
+            .err()
+            .expect("wrong type");
+        assert_eq!(err.status.as_u16(), 422);
+        assert_eq!(details(&err)["fields"][0]["field"], "quantity");
+    }
+}

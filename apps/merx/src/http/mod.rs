@@ -1,0 +1,105 @@
+//! The HTTP adapter: routes, extractors, error mapping, middleware and the OpenAPI document.
+//! Handlers translate between JSON and domain calls; no business rule lives here.
+
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod patch;
+pub mod routes;
+
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_redoc::{Redoc, Servable};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::http::error::ApiError;
+
+/// Every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use routes::{addresses, api_keys, auth, customers, ops};
+    for prefix in ["", "/api/v1"] {
+        cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
+            .route(&format!("{prefix}/ready"), web::get().to(ops::ready))
+            .route(&format!("{prefix}/metrics"), web::get().to(ops::metrics));
+    }
+    cfg.service(
+        web::scope("/api/v1")
+            .service(auth::register)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(auth::password_reset_request)
+            .service(auth::password_reset_confirm)
+            .service(auth::verify_email_request)
+            .service(auth::verify_email_confirm)
+            .service(addresses::list)
+            .service(addresses::create)
+            .service(addresses::update)
+            .service(addresses::remove)
+            .service(customers::get)
+            .service(customers::update)
+            .service(api_keys::list)
+            .service(api_keys::create)
+            .service(api_keys::revoke),
+    );
+    let doc = openapi::ApiDoc::openapi();
+    cfg.service(Redoc::with_url("/api/redoc", doc.clone()))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+        .route(
+            "/api/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/api/docs/"))
+                    .finish()
+            }),
+        );
+}
+
+/// The answer for any route that does not exist.
+///
+/// # Errors
+/// Always: a JSON 404.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("no such route"))
+}
+
+/// Cross-origin access for the configured origins (`*` allows any). `None` when no origin is
+/// configured: then the API is same-origin only and sends no CORS headers.
+#[must_use]
+pub fn cors(origins: &[String]) -> Option<Cors> {
+    if origins.is_empty() {
+        return None;
+    }
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-session-id"),
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-api-key"),
+        ])
+        .expose_headers([
+            "x-request-id",
+            "x-session-id",
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "retry-after",
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    Some(cors)
+}

@@ -1,0 +1,258 @@
+//! `/auth/*`: accounts and sessions (spec §2, §11).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use merx_identity::{Registration, TokenPair, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Caller, Json, parse_json};
+use crate::state::AppState;
+
+/// A user as the API shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserResponse {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub phone: Option<String>,
+    /// `customer` or `admin`.
+    pub role: String,
+    pub is_active: bool,
+    pub is_verified: bool,
+    /// Free-form customer attributes (a skincare shop keeps the skin type here).
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        Self {
+            id: *u.id.as_uuid(),
+            email: u.email.as_str().to_owned(),
+            full_name: u.full_name,
+            phone: u.phone,
+            role: u.role.as_str().to_owned(),
+            is_active: u.is_active,
+            is_verified: u.is_verified,
+            attributes: u.attributes,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    #[schema(example = "ana@example.com")]
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub full_name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// JSON login. The same endpoint takes the OAuth2 password form `username=...&password=...`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub user: UserResponse,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(p: TokenPair) -> Self {
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "bearer",
+            expires_in: p.expires_in,
+            user: p.user.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetConfirm {
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyEmailConfirm {
+    pub token: String,
+}
+
+/// Opens a customer account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = UserResponse), (status = 409, description = "email_taken", body = ErrorBody),
+              (status = 422, description = "validation_error", body = ErrorBody)))]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let Json(r) = body;
+    let user = state
+        .auth
+        .register(Registration {
+            email: r.email,
+            password: r.password,
+            full_name: r.full_name,
+            phone: r.phone,
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+}
+
+/// Signs in with JSON `{email, password}` or the OAuth2 form `{username, password}`. A wrong
+/// email and a wrong password get the same 401.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content((LoginRequest = "application/json"), (LoginRequest = "application/x-www-form-urlencoded"))),
+    responses((status = 200, body = TokenResponse), (status = 401, description = "authentication_required", body = ErrorBody)))]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let (email, password) = if is_form {
+        let form: LoginForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
+            ApiError::validation(&merx_kernel::ValidationErrors::single(
+                "username",
+                e.to_string(),
+            ))
+        })?;
+        (form.username, form.password)
+    } else {
+        let json: LoginRequest = parse_json(&body)?;
+        (json.email, json.password)
+    };
+    let pair = state.auth.login(&email, &password).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// Exchanges a refresh token for a new pair. The old token is spent; presenting it again
+/// revokes every token of its family.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "authentication_required", body = ErrorBody)))]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pair = state.auth.refresh(&body.0.refresh_token).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// Ends the session the refresh token belongs to.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "signed out")))]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state.auth.logout(&body.0.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 401, description = "authentication_required", body = ErrorBody)))]
+#[get("/auth/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let id = caller.0.user_id().ok_or_else(ApiError::forbidden)?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(state.auth.me(id).await?)))
+}
+
+/// Emails a reset token if the account exists. Always 202, so nobody learns which emails have accounts.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth", request_body = PasswordResetRequest,
+    responses((status = 202, description = "accepted")))]
+#[post("/auth/password-reset/request")]
+pub async fn password_reset_request(
+    state: web::Data<AppState>,
+    body: Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state.auth.request_password_reset(&body.0.email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sets a new password with an emailed token; every session of the account is signed out.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirm,
+    responses((status = 204, description = "password changed"), (status = 422, description = "validation_error", body = ErrorBody)))]
+#[post("/auth/password-reset/confirm")]
+pub async fn password_reset_confirm(
+    state: web::Data<AppState>,
+    body: Json<PasswordResetConfirm>,
+) -> Result<HttpResponse, ApiError> {
+    let Json(r) = body;
+    state
+        .auth
+        .confirm_password_reset(&r.token, r.new_password)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Emails a verification token to the signed-in user.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email/request", tag = "auth", security(("bearer" = [])),
+    responses((status = 202, description = "accepted"), (status = 401, description = "authentication_required", body = ErrorBody)))]
+#[post("/auth/verify-email/request")]
+pub async fn verify_email_request(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let id = caller.0.user_id().ok_or_else(ApiError::forbidden)?;
+    state.auth.request_email_verification(id).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Marks the email verified with an emailed token.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email/confirm", tag = "auth", request_body = VerifyEmailConfirm,
+    responses((status = 204, description = "verified"), (status = 422, description = "validation_error", body = ErrorBody)))]
+#[post("/auth/verify-email/confirm")]
+pub async fn verify_email_confirm(
+    state: web::Data<AppState>,
+    body: Json<VerifyEmailConfirm>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .auth
+        .confirm_email_verification(&body.0.token)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,62 @@
+//! `/customers/{id}`: a customer's profile, for that customer or an admin.
+
+use actix_web::{HttpResponse, get, patch, web};
+use merx_identity::{UserId, UserPatch};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Caller, Json, path_id};
+use crate::http::patch::double_option;
+use crate::http::routes::auth::UserResponse;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CustomerPatchRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Replaces the whole attributes object.
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A customer's profile. Anyone but that customer or an admin gets 404.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
+#[get("/customers/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = path_id(&id, "id")?;
+    let user = state.auth.get_user(&caller.0, id).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Edits a customer's name, phone or attributes.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)), request_body = CustomerPatchRequest,
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/customers/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<CustomerPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = path_id(&id, "id")?;
+    let Json(r) = body;
+    let patch = UserPatch {
+        full_name: r.full_name,
+        phone: r.phone,
+        attributes: r.attributes,
+    };
+    let user = state.auth.update_user(&caller.0, id, patch).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}

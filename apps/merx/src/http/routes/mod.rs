@@ -1,0 +1,5 @@
+pub mod addresses;
+pub mod api_keys;
+pub mod auth;
+pub mod customers;
+pub mod ops;

@@ -1,0 +1,103 @@
+//! Builds and runs the server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, web};
+use merx_memory::LogMailer;
+
+use crate::config::Config;
+use crate::http;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::wiring::{StartupError, Stores, build_state, redis_from_config};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// The log mailer every email goes through (until SMTP is configured).
+    pub mailer: Arc<LogMailer>,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens the configured store and binds `HOST:PORT` (port 0 picks a free one).
+    ///
+    /// # Errors
+    /// When the store, Redis URL, JWT secret or address is unusable.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let stores = Stores::from_config(&config).await?;
+        Self::build_with_stores(config, &stores).await
+    }
+
+    /// As [`Application::build`], on stores the caller made (tests swap adapters here).
+    ///
+    /// # Errors
+    /// As for [`Application::build`].
+    pub async fn build_with_stores(config: Config, stores: &Stores) -> Result<Self, StartupError> {
+        let redis = redis_from_config(&config).await?;
+        let mailer = Arc::new(LogMailer::new());
+        let state = web::Data::new(build_state(&config, stores, mailer.clone(), redis)?);
+        ensure_configured_admin(&config, &state).await?;
+
+        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        let port = listener.local_addr()?.port();
+        let metrics = web::Data::new(Metrics::new());
+        let app_state = state.clone();
+        let body_limit = config.body_limit_bytes;
+        let origins = config.cors_origins.clone();
+        let mut server = HttpServer::new(move || {
+            let cors = http::cors(&origins);
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(metrics.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .configure(http::configure)
+                .default_service(web::to(http::not_found))
+                .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
+                .wrap(from_fn(http::middleware::around_request))
+        })
+        .listen(listener)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(host = %config.host, port, "merx listening");
+        Ok(Self {
+            port,
+            server: server.run(),
+            mailer,
+            state,
+        })
+    }
+
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM: actix drains in-flight requests).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// `MERX_ADMIN_EMAIL` + `MERX_ADMIN_PASSWORD`: make sure that admin exists (how the in-memory
+/// store gets one).
+async fn ensure_configured_admin(config: &Config, state: &AppState) -> Result<(), StartupError> {
+    let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) else {
+        return Ok(());
+    };
+    let (admin, created) = state
+        .auth
+        .ensure_admin(email, password)
+        .await
+        .map_err(|e| StartupError::Other(format!("MERX_ADMIN_EMAIL/MERX_ADMIN_PASSWORD: {e}")))?;
+    tracing::info!(admin = %admin.id, created, "configured admin ensured");
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! What handlers share: the domain services and the health-check handles.
+
+use merx_identity::{AddressBook, ApiKeyService, AuthService};
+use merx_postgres::PgPool;
+use merx_redis::RedisPool;
+
+pub struct AppState {
+    pub auth: AuthService,
+    pub api_keys: ApiKeyService,
+    pub addresses: AddressBook,
+    pub health: HealthProbes,
+}
+
+/// The backing services `/ready` checks; `None` where not configured.
+#[derive(Clone, Default)]
+pub struct HealthProbes {
+    pub database: Option<PgPool>,
+    pub redis: Option<RedisPool>,
+}

@@ -1,0 +1,153 @@
+//! Builds the adapters the configuration asks for and hands them to the domain services.
+//! The only place that knows which store is in use.
+
+use std::sync::Arc;
+
+use merx_crypto::{BcryptHasher, JwtCodec};
+use merx_identity::{
+    AddressBook, AddressRepository, ApiKeyRepository, ApiKeyService, AuthPolicy, AuthPorts,
+    AuthService, OneTimeTokenRepository, RefreshTokenRepository, UserRepository,
+};
+use merx_kernel::{Clock, StoreError, SystemClock};
+use merx_memory::LogMailer;
+
+use crate::config::{Config, ConfigError};
+use crate::state::{AppState, HealthProbes};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("redis: {0}")]
+    Redis(#[from] merx_redis::RedisError),
+    #[error("{0}")]
+    Other(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// One store's implementation of every port.
+pub struct Stores {
+    pub users: Arc<dyn UserRepository>,
+    pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
+    pub one_time_tokens: Arc<dyn OneTimeTokenRepository>,
+    pub api_keys: Arc<dyn ApiKeyRepository>,
+    pub addresses: Arc<dyn AddressRepository>,
+    pub database: Option<merx_postgres::PgPool>,
+}
+
+impl Stores {
+    #[must_use]
+    pub fn memory() -> Self {
+        Self {
+            users: Arc::new(merx_memory::MemoryUsers::default()),
+            refresh_tokens: Arc::new(merx_memory::MemoryRefreshTokens::default()),
+            one_time_tokens: Arc::new(merx_memory::MemoryOneTimeTokens::default()),
+            api_keys: Arc::new(merx_memory::MemoryApiKeys::default()),
+            addresses: Arc::new(merx_memory::MemoryAddresses::default()),
+            database: None,
+        }
+    }
+
+    /// Creates the database if missing, applies migrations, and opens a pool.
+    ///
+    /// # Errors
+    /// When Postgres is unreachable or a migration fails.
+    pub async fn postgres(url: &str, pool_size: usize) -> Result<Self, StartupError> {
+        merx_postgres::ensure_database(url).await?;
+        let applied = merx_postgres::run_migrations(url).await?;
+        tracing::info!(applied, "database migrations up to date");
+        let pool = merx_postgres::connect(url, pool_size)?;
+        merx_postgres::ping(&pool).await?;
+        Ok(Self {
+            users: Arc::new(merx_postgres::PgUsers::new(pool.clone())),
+            refresh_tokens: Arc::new(merx_postgres::PgRefreshTokens::new(pool.clone())),
+            one_time_tokens: Arc::new(merx_postgres::PgOneTimeTokens::new(pool.clone())),
+            api_keys: Arc::new(merx_postgres::PgApiKeys::new(pool.clone())),
+            addresses: Arc::new(merx_postgres::PgAddresses::new(pool.clone())),
+            database: Some(pool),
+        })
+    }
+
+    /// The store the configuration names: Postgres with a DATABASE_URL, memory without.
+    ///
+    /// # Errors
+    /// As for [`Stores::postgres`].
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+        match &config.database_url {
+            Some(url) => Self::postgres(url, config.database_pool_size).await,
+            None => {
+                tracing::warn!(
+                    "NO DATABASE_URL: running on the IN-MEMORY store. Everything is lost on exit; \
+                     set DATABASE_URL to use Postgres."
+                );
+                Ok(Self::memory())
+            }
+        }
+    }
+}
+
+/// Services wired onto a store.
+///
+/// # Errors
+/// When the JWT secret is missing or too short for this configuration.
+pub fn build_state(
+    config: &Config,
+    stores: &Stores,
+    mailer: Arc<LogMailer>,
+    redis: Option<merx_redis::RedisPool>,
+) -> Result<AppState, StartupError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let secret = match config.jwt_secret_bytes()? {
+        Some(secret) => secret,
+        None => {
+            tracing::warn!(
+                "JWT_SECRET not set: using a random secret; tokens die with this process"
+            );
+            merx_identity::generate_secret("").into_bytes()
+        }
+    };
+    let codec = JwtCodec::new(&secret).map_err(StartupError::Other)?;
+    let auth = AuthService::new(
+        AuthPorts {
+            users: stores.users.clone(),
+            refresh_tokens: stores.refresh_tokens.clone(),
+            one_time_tokens: stores.one_time_tokens.clone(),
+            hasher: Arc::new(BcryptHasher::new(config.bcrypt_cost)),
+            access_tokens: Arc::new(codec),
+            mailer,
+            clock: clock.clone(),
+        },
+        AuthPolicy::default(),
+    );
+    Ok(AppState {
+        auth,
+        api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
+        addresses: AddressBook::new(stores.addresses.clone(), clock),
+        health: HealthProbes {
+            database: stores.database.clone(),
+            redis,
+        },
+    })
+}
+
+/// Opens the Redis pool when REDIS_URL is set. An unreachable Redis is logged, not fatal:
+/// `/ready` reports it, and nothing Redis holds is needed to serve.
+///
+/// # Errors
+/// When the URL is malformed.
+pub async fn redis_from_config(
+    config: &Config,
+) -> Result<Option<merx_redis::RedisPool>, StartupError> {
+    let Some(url) = &config.redis_url else {
+        return Ok(None);
+    };
+    let pool = merx_redis::connect(url, 16)?;
+    match merx_redis::ping(&pool).await {
+        Ok(()) => tracing::info!("redis reachable"),
+        Err(e) => tracing::error!(error = %e, "redis unreachable at start"),
+    }
+    Ok(Some(pool))
+}
