@@ -32,19 +32,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::bad_request(format!("malformed JSON: {inner}"));
         }
         let path = e.path().to_string();
-        let message = inner.to_string();
+        // serde_json appends " at line L column C"; the client wants the reason alone.
+        let full = inner.to_string();
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m)
+            .to_owned();
         // serde reports a missing field at its parent's path; name the field itself.
-        let field = match (path.as_str(), message.strip_prefix("missing field `")) {
-            (".", Some(rest)) => rest.trim_end_matches('`').to_owned(),
-            (p, Some(rest)) => format!("{p}.{}", rest.trim_end_matches('`')),
+        let missing = message
+            .strip_prefix("missing field `")
+            .map(|rest| rest.trim_end_matches('`'));
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name.to_owned(),
+            (p, Some(name)) => format!("{p}.{name}"),
             (".", None) => "body".to_owned(),
             (p, None) => p.to_owned(),
         };
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         ApiError::validation(&ValidationErrors::single(field, message))
     })
 }
@@ -175,17 +178,13 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_400() {
-        let err = parse_json::<Body>(b"{\"email\": ")
-            .err()
-            .expect("malformed");
+        let err = parse_json::<Body>(b"{\"email\": ").expect_err("malformed");
         assert_eq!((err.status.as_u16(), err.code), (400, "bad_request"));
     }
 
     #[test]
     fn a_missing_field_is_a_422_naming_it() {
-        let err = parse_json::<Body>(br#"{"quantity": 1}"#)
-            .err()
-            .expect("missing");
+        let err = parse_json::<Body>(br#"{"quantity": 1}"#).expect_err("missing");
         assert_eq!((err.status.as_u16(), err.code), (422, "validation_error"));
         assert_eq!(details(&err)["fields"][0]["field"], "email");
     }
@@ -193,8 +192,7 @@ mod tests {
     #[test]
     fn a_wrong_type_is_a_422_naming_the_field() {
         let err = parse_json::<Body>(br#"{"email": "a@b.c", "quantity": "lots"}"#)
-            .err()
-            .expect("wrong type");
+            .expect_err("wrong type");
         assert_eq!(err.status.as_u16(), 422);
         assert_eq!(details(&err)["fields"][0]["field"], "quantity");
     }

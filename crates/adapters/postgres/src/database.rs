@@ -117,7 +117,7 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
 /// # Errors
 /// When connecting or a migration fails.
 pub async fn run_migrations(url: &str) -> Result<usize, StoreError> {
-    const LOCK_KEY: i64 = 0x6d65_7278_6d69_67; // "merxmig"
+    const LOCK_KEY: i64 = 0x006d_6572_786d_6967; // "merxmig"
     let mut lock = AsyncPgConnection::establish(url)
         .await
         .map_err(pool_error)?;

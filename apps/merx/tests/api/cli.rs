@@ -1,0 +1,101 @@
+//! The `merx` binary's commands, run as a script would run them.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use merx_test_db::TestDatabase;
+use reqwest::Method;
+
+use crate::helpers::{JWT_SECRET, start, test_config};
+
+fn merx(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_merx"))
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", db.url())
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("BCRYPT_COST", "4")
+        .output()
+        .expect("merx runs")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "merx failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone())
+        .expect("utf-8")
+        .trim_end()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_commands_print_only_their_result_and_share_the_database_with_the_server() {
+    let db = TestDatabase::new().await;
+    assert_eq!(stdout(&merx(&db, &["migrate"])), "0 migrations applied");
+
+    let id = stdout(&merx(
+        &db,
+        &[
+            "create-admin",
+            "--email",
+            "Boss@Example.com",
+            "--password",
+            "boss-password",
+        ],
+    ));
+    assert!(
+        uuid::Uuid::parse_str(&id).is_ok(),
+        "stdout is the id alone: {id:?}"
+    );
+    let again = stdout(&merx(
+        &db,
+        &[
+            "create-admin",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "ignored-pass",
+        ],
+    ));
+    assert_eq!(again, id, "an existing user is promoted, not duplicated");
+
+    let key = stdout(&merx(&db, &["create-api-key", "--name", "erp"]));
+    assert!(key.starts_with("mrx_") && !key.contains('\n'), "{key:?}");
+
+    let mut config = test_config();
+    config.database_url = Some(db.url().to_owned());
+    let db = Arc::new(db);
+    let app = start(config, Some(db)).await;
+    let res = app
+        .request(Method::GET, "/api/v1/admin/api-keys")
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.login("boss@example.com", "boss-password")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn a_database_without_a_jwt_secret_is_a_clear_start_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_merx"))
+        .arg("serve")
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/never_created",
+        )
+        .output()
+        .expect("merx runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("JWT_SECRET"), "{err}");
+}

@@ -1,0 +1,13 @@
+//! HTTP integration tests: the real app on a random port, against the in-memory store and
+//! against Postgres (a fresh database per test). One test binary for the whole app.
+
+mod helpers;
+
+mod addresses;
+mod admin;
+mod auth;
+mod cli;
+mod conventions;
+mod embedding;
+mod ops;
+mod persistence;
