@@ -7,3 +7,6 @@ mod auth;
 pub use addresses::AddressBook;
 pub use api_keys::ApiKeyService;
 pub use auth::{AuthPolicy, AuthPorts, AuthService, Registration, TokenPair};
+
+#[cfg(test)]
+mod tests;

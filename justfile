@@ -1,0 +1,26 @@
+# Merx tasks. README's two commands work without just; these are shortcuts.
+
+# Serve on :8080 (in-memory store unless DATABASE_URL is set)
+run:
+    cargo run --release -p merx
+
+# The whole test suite (needs PostgreSQL and Redis on their default local ports)
+test:
+    cargo nextest run --workspace
+
+# Format the code
+fmt:
+    cargo fmt --all
+
+# Formatting check and clippy with warnings as errors
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Licenses, bans and sources (offline: advisories need the network)
+deny:
+    cargo deny --offline check licenses bans sources
+
+# What CI runs
+ci:
+    bash .ci/run
