@@ -49,6 +49,7 @@ async fn the_configured_admin_exists_at_start(store: Store) {
         .expect("json");
     assert_eq!(me["email"], ADMIN_EMAIL);
     assert_eq!(me["role"], "admin");
+    assert_eq!(me["is_admin"], true);
     assert_eq!(
         app.get("/api/v1/admin/api-keys", Some(&admin.access))
             .await

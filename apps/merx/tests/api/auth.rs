@@ -32,6 +32,7 @@ async fn registering_returns_201_with_the_user_and_no_secret(store: Store) {
     assert_eq!(user["full_name"], "Ana Kim");
     assert_eq!(user["phone"], "+82 10 1234 5678");
     assert_eq!(user["role"], "customer");
+    assert_eq!(user["is_admin"], false);
     assert_eq!(user["is_active"], true);
     assert_eq!(user["is_verified"], false);
     assert!(uuid::Uuid::parse_str(user["id"].as_str().expect("id")).is_ok());

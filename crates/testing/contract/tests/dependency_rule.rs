@@ -8,18 +8,41 @@ use std::process::Command;
 use serde_json::Value;
 
 const INFRASTRUCTURE: &[&str] = &[
-    "actix-web", "actix-http", "actix-rt", "diesel", "diesel-async", "deadpool-redis", "redis",
-    "reqwest", "async-stripe", "tokio-postgres", "sqlx", "hyper", "wiremock", "tokio",
+    "actix-web",
+    "actix-http",
+    "actix-rt",
+    "diesel",
+    "diesel-async",
+    "deadpool-redis",
+    "redis",
+    "reqwest",
+    "async-stripe",
+    "tokio-postgres",
+    "sqlx",
+    "hyper",
+    "wiremock",
+    "tokio",
 ];
 
 fn metadata() -> Value {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path", manifest])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+            manifest,
+        ])
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
 }
 
@@ -29,21 +52,38 @@ fn graph(meta: &Value) -> (HashMap<&str, &str>, HashMap<&str, &Value>) {
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
         .collect();
-    let nodes =
-        meta["resolve"]["nodes"].as_array().expect("nodes").iter().map(|n| (n["id"].as_str().expect("id"), n)).collect();
+    let nodes = meta["resolve"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| (n["id"].as_str().expect("id"), n))
+        .collect();
     (names, nodes)
 }
 
 /// Names of the infrastructure crates `root` reaches through normal or build dependencies.
-fn infrastructure_reached(root: &str, nodes: &HashMap<&str, &Value>, names: &HashMap<&str, &str>) -> Vec<String> {
+fn infrastructure_reached(
+    root: &str,
+    nodes: &HashMap<&str, &Value>,
+    names: &HashMap<&str, &str>,
+) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut stack = vec![root];
     let mut hits = Vec::new();
     while let Some(id) = stack.pop() {
         for dep in nodes[id]["deps"].as_array().into_iter().flatten() {
-            let only_dev = dep["dep_kinds"].as_array().into_iter().flatten().all(|k| k["kind"] == "dev");
+            let only_dev = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|k| k["kind"] == "dev");
             let pkg = dep["pkg"].as_str().expect("pkg id");
             if only_dev || !seen.insert(pkg) {
                 continue;
@@ -66,9 +106,16 @@ fn domain_crates_reach_no_infrastructure_crate() {
         .as_array()
         .expect("packages")
         .iter()
-        .filter(|p| p["manifest_path"].as_str().is_some_and(|m| m.contains("/crates/domain/")))
+        .filter(|p| {
+            p["manifest_path"]
+                .as_str()
+                .is_some_and(|m| m.contains("/crates/domain/"))
+        })
         .collect();
-    assert!(domain.len() >= 2, "expected the kernel and identity crates under crates/domain/");
+    assert!(
+        domain.len() >= 2,
+        "expected the kernel and identity crates under crates/domain/"
+    );
     let breaches: Vec<String> = domain
         .iter()
         .filter_map(|p| {
@@ -76,7 +123,11 @@ fn domain_crates_reach_no_infrastructure_crate() {
             (!hits.is_empty()).then(|| format!("{} reaches {}", p["name"], hits.join(", ")))
         })
         .collect();
-    assert!(breaches.is_empty(), "dependency rule broken:\n{}", breaches.join("\n"));
+    assert!(
+        breaches.is_empty(),
+        "dependency rule broken:\n{}",
+        breaches.join("\n")
+    );
 }
 
 #[test]
@@ -84,7 +135,11 @@ fn the_check_sees_a_breach_when_there_is_one() {
     // The app crate depends on actix-web: the same walk must find it there.
     let meta = metadata();
     let (names, nodes) = graph(&meta);
-    let app = names.iter().find(|(_, n)| **n == "merx").map(|(id, _)| *id).expect("the merx app package");
+    let app = names
+        .iter()
+        .find(|(_, n)| **n == "merx")
+        .map(|(id, _)| *id)
+        .expect("the merx app package");
     let hits = infrastructure_reached(app, &nodes, &names);
     assert!(hits.contains(&"actix-web".to_owned()), "{hits:?}");
 }

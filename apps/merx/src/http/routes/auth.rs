@@ -19,6 +19,8 @@ pub struct UserResponse {
     pub phone: Option<String>,
     /// `customer` or `admin`.
     pub role: String,
+    /// `role == "admin"`, for clients written against `is_admin`.
+    pub is_admin: bool,
     pub is_active: bool,
     pub is_verified: bool,
     /// Free-form customer attributes (a skincare shop keeps the skin type here).
@@ -36,6 +38,7 @@ impl From<User> for UserResponse {
             full_name: u.full_name,
             phone: u.phone,
             role: u.role.as_str().to_owned(),
+            is_admin: u.role == merx_identity::Role::Admin,
             is_active: u.is_active,
             is_verified: u.is_verified,
             attributes: u.attributes,

@@ -88,7 +88,10 @@ fn an_access_token_stops_working_when_its_hour_is_up() {
     let auth = service(p, clock.clone());
     assert!(auth.authenticate("jwt").is_ok());
     clock.advance(Duration::seconds(3600));
-    assert!(matches!(auth.authenticate("jwt"), Err(IdentityError::Unauthenticated)));
+    assert!(matches!(
+        auth.authenticate("jwt"),
+        Err(IdentityError::Unauthenticated)
+    ));
 }
 
 #[tokio::test]
@@ -97,7 +100,9 @@ async fn an_expired_refresh_token_is_refused_without_being_spent() {
     let mut token = stored_refresh(clock.now());
     token.expires_at = clock.now() - Duration::seconds(1);
     let mut p = ports();
-    p.refresh_tokens.expect_find_by_hash().returning(move |_| Ok(Some(token.clone())));
+    p.refresh_tokens
+        .expect_find_by_hash()
+        .returning(move |_| Ok(Some(token.clone())));
     // No expectation on mark_used or revoke_family: calling either fails the test.
     let err = service(p, clock).refresh("t").await.expect_err("expired");
     assert!(matches!(err, IdentityError::Unauthenticated));
@@ -110,8 +115,14 @@ async fn presenting_a_spent_refresh_token_revokes_its_family() {
     token.used_at = Some(clock.now() - Duration::minutes(5));
     let family = token.family_id;
     let mut p = ports();
-    p.refresh_tokens.expect_find_by_hash().returning(move |_| Ok(Some(token.clone())));
-    p.refresh_tokens.expect_revoke_family().withf(move |f, _| *f == family).times(1).returning(|_, _| Ok(()));
+    p.refresh_tokens
+        .expect_find_by_hash()
+        .returning(move |_| Ok(Some(token.clone())));
+    p.refresh_tokens
+        .expect_revoke_family()
+        .withf(move |f, _| *f == family)
+        .times(1)
+        .returning(|_, _| Ok(()));
     let err = service(p, clock).refresh("t").await.expect_err("reused");
     assert!(matches!(err, IdentityError::Unauthenticated));
 }
@@ -122,10 +133,22 @@ async fn losing_a_rotation_race_counts_as_reuse() {
     let token = stored_refresh(clock.now());
     let family = token.family_id;
     let mut p = ports();
-    p.refresh_tokens.expect_find_by_hash().returning(move |_| Ok(Some(token.clone())));
-    p.refresh_tokens.expect_mark_used().times(1).returning(|_, _| Ok(false));
-    p.refresh_tokens.expect_revoke_family().withf(move |f, _| *f == family).times(1).returning(|_, _| Ok(()));
-    let err = service(p, clock).refresh("t").await.expect_err("lost the race");
+    p.refresh_tokens
+        .expect_find_by_hash()
+        .returning(move |_| Ok(Some(token.clone())));
+    p.refresh_tokens
+        .expect_mark_used()
+        .times(1)
+        .returning(|_, _| Ok(false));
+    p.refresh_tokens
+        .expect_revoke_family()
+        .withf(move |f, _| *f == family)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let err = service(p, clock)
+        .refresh("t")
+        .await
+        .expect_err("lost the race");
     assert!(matches!(err, IdentityError::Unauthenticated));
 }
 
@@ -134,22 +157,27 @@ async fn an_expired_reset_token_changes_nothing() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let now = clock.now();
     let mut p = ports();
-    p.one_time_tokens.expect_consume().times(1).returning(move |purpose, hash, _| {
-        Ok(Some(OneTimeToken {
-            user_id: UserId::new(),
-            purpose,
-            token_hash: hash.clone(),
-            created_at: now - Duration::hours(2),
-            expires_at: now - Duration::hours(1),
-            used_at: None,
-        }))
-    });
+    p.one_time_tokens
+        .expect_consume()
+        .times(1)
+        .returning(move |purpose, hash, _| {
+            Ok(Some(OneTimeToken {
+                user_id: UserId::new(),
+                purpose,
+                token_hash: hash.clone(),
+                created_at: now - Duration::hours(2),
+                expires_at: now - Duration::hours(1),
+                used_at: None,
+            }))
+        });
     // No expectation on users.update or hasher.hash: the password must not change.
     let err = service(p, clock)
         .confirm_password_reset("old-token", "new-password-1".into())
         .await
         .expect_err("expired");
-    let IdentityError::Validation(v) = err else { panic!("expected a validation error, got {err:?}") };
+    let IdentityError::Validation(v) = err else {
+        panic!("expected a validation error, got {err:?}")
+    };
     assert_eq!(v.fields[0].field, "token");
 }
 
@@ -159,13 +187,20 @@ async fn ensuring_an_admin_promotes_an_existing_customer_without_touching_the_pa
     let customer = user(Role::Customer);
     let id = customer.id;
     let mut p = ports();
-    p.users.expect_find_by_email().returning(move |_| Ok(Some(customer.clone())));
+    p.users
+        .expect_find_by_email()
+        .returning(move |_| Ok(Some(customer.clone())));
     p.users
         .expect_update()
-        .withf(move |u| u.id == id && u.role == Role::Admin && u.password_hash.as_str() == "$2b$04$x")
+        .withf(move |u| {
+            u.id == id && u.role == Role::Admin && u.password_hash.as_str() == "$2b$04$x"
+        })
         .times(1)
         .returning(|_| Ok(true));
-    let (admin, created) = service(p, clock).ensure_admin("u@example.com", "whatever-pass").await.expect("promoted");
+    let (admin, created) = service(p, clock)
+        .ensure_admin("u@example.com", "whatever-pass")
+        .await
+        .expect("promoted");
     assert!(!created);
     assert_eq!(admin.role, Role::Admin);
 }
