@@ -77,13 +77,17 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
     }
 }
 
+/// The services on the configured database, for one-shot commands. The in-memory store is
+/// refused: whatever a command wrote there would vanish as it exits.
 async fn offline_state(config: &Config) -> Result<crate::state::AppState, StartupError> {
-    if config.database_url.is_none() {
-        tracing::warn!(
-            "no DATABASE_URL: this change lives in memory and vanishes when the command exits"
-        );
-    }
-    let stores = Stores::from_config(config).await?;
+    let Some(url) = &config.database_url else {
+        return Err(StartupError::Other(
+            "DATABASE_URL is not set: the in-memory store lives only inside a running server \
+             (give the server MERX_ADMIN_EMAIL and MERX_ADMIN_PASSWORD instead)"
+                .into(),
+        ));
+    };
+    let stores = Stores::postgres(url, 2).await?;
     build_state(
         config,
         &stores,

@@ -155,6 +155,12 @@ impl Config {
                 reason: "must be within 4..=31".into(),
             });
         }
+        if config.admin_email.is_some() != config.admin_password.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "MERX_ADMIN_EMAIL",
+                reason: "MERX_ADMIN_EMAIL and MERX_ADMIN_PASSWORD go together".into(),
+            });
+        }
         config.jwt_secret_bytes()?;
         Ok(config)
     }
@@ -262,6 +268,19 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn an_admin_email_needs_its_password() {
+        let err = Config::from_vars(&vars(&[("MERX_ADMIN_EMAIL", "a@b.co")])).expect_err("alone");
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "MERX_ADMIN_EMAIL",
+                ..
+            }
+        ));
+        assert!(Config::from_vars(&vars(&[("MERX_ADMIN_PASSWORD", "secret-pass")])).is_err());
     }
 
     #[test]

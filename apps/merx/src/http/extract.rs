@@ -9,8 +9,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use merx_identity::Principal;
-use merx_kernel::ValidationErrors;
+use merx_kernel::{PageRequest, ValidationErrors};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
 
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -26,7 +28,7 @@ pub struct Json<T>(pub T);
 /// The [`ApiError`] to answer with.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::bad_request(format!("malformed JSON: {inner}"));
@@ -49,7 +51,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             (p, None) => p.to_owned(),
         };
         ApiError::validation(&ValidationErrors::single(field, message))
-    })
+    })?;
+    // Anything but whitespace after the value makes the body malformed, not "valid plus junk".
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    Ok(value)
 }
 
 /// Whether the request says its body is JSON (or says nothing, which we accept as JSON).
@@ -149,6 +155,50 @@ impl FromRequest for Admin {
     }
 }
 
+/// `?page=&page_size=` (or `limit=`, its alias) for list endpoints; 422 naming the parameter
+/// when one is not a whole number in range.
+pub struct Paging(pub PageRequest);
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PagingParams {
+    /// Page number, from 1 (default 1).
+    pub page: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    pub page_size: Option<String>,
+    /// Alias of `page_size`.
+    pub limit: Option<String>,
+}
+
+impl FromRequest for Paging {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(paging(req.query_string()).map(Self))
+    }
+}
+
+fn paging(query: &str) -> Result<PageRequest, ApiError> {
+    let params: PagingParams = serde_urlencoded::from_str(query)
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let mut errors = ValidationErrors::new();
+    let mut number = |field: &str, raw: Option<String>| {
+        raw.and_then(|v| {
+            errors.check(
+                field,
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| "must be a whole number"),
+            )
+        })
+    };
+    let page = number("page", params.page);
+    let page_size = number("page_size", params.page_size.or(params.limit));
+    errors.into_result()?;
+    Ok(PageRequest::new(page, page_size)?)
+}
+
 /// A UUID path segment named `name`; 422 naming the parameter when it is not a UUID.
 ///
 /// # Errors
@@ -161,9 +211,31 @@ pub fn path_id<T: From<uuid::Uuid>>(raw: &str, name: &str) -> Result<T, ApiError
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
-
     use super::*;
+
+    #[test]
+    fn trailing_junk_after_json_is_malformed() {
+        let err = parse_json::<serde_json::Value>(br#"{"a": 1} junk"#).expect_err("junk");
+        assert_eq!(err.status.as_u16(), 400);
+        assert!(parse_json::<serde_json::Value>(b"{\"a\": 1}  \n").is_ok());
+    }
+
+    #[test]
+    fn paging_reads_page_page_size_and_the_limit_alias() {
+        let p = paging("page=2&limit=5").expect("valid");
+        assert_eq!((p.page(), p.page_size()), (2, 5));
+        let p = paging("").expect("defaults");
+        assert_eq!((p.page(), p.page_size()), (1, 20));
+        let err = paging("page=abc&page_size=1000").expect_err("invalid");
+        assert_eq!(err.status.as_u16(), 422);
+        let fields = err.details.expect("details")["fields"].clone();
+        assert_eq!(fields[0]["field"], "page");
+        let err = paging("page_size=1000").expect_err("too big");
+        assert_eq!(
+            err.details.expect("details")["fields"][0]["field"],
+            "page_size"
+        );
+    }
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]

@@ -10,6 +10,8 @@ both_stores!(
     addresses_can_be_edited_and_deleted,
     another_users_address_is_a_404,
     invalid_addresses_list_their_fields,
+    moving_the_default_to_another_type_hands_its_old_type_to_an_heir,
+    address_lists_are_paged,
 );
 
 fn seoul() -> Value {
@@ -25,7 +27,8 @@ async fn add(app: &TestApp, token: &str, body: &Value) -> Value {
 async fn list(app: &TestApp, token: &str) -> Vec<Value> {
     let res = app.get("/api/v1/me/addresses", Some(token)).await;
     assert_eq!(res.status(), 200);
-    res.json().await.expect("json")
+    let page: Value = res.json().await.expect("json");
+    page["items"].as_array().expect("a page of items").clone()
 }
 
 async fn the_first_address_of_a_type_becomes_its_default(store: Store) {
@@ -185,10 +188,102 @@ async fn invalid_addresses_list_their_fields(store: Store) {
     )
     .await;
     assert_eq!(body["details"]["fields"][0]["field"], "type");
+    let nul = json!({"name": "A", "line1": "1 Main\u{0}St", "city": "C", "postal_code": "1", "country": "US"});
+    let body = error_body(
+        app.post("/api/v1/me/addresses", &nul, Some(&t.access))
+            .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    assert_eq!(body["details"]["fields"][0]["field"], "line1");
     error_body(
         app.get("/api/v1/me/addresses", None).await,
         401,
         "authentication_required",
+    )
+    .await;
+}
+
+async fn moving_the_default_to_another_type_hands_its_old_type_to_an_heir(store: Store) {
+    let app = spawn_app(store).await;
+    let t = app.customer("addr5@example.com").await;
+    let home = add(&app, &t.access, &seoul()).await;
+    let spare = add(&app, &t.access, &seoul()).await;
+    let mut billing = seoul();
+    billing["type"] = json!("billing");
+    let bill = add(&app, &t.access, &billing).await;
+    let path = format!("/api/v1/me/addresses/{}", home["id"].as_str().expect("id"));
+    let moved: Value = app
+        .send(
+            Method::PATCH,
+            &path,
+            &json!({"type": "billing"}),
+            Some(&t.access),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(moved["type"], "billing");
+    assert_eq!(moved["is_default"], false, "billing already has a default");
+    let all = list(&app, &t.access).await;
+    let default_of = |kind: &str| -> Vec<Value> {
+        all.iter()
+            .filter(|a| a["type"] == kind && a["is_default"] == true)
+            .map(|a| a["id"].clone())
+            .collect()
+    };
+    assert_eq!(default_of("billing"), [bill["id"].clone()]);
+    assert_eq!(
+        default_of("shipping"),
+        [spare["id"].clone()],
+        "shipping keeps a default"
+    );
+}
+
+async fn address_lists_are_paged(store: Store) {
+    let app = spawn_app(store).await;
+    let t = app.customer("addr6@example.com").await;
+    for _ in 0..3 {
+        add(&app, &t.access, &seoul()).await;
+    }
+    let page: Value = app
+        .get("/api/v1/me/addresses?page=2&page_size=2", Some(&t.access))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["items"].as_array().expect("items").len(), 1);
+    assert_eq!(
+        (page["total"].as_u64(), page["total_pages"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        (page["has_next"].as_bool(), page["has_prev"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let limited: Value = app
+        .get("/api/v1/me/addresses?limit=1", Some(&t.access))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(limited["page_size"], 1);
+    assert_eq!(limited["has_next"], true);
+    let body = error_body(
+        app.get("/api/v1/me/addresses?page_size=1000", Some(&t.access))
+            .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    assert_eq!(body["details"]["fields"][0]["field"], "page_size");
+    error_body(
+        app.get("/api/v1/me/addresses?page=abc", Some(&t.access))
+            .await,
+        422,
+        "validation_error",
     )
     .await;
 }

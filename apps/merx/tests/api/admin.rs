@@ -10,6 +10,7 @@ both_stores!(
     an_api_key_acts_as_admin_until_revoked,
     customers_see_their_own_profile_and_admins_see_all,
     customers_can_keep_free_form_attributes,
+    text_with_nul_characters_is_a_422_not_a_500,
 );
 
 async fn admin_routes_are_403_for_customers_and_401_for_strangers(store: Store) {
@@ -82,8 +83,12 @@ async fn an_api_key_acts_as_admin_until_revoked(store: Store) {
         .expect("sent");
     assert_eq!(listed.status(), 200);
     let keys: Value = listed.json().await.expect("json");
-    assert_eq!(keys[0]["name"], "warehouse sync");
-    assert!(keys[0].get("key").is_none(), "the secret is never listed");
+    assert_eq!(keys["total"], 1);
+    assert_eq!(keys["items"][0]["name"], "warehouse sync");
+    assert!(
+        keys["items"][0].get("key").is_none(),
+        "the secret is never listed"
+    );
 
     let bad = app
         .request(Method::GET, "/api/v1/admin/api-keys")
@@ -186,4 +191,70 @@ async fn customers_can_keep_free_form_attributes(store: Store) {
         cleared["attributes"]["skin_type"], "dry",
         "absent fields are kept"
     );
+}
+
+async fn text_with_nul_characters_is_a_422_not_a_500(store: Store) {
+    let app = spawn_app(store).await;
+    let res = app.post("/api/v1/auth/register", &json!({"email": "nul@example.com", "password": "password-123", "full_name": "A\u{0}B"}), None).await;
+    let body = error_body(res, 422, "validation_error").await;
+    assert_eq!(body["details"]["fields"][0]["field"], "full_name");
+    let ana = app.customer("nul2@example.com").await;
+    let path = format!("/api/v1/customers/{}", ana.user_id);
+    let patch = json!({"attributes": {"note": "bad\u{0}value"}});
+    let body = error_body(
+        app.send(Method::PATCH, &path, &patch, Some(&ana.access))
+            .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    assert_eq!(body["details"]["fields"][0]["field"], "attributes");
+    let admin = app.admin().await;
+    let key = app
+        .post(
+            "/api/v1/admin/api-keys",
+            &json!({"name": "x\u{0}y"}),
+            Some(&admin.access),
+        )
+        .await;
+    error_body(key, 422, "validation_error").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_registered_with_the_admin_email_is_taken_back_at_start() {
+    let before = crate::helpers::spawn_app_with(Store::Postgres, |c| {
+        c.admin_email = None;
+        c.admin_password = None;
+    })
+    .await;
+    let squatter = before.customer("boss@example.com").await;
+    let mut config = before.config.clone();
+    config.admin_email = Some("boss@example.com".into());
+    config.admin_password = Some("operator-password".into());
+    let after = crate::helpers::start(config, before.db.clone()).await;
+
+    error_body(
+        after.login("boss@example.com", "password-123").await,
+        401,
+        "authentication_required",
+    )
+    .await;
+    let refresh = after
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": squatter.refresh}),
+            None,
+        )
+        .await;
+    error_body(refresh, 401, "authentication_required").await;
+    let admin =
+        crate::helpers::Tokens::from(after.login("boss@example.com", "operator-password").await)
+            .await;
+    let me: Value = after
+        .get("/api/v1/auth/me", Some(&admin.access))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["role"], "admin");
 }

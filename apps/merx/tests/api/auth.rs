@@ -139,6 +139,16 @@ async fn login_accepts_json_and_the_oauth2_form(store: Store) {
     let form_login: Value = form.json().await.expect("json");
     assert_eq!(form_login["token_type"], "bearer");
     assert_eq!(form_login["user"]["email"], "form@example.com");
+
+    let missing = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .form(&[("username", "form@example.com")])
+        .send()
+        .await
+        .expect("sent");
+    let body = error_body(missing, 422, "validation_error").await;
+    assert_eq!(body["details"]["fields"][0]["field"], "password");
 }
 
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401(store: Store) {

@@ -99,3 +99,15 @@ fn a_database_without_a_jwt_secret_is_a_clear_start_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("JWT_SECRET"), "{err}");
 }
+
+#[test]
+fn one_shot_commands_refuse_the_in_memory_store() {
+    let out = Command::new(env!("CARGO_BIN_EXE_merx"))
+        .args(["create-api-key", "--name", "x"])
+        .env_clear()
+        .output()
+        .expect("merx runs");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no key is printed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+}

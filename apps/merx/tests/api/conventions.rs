@@ -18,6 +18,14 @@ async fn malformed_json_is_a_400_with_the_error_body(store: Store) {
         .await
         .expect("sent");
     error_body(res, 400, "bad_request").await;
+    let junk = app
+        .request(Method::POST, "/api/v1/auth/register")
+        .header("content-type", "application/json")
+        .body(r#"{"email": "a@b.co", "password": "password-123"} trailing"#)
+        .send()
+        .await
+        .expect("sent");
+    error_body(junk, 400, "bad_request").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

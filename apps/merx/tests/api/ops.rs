@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{Store, spawn_app, spawn_app_with};
+use crate::helpers::{Store, error_body, spawn_app, spawn_app_with};
 
 fn redis_url() -> String {
     std::env::var("MERX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
@@ -30,7 +30,11 @@ async fn ready_without_backing_services_reports_them_not_configured() {
 async fn ready_checks_postgres_and_redis_for_real() {
     let app = spawn_app_with(Store::Postgres, |c| c.redis_url = Some(redis_url())).await;
     let res = app.get("/ready", None).await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.status(),
+        200,
+        "PostgreSQL and Redis must both be running on their default local ports"
+    );
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["checks"]["database"], "ok");
     assert_eq!(body["checks"]["redis"], "ok");
@@ -43,10 +47,9 @@ async fn ready_is_503_when_redis_is_unreachable() {
         c.redis_url = Some("redis://127.0.0.1:1/0".into())
     })
     .await;
-    let res = app.get("/ready", None).await;
-    assert_eq!(res.status(), 503);
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(body["checks"]["redis"], "unavailable");
+    let body = error_body(app.get("/ready", None).await, 503, "service_unavailable").await;
+    assert_eq!(body["details"]["checks"]["redis"], "unavailable");
+    assert_eq!(body["details"]["checks"]["database"], "not_configured");
 }
 
 #[tokio::test(flavor = "multi_thread")]

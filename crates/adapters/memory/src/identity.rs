@@ -4,8 +4,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use merx_identity::{
     AddressId, AddressRepository, ApiKey, ApiKeyId, ApiKeyRepository, Email, IdentityError,
-    OneTimeToken, OneTimeTokenRepository, RefreshToken, RefreshTokenId, RefreshTokenRepository,
-    SavedAddress, SecretHash, TokenFamilyId, TokenPurpose, User, UserId, UserRepository,
+    OneTimeToken, OneTimeTokenRepository, PasswordHash, RefreshToken, RefreshTokenId,
+    RefreshTokenRepository, Role, SavedAddress, SecretHash, TokenFamilyId, TokenPurpose, User,
+    UserId, UserPatch, UserRepository,
 };
 use merx_kernel::{StoreError, Timestamp};
 
@@ -38,18 +39,67 @@ impl UserRepository for MemoryUsers {
             .cloned())
     }
 
-    async fn update(&self, user: &User) -> Result<bool, StoreError> {
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        at: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        Ok(self.modify(id, |u| {
+            if let Some(name) = &patch.full_name {
+                u.full_name.clone_from(name);
+            }
+            if let Some(phone) = &patch.phone {
+                u.phone.clone_from(phone);
+            }
+            if let Some(attributes) = &patch.attributes {
+                u.attributes.clone_from(attributes);
+            }
+            u.updated_at = at;
+        }))
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .modify(id, |u| {
+                u.password_hash = hash.clone();
+                u.updated_at = at;
+            })
+            .is_some())
+    }
+
+    async fn mark_verified(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
+        Ok(self
+            .modify(id, |u| {
+                u.is_verified = true;
+                u.updated_at = at;
+            })
+            .is_some())
+    }
+
+    async fn grant_admin(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
+        Ok(self
+            .modify(id, |u| {
+                u.role = Role::Admin;
+                u.is_active = true;
+                u.updated_at = at;
+            })
+            .is_some())
+    }
+}
+
+impl MemoryUsers {
+    /// Applies `change` to the stored user under the lock; the user afterwards, if any.
+    fn modify(&self, id: UserId, change: impl FnOnce(&mut User)) -> Option<User> {
         let mut users = lock(&self.users);
-        let Some(stored) = users.get_mut(&user.id) else {
-            return Ok(false);
-        };
-        *stored = User {
-            id: stored.id,
-            email: stored.email.clone(),
-            created_at: stored.created_at,
-            ..user.clone()
-        };
-        Ok(true)
+        let user = users.get_mut(&id)?;
+        change(user);
+        Some(user.clone())
     }
 }
 
@@ -82,11 +132,17 @@ impl RefreshTokenRepository for MemoryRefreshTokens {
             .cloned())
     }
 
-    async fn mark_used(&self, id: RefreshTokenId, at: Timestamp) -> Result<bool, StoreError> {
+    async fn rotate(
+        &self,
+        spent: RefreshTokenId,
+        next: &RefreshToken,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut tokens = lock(&self.tokens);
-        match tokens.get_mut(&id) {
+        match tokens.get_mut(&spent) {
             Some(t) if t.used_at.is_none() && t.revoked_at.is_none() => {
                 t.used_at = Some(at);
+                tokens.insert(next.id, next.clone());
                 Ok(true)
             }
             _ => Ok(false),
@@ -198,23 +254,52 @@ impl AddressRepository for MemoryAddresses {
             .cloned())
     }
 
-    async fn save(&self, address: &SavedAddress) -> Result<(), StoreError> {
+    async fn insert(&self, address: &SavedAddress) -> Result<(), StoreError> {
         let mut all = lock(&self.addresses);
         if address.is_default {
-            for other in all.iter_mut() {
-                if other.user_id == address.user_id
-                    && other.kind == address.kind
-                    && other.id != address.id
-                {
-                    other.is_default = false;
-                }
-            }
+            clear_defaults(&mut all, address);
         }
-        match all.iter_mut().find(|a| a.id == address.id) {
-            Some(existing) => *existing = address.clone(),
-            None => all.push(address.clone()),
-        }
+        all.push(address.clone());
         Ok(())
+    }
+
+    async fn update(&self, address: &SavedAddress) -> Result<bool, StoreError> {
+        let mut all = lock(&self.addresses);
+        if !all
+            .iter()
+            .any(|a| a.id == address.id && a.user_id == address.user_id)
+        {
+            return Ok(false);
+        }
+        if address.is_default {
+            clear_defaults(&mut all, address);
+        }
+        for a in all.iter_mut().filter(|a| a.id == address.id) {
+            *a = address.clone();
+        }
+        Ok(true)
+    }
+
+    async fn make_default(
+        &self,
+        user: UserId,
+        id: AddressId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut all = lock(&self.addresses);
+        let Some(target) = all
+            .iter()
+            .find(|a| a.id == id && a.user_id == user)
+            .cloned()
+        else {
+            return Ok(false);
+        };
+        clear_defaults(&mut all, &target);
+        for a in all.iter_mut().filter(|a| a.id == id) {
+            a.is_default = true;
+            a.updated_at = at;
+        }
+        Ok(true)
     }
 
     async fn delete(&self, user: UserId, id: AddressId) -> Result<bool, StoreError> {
@@ -222,5 +307,14 @@ impl AddressRepository for MemoryAddresses {
         let before = all.len();
         all.retain(|a| !(a.user_id == user && a.id == id));
         Ok(all.len() != before)
+    }
+}
+
+/// Unsets the default of every other address of `keep`'s user and kind.
+fn clear_defaults(all: &mut [SavedAddress], keep: &SavedAddress) {
+    for other in all.iter_mut() {
+        if other.user_id == keep.user_id && other.kind == keep.kind && other.id != keep.id {
+            other.is_default = false;
+        }
     }
 }

@@ -42,7 +42,9 @@ impl LogMailer {
 #[async_trait]
 impl Mailer for LogMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), StoreError> {
-        tracing::info!(to = %email.to, subject = %email.subject, body = %email.body, "email (log mailer)");
+        // The body carries single-use secrets: only at debug level, never in production logs.
+        tracing::info!(to = %email.to, subject = %email.subject, "email (log mailer)");
+        tracing::debug!(to = %email.to, body = %email.body, "email body (log mailer)");
         let mut sent = lock(&self.sent);
         if sent.len() >= KEEP {
             sent.remove(0);

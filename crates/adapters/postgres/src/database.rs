@@ -1,5 +1,4 @@
-use diesel::sql_types::{Bool, Text};
-use diesel::{QueryableByName, sql_query};
+use diesel::sql_query;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
@@ -20,8 +19,14 @@ pub type PgPool = Pool<AsyncPgConnection>;
 /// When the pool cannot be built from the URL.
 pub fn connect(database_url: &str, max_size: usize) -> Result<PgPool, StoreError> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // Bounded waits: an exhausted pool or a silent server becomes a 503, not a hung request.
+    let limit = Some(std::time::Duration::from_secs(5));
     Pool::builder(manager)
         .max_size(max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(limit)
+        .create_timeout(limit)
+        .recycle_timeout(limit)
         .build()
         .map_err(pool_error)
 }
@@ -71,12 +76,6 @@ pub fn with_database(url: &str, name: &str) -> String {
     out
 }
 
-#[derive(QueryableByName)]
-struct Exists {
-    #[diesel(sql_type = Bool)]
-    exists: bool,
-}
-
 /// Creates the URL's database when it does not exist, through the server's `postgres`
 /// database. Safe when several instances start at once.
 ///
@@ -86,18 +85,15 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
     let Some(name) = database_name(url) else {
         return Ok(());
     };
+    // Try the database itself first: the app's role may not reach `postgres` at all.
+    match AsyncPgConnection::establish(url).await {
+        Ok(_) => return Ok(()),
+        Err(e) if !e.to_string().contains("does not exist") => return Err(pool_error(e)),
+        Err(_) => {}
+    }
     let mut admin = AsyncPgConnection::establish(&with_database(url, "postgres"))
         .await
         .map_err(pool_error)?;
-    let found: Exists =
-        sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result(&mut admin)
-            .await
-            .map_err(store_error)?;
-    if found.exists {
-        return Ok(());
-    }
     let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
     match sql_query(create).execute(&mut admin).await {
         Ok(_) => {

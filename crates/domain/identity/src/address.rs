@@ -50,7 +50,8 @@ pub struct SavedAddress {
 /// A new address as the client sends it.
 #[derive(Debug, Clone)]
 pub struct AddressInput {
-    pub kind: AddressKind,
+    /// `None` means shipping.
+    pub kind: Option<AddressKind>,
     pub address: PostalAddress,
     pub is_default: bool,
 }
@@ -71,41 +72,26 @@ pub struct AddressPatch {
 }
 
 impl AddressPatch {
-    /// The address with this patch applied, validated as a whole.
+    /// The kind and address with this patch applied, validated as a whole. Whether the result
+    /// is a default is the address book's rule, not the patch's.
     pub(crate) fn apply(
         self,
         current: &SavedAddress,
-    ) -> Result<(AddressKind, PostalAddress, bool), ValidationErrors> {
+    ) -> Result<(AddressKind, PostalAddress), ValidationErrors> {
         let mut a = current.address.clone();
-        if let Some(v) = self.name {
-            a.name = v;
+        fn replace<T>(slot: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *slot = v;
+            }
         }
-        if let Some(v) = self.phone {
-            a.phone = v;
-        }
-        if let Some(v) = self.line1 {
-            a.line1 = v;
-        }
-        if let Some(v) = self.line2 {
-            a.line2 = v;
-        }
-        if let Some(v) = self.city {
-            a.city = v;
-        }
-        if let Some(v) = self.state {
-            a.state = v;
-        }
-        if let Some(v) = self.postal_code {
-            a.postal_code = v;
-        }
-        if let Some(v) = self.country {
-            a.country = v;
-        }
-        let address = a.normalized("")?;
-        Ok((
-            self.kind.unwrap_or(current.kind),
-            address,
-            self.is_default.unwrap_or(current.is_default),
-        ))
+        replace(&mut a.name, self.name);
+        replace(&mut a.phone, self.phone);
+        replace(&mut a.line1, self.line1);
+        replace(&mut a.line2, self.line2);
+        replace(&mut a.city, self.city);
+        replace(&mut a.state, self.state);
+        replace(&mut a.postal_code, self.postal_code);
+        replace(&mut a.country, self.country);
+        Ok((self.kind.unwrap_or(current.kind), a.normalized("")?))
     }
 }

@@ -18,6 +18,10 @@ impl Password {
         if raw.len() > Self::MAX_BYTES {
             return Err(format!("must be at most {} bytes", Self::MAX_BYTES));
         }
+        // bcrypt reads a password as a C string: a NUL would silently end it.
+        if raw.contains('\0') {
+            return Err("must not contain NUL characters".into());
+        }
         Ok(Self(raw))
     }
 
@@ -66,6 +70,7 @@ mod tests {
         // Eight Korean characters are eight characters, though 24 bytes.
         assert!(Password::new("비밀번호비밀번호".into()).is_ok());
         assert!(Password::new("x".repeat(73)).is_err());
+        assert!(Password::new("12345678\0tail".into()).is_err());
     }
 
     #[test]

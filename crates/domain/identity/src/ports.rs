@@ -8,7 +8,7 @@ use merx_kernel::{StoreError, Timestamp};
 use crate::{
     AccessClaims, AddressId, ApiKey, ApiKeyId, Email, IdentityError, OneTimeToken, PasswordHash,
     RefreshToken, RefreshTokenId, SavedAddress, SecretHash, TokenError, TokenFamilyId,
-    TokenPurpose, User, UserId,
+    TokenPurpose, User, UserId, UserPatch,
 };
 
 /// Accounts, looked up by id or by normalised email.
@@ -26,9 +26,29 @@ pub trait UserRepository: Send + Sync {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
 
-    /// Replaces every mutable field of an existing user (all but id, email and created_at).
-    /// Returns false when no such user exists.
-    async fn update(&self, user: &User) -> Result<bool, StoreError>;
+    /// Writes only the fields the patch names (and `updated_at`); returns the user as stored
+    /// afterwards, `None` when there is no such user. Writing only what changed keeps a
+    /// concurrent password reset or promotion from being undone by a profile edit.
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        at: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Replaces the password hash; false when there is no such user.
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the email verified; false when there is no such user.
+    async fn mark_verified(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// Makes the user an active admin; false when there is no such user.
+    async fn grant_admin(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError>;
 }
 
 /// Refresh tokens, stored by hash, grouped in rotation families.
@@ -39,14 +59,23 @@ pub trait RefreshTokenRepository: Send + Sync {
 
     async fn find_by_hash(&self, hash: &SecretHash) -> Result<Option<RefreshToken>, StoreError>;
 
-    /// Marks the token used, only if it is neither used nor revoked; atomically, so that of
-    /// two concurrent rotations of one token exactly one gets `true`.
-    async fn mark_used(&self, id: RefreshTokenId, at: Timestamp) -> Result<bool, StoreError>;
+    /// Spends `spent` and stores `next` (its successor in the same family) as one atomic step,
+    /// only if `spent` is neither used nor revoked; otherwise stores nothing and returns false.
+    /// Of two concurrent rotations of one token exactly one succeeds, and a rotation never
+    /// outlives a concurrent [`Self::revoke_family`]: whichever runs second sees the other.
+    async fn rotate(
+        &self,
+        spent: RefreshTokenId,
+        next: &RefreshToken,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 
-    /// Revokes every not yet revoked token of the family.
+    /// Revokes every not yet revoked token of the family, including one a concurrent rotation
+    /// is adding.
     async fn revoke_family(&self, family: TokenFamilyId, at: Timestamp) -> Result<(), StoreError>;
 
-    /// Revokes every not yet revoked token of the user (after a password reset).
+    /// Revokes every not yet revoked token of the user (after a password reset), with the same
+    /// guarantee against concurrent rotations.
     async fn revoke_all_for_user(&self, user: UserId, at: Timestamp) -> Result<(), StoreError>;
 }
 
@@ -91,10 +120,24 @@ pub trait AddressRepository: Send + Sync {
 
     async fn find(&self, user: UserId, id: AddressId) -> Result<Option<SavedAddress>, StoreError>;
 
-    /// Inserts or replaces the address. When it is a default, every other address of the same
-    /// user and kind stops being one, in the same atomic step: there is never more than one
-    /// default per user and kind.
-    async fn save(&self, address: &SavedAddress) -> Result<(), StoreError>;
+    /// Stores a new address. When it is a default, every other address of the same user and
+    /// kind stops being one in the same atomic step: there is never more than one default per
+    /// user and kind.
+    async fn insert(&self, address: &SavedAddress) -> Result<(), StoreError>;
+
+    /// Replaces the user's existing address (matched by id and user), with the same default
+    /// rule as [`Self::insert`]. False when the user has no such address (it is never
+    /// re-created, e.g. after a concurrent delete).
+    async fn update(&self, address: &SavedAddress) -> Result<bool, StoreError>;
+
+    /// Makes the address its kind's default, touching no other field; false when the user has
+    /// no such address.
+    async fn make_default(
+        &self,
+        user: UserId,
+        id: AddressId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 
     /// Deletes the address; false when the user has no such address.
     async fn delete(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use merx_kernel::{Timestamp, ValidationErrors, typed_id};
+use merx_kernel::{Timestamp, ValidationErrors, has_control_chars, typed_id};
 use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
 
@@ -107,12 +107,37 @@ pub(crate) fn optional_text(
     max: usize,
 ) -> Option<String> {
     let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if let Some(v) = &value
-        && v.chars().count() > max
-    {
-        errors.add(field, format!("must be at most {max} characters"));
+    if let Some(v) = &value {
+        if v.chars().count() > max {
+            errors.add(field, format!("must be at most {max} characters"));
+        } else if has_control_chars(v) {
+            errors.add(field, "must not contain control characters");
+        }
     }
     value
+}
+
+/// Free-form attributes may hold any JSON except NUL characters, which Postgres cannot store.
+pub(crate) fn check_attributes(
+    errors: &mut ValidationErrors,
+    attributes: &serde_json::Map<String, serde_json::Value>,
+) {
+    fn has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(has_nul),
+            serde_json::Value::Object(map) => {
+                map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+            }
+            _ => false,
+        }
+    }
+    if attributes
+        .iter()
+        .any(|(k, v)| k.contains('\0') || has_nul(v))
+    {
+        errors.add("attributes", "must not contain NUL characters");
+    }
 }
 
 #[cfg(test)]

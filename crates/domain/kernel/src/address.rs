@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ValidationErrors;
+use crate::{ValidationErrors, has_control_chars};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostalAddress {
@@ -20,6 +20,20 @@ pub struct PostalAddress {
 }
 
 const MAX_FIELD: usize = 200;
+
+fn check_text(errors: &mut ValidationErrors, prefix: &str, field: &str, value: &str) {
+    if value.chars().count() > MAX_FIELD {
+        errors.add(
+            format!("{prefix}{field}"),
+            format!("must be at most {MAX_FIELD} characters"),
+        );
+    } else if has_control_chars(value) {
+        errors.add(
+            format!("{prefix}{field}"),
+            "must not contain control characters",
+        );
+    }
+}
 
 impl PostalAddress {
     /// Trims every field, upper-cases the country and checks the required fields.
@@ -39,18 +53,23 @@ impl PostalAddress {
             *value = value.trim().to_owned();
             if value.is_empty() {
                 errors.add(format!("{prefix}{field}"), "is required");
-            } else if value.chars().count() > MAX_FIELD {
-                errors.add(
-                    format!("{prefix}{field}"),
-                    format!("must be at most {MAX_FIELD} characters"),
-                );
+            } else {
+                check_text(&mut errors, prefix, field, value);
             }
         }
-        for value in [&mut self.phone, &mut self.line2, &mut self.state] {
+        let optional = [
+            ("phone", &mut self.phone),
+            ("line2", &mut self.line2),
+            ("state", &mut self.state),
+        ];
+        for (field, value) in optional {
             *value = value
                 .take()
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty());
+            if let Some(v) = value {
+                check_text(&mut errors, prefix, field, v);
+            }
         }
         self.country = self.country.trim().to_ascii_uppercase();
         if self.country.len() != 2 || !self.country.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -100,5 +119,15 @@ mod tests {
             fields,
             ["shipping_address.line1", "shipping_address.country"]
         );
+    }
+
+    #[test]
+    fn control_characters_and_overlong_optional_fields_are_refused() {
+        let mut a = sample();
+        a.city = "Seo\u{0}ul".into();
+        a.line2 = Some("x".repeat(201));
+        let err = a.normalized("").expect_err("invalid");
+        let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["city", "line2"]);
     }
 }

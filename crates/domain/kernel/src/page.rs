@@ -92,6 +92,19 @@ impl<T> Page<T> {
         }
     }
 
+    /// The requested page of a list held whole in memory (a user's addresses, say).
+    #[must_use]
+    pub fn of_all(all: Vec<T>, request: PageRequest) -> Self {
+        let total = all.len() as u64;
+        let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
+        let items = all
+            .into_iter()
+            .skip(skip)
+            .take(request.page_size as usize)
+            .collect();
+        Self::new(items, total, request)
+    }
+
     /// The same page with every item converted (domain type → response type).
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -143,5 +156,22 @@ mod tests {
         let empty = Page::<u8>::new(vec![], 0, PageRequest::default());
         assert_eq!(empty.total_pages, 0);
         assert!(!empty.has_next && !empty.has_prev);
+    }
+
+    #[test]
+    fn a_whole_list_is_sliced_into_the_requested_page() {
+        let all: Vec<u32> = (1..=25).collect();
+        let page = Page::of_all(
+            all.clone(),
+            PageRequest::new(Some(3), Some(10)).expect("valid"),
+        );
+        assert_eq!(page.items, [21, 22, 23, 24, 25]);
+        assert_eq!(
+            (page.total, page.total_pages, page.has_next),
+            (25, 3, false)
+        );
+        let beyond = Page::of_all(all, PageRequest::new(Some(9), Some(10)).expect("valid"));
+        assert!(beyond.items.is_empty());
+        assert!(beyond.has_prev);
     }
 }

@@ -64,9 +64,23 @@ impl ValidationErrors {
     }
 }
 
+/// Whether text holds control characters (NUL, newlines, escapes...). No name, address line
+/// or label needs one, and Postgres cannot even store a NUL.
+#[must_use]
+pub fn has_control_chars(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_spotted() {
+        assert!(has_control_chars("a\u{0}b"));
+        assert!(has_control_chars("line\nbreak"));
+        assert!(!has_control_chars("서울 Seoul — 04524"));
+    }
 
     #[test]
     fn collects_every_field_before_failing() {

@@ -5,7 +5,7 @@ use merx_identity::{
     AddressId, AddressKind, AddressRepository, ApiKey, ApiKeyId, ApiKeyRepository, Email,
     IdentityError, OneTimeToken, OneTimeTokenRepository, PasswordHash, RefreshToken,
     RefreshTokenId, RefreshTokenRepository, Role, SavedAddress, TokenFamilyId, TokenPurpose, User,
-    UserId, UserRepository, hash_secret,
+    UserId, UserPatch, UserRepository, hash_secret,
 };
 use merx_kernel::{PostalAddress, Timestamp};
 
@@ -93,33 +93,117 @@ pub async fn a_second_user_with_the_same_email_is_refused(repos: &IdentityRepos)
     assert!(matches!(err, IdentityError::EmailTaken), "got {err:?}");
 }
 
-pub async fn updating_a_user_changes_its_mutable_fields(repos: &IdentityRepos) {
-    let mut u = stored_user(repos, "edit@example.com").await;
-    u.full_name = None;
-    u.phone = Some("+82 10 1234 5678".into());
-    u.role = Role::Admin;
-    u.is_verified = true;
-    u.attributes
-        .insert("tier".into(), serde_json::json!("gold"));
-    u.password_hash = PasswordHash::from_stored("$2b$04$other".into());
-    u.updated_at = now() + Duration::seconds(5);
-    assert!(repos.users.update(&u).await.expect("update"));
-    assert_eq!(repos.users.find_by_id(u.id).await.expect("find"), Some(u));
-}
-
-pub async fn updating_an_unknown_user_reports_false(repos: &IdentityRepos) {
-    assert!(
-        !repos
-            .users
-            .update(&user("ghost@example.com"))
-            .await
-            .expect("update")
+pub async fn profile_updates_write_only_the_fields_given(repos: &IdentityRepos) {
+    let u = stored_user(repos, "edit@example.com").await;
+    let at = now() + Duration::seconds(5);
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("tier".into(), serde_json::json!("gold"));
+    let patch = UserPatch {
+        full_name: Some(None),
+        phone: Some(Some("+82 10 1234 5678".into())),
+        attributes: Some(attributes.clone()),
+    };
+    let updated = repos
+        .users
+        .update_profile(u.id, &patch, at)
+        .await
+        .expect("update")
+        .expect("exists");
+    let expected = User {
+        full_name: None,
+        phone: Some("+82 10 1234 5678".into()),
+        attributes,
+        updated_at: at,
+        ..u.clone()
+    };
+    assert_eq!(updated, expected);
+    let only_phone = UserPatch {
+        phone: Some(None),
+        ..UserPatch::default()
+    };
+    let again = repos
+        .users
+        .update_profile(u.id, &only_phone, at)
+        .await
+        .expect("update")
+        .expect("exists");
+    assert_eq!(
+        again,
+        User {
+            phone: None,
+            ..expected
+        }
+    );
+    assert_eq!(
+        repos.users.find_by_id(u.id).await.expect("find"),
+        Some(again)
     );
 }
 
-pub async fn a_refresh_token_can_be_marked_used_once(repos: &IdentityRepos) {
+pub async fn password_verification_and_promotion_touch_only_their_own_columns(
+    repos: &IdentityRepos,
+) {
+    let u = stored_user(repos, "narrow@example.com").await;
+    let at = now() + Duration::seconds(5);
+    let hash = PasswordHash::from_stored("$2b$04$changed".into());
+    assert!(
+        repos
+            .users
+            .set_password(u.id, &hash, at)
+            .await
+            .expect("set")
+    );
+    assert!(repos.users.mark_verified(u.id, at).await.expect("verify"));
+    assert!(repos.users.grant_admin(u.id, at).await.expect("grant"));
+    // A profile edit made from an older read must not undo any of that.
+    let patch = UserPatch {
+        full_name: Some(Some("Renamed".into())),
+        ..UserPatch::default()
+    };
+    repos
+        .users
+        .update_profile(u.id, &patch, at)
+        .await
+        .expect("update");
+    let stored = repos
+        .users
+        .find_by_id(u.id)
+        .await
+        .expect("find")
+        .expect("exists");
+    assert_eq!(stored.password_hash, hash);
+    assert!(stored.is_verified);
+    assert_eq!(stored.role, Role::Admin);
+    assert_eq!(stored.full_name.as_deref(), Some("Renamed"));
+}
+
+pub async fn writes_to_an_unknown_user_report_that_it_is_missing(repos: &IdentityRepos) {
+    let ghost = UserId::new();
+    let at = now();
+    assert_eq!(
+        repos
+            .users
+            .update_profile(ghost, &UserPatch::default(), at)
+            .await
+            .expect("update"),
+        None
+    );
+    let hash = PasswordHash::from_stored("$2b$04$x".into());
+    assert!(
+        !repos
+            .users
+            .set_password(ghost, &hash, at)
+            .await
+            .expect("set")
+    );
+    assert!(!repos.users.mark_verified(ghost, at).await.expect("verify"));
+    assert!(!repos.users.grant_admin(ghost, at).await.expect("grant"));
+}
+
+pub async fn a_refresh_token_rotates_once(repos: &IdentityRepos) {
     let u = stored_user(repos, "rt@example.com").await;
-    let token = refresh_token(u.id, TokenFamilyId::new(), "secret-1");
+    let family = TokenFamilyId::new();
+    let token = refresh_token(u.id, family, "secret-1");
     repos.refresh_tokens.insert(&token).await.expect("insert");
     let found = repos
         .refresh_tokens
@@ -128,26 +212,74 @@ pub async fn a_refresh_token_can_be_marked_used_once(repos: &IdentityRepos) {
         .expect("find");
     assert_eq!(found, Some(token.clone()));
     let at = now();
+    let next = refresh_token(u.id, family, "secret-2");
     assert!(
         repos
             .refresh_tokens
-            .mark_used(token.id, at)
+            .rotate(token.id, &next, at)
             .await
-            .expect("mark")
+            .expect("rotate")
     );
+    let other = refresh_token(u.id, family, "secret-3");
     assert!(
         !repos
             .refresh_tokens
-            .mark_used(token.id, at)
+            .rotate(token.id, &other, at)
             .await
-            .expect("mark again")
+            .expect("rotate again")
     );
-    let after = repos
+    let spent = repos
         .refresh_tokens
         .find_by_hash(&token.token_hash)
         .await
-        .expect("find");
-    assert_eq!(after.and_then(|t| t.used_at), Some(at));
+        .expect("find")
+        .expect("exists");
+    assert_eq!(spent.used_at, Some(at));
+    assert_eq!(
+        repos
+            .refresh_tokens
+            .find_by_hash(&next.token_hash)
+            .await
+            .expect("find"),
+        Some(next)
+    );
+    assert_eq!(
+        repos
+            .refresh_tokens
+            .find_by_hash(&other.token_hash)
+            .await
+            .expect("find"),
+        None,
+        "a failed rotation stores nothing"
+    );
+}
+
+pub async fn a_rotation_racing_a_revocation_never_leaves_a_live_token(repos: &IdentityRepos) {
+    let u = stored_user(repos, "race@example.com").await;
+    for round in 0..10 {
+        let family = TokenFamilyId::new();
+        let token = refresh_token(u.id, family, &format!("race-{round}"));
+        repos.refresh_tokens.insert(&token).await.expect("insert");
+        let next = refresh_token(u.id, family, &format!("race-{round}-next"));
+        let at = now();
+        let (rotated, revoked) = tokio::join!(
+            repos.refresh_tokens.rotate(token.id, &next, at),
+            repos.refresh_tokens.revoke_family(family, at),
+        );
+        revoked.expect("revoke");
+        if rotated.expect("rotate") {
+            let stored = repos
+                .refresh_tokens
+                .find_by_hash(&next.token_hash)
+                .await
+                .expect("find")
+                .expect("stored");
+            assert!(
+                stored.revoked_at.is_some(),
+                "round {round}: the rotated-in token outlived the revocation"
+            );
+        }
+    }
 }
 
 pub async fn revoking_a_family_leaves_other_families_alone(repos: &IdentityRepos) {
@@ -173,12 +305,13 @@ pub async fn revoking_a_family_leaves_other_families_alone(repos: &IdentityRepos
             .expect("exists");
         assert_eq!(found.revoked_at.is_some(), revoked);
     }
+    let next = refresh_token(u.id, f1, "a-next");
     assert!(
         !repos
             .refresh_tokens
-            .mark_used(a.id, now())
+            .rotate(a.id, &next, now())
             .await
-            .expect("mark"),
+            .expect("rotate"),
         "revoked tokens cannot be used"
     );
 }
@@ -342,7 +475,7 @@ pub async fn saving_a_default_address_unsets_the_previous_default_of_that_kind(
     let billing = address(u.id, AddressKind::Billing, true, "Seoul", 1);
     let office = address(u.id, AddressKind::Shipping, true, "Busan", 2);
     for a in [&home, &billing, &office] {
-        repos.addresses.save(a).await.expect("save");
+        repos.addresses.insert(a).await.expect("insert");
     }
     let list = repos.addresses.list_for_user(u.id).await.expect("list");
     let defaults: Vec<_> = list
@@ -359,7 +492,13 @@ pub async fn saving_a_default_address_unsets_the_previous_default_of_that_kind(
     );
     let mut moved = home.clone();
     moved.address.city = "Incheon".into();
-    repos.addresses.save(&moved).await.expect("update in place");
+    assert!(
+        repos
+            .addresses
+            .update(&moved)
+            .await
+            .expect("update in place")
+    );
     let found = repos
         .addresses
         .find(u.id, home.id)
@@ -382,7 +521,7 @@ pub async fn addresses_are_scoped_to_their_user(repos: &IdentityRepos) {
     let owner = stored_user(repos, "owner@example.com").await;
     let other = stored_user(repos, "other@example.com").await;
     let a = address(owner.id, AddressKind::Shipping, true, "Amman", 0);
-    repos.addresses.save(&a).await.expect("save");
+    repos.addresses.insert(&a).await.expect("insert");
     assert_eq!(
         repos.addresses.find(other.id, a.id).await.expect("find"),
         None
@@ -411,7 +550,65 @@ pub async fn addresses_are_scoped_to_their_user(repos: &IdentityRepos) {
 pub async fn deleting_an_address_removes_it(repos: &IdentityRepos) {
     let u = stored_user(repos, "del@example.com").await;
     let a = address(u.id, AddressKind::Billing, false, "Amman", 0);
-    repos.addresses.save(&a).await.expect("save");
+    repos.addresses.insert(&a).await.expect("insert");
     assert!(repos.addresses.delete(u.id, a.id).await.expect("delete"));
     assert_eq!(repos.addresses.find(u.id, a.id).await.expect("find"), None);
+}
+
+pub async fn updating_a_missing_address_reports_false_and_creates_nothing(repos: &IdentityRepos) {
+    let u = stored_user(repos, "gone@example.com").await;
+    let a = address(u.id, AddressKind::Shipping, true, "Seoul", 0);
+    assert!(!repos.addresses.update(&a).await.expect("update"));
+    assert!(
+        repos
+            .addresses
+            .list_for_user(u.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    repos.addresses.insert(&a).await.expect("insert");
+    assert!(repos.addresses.delete(u.id, a.id).await.expect("delete"));
+    assert!(
+        !repos
+            .addresses
+            .update(&a)
+            .await
+            .expect("update after delete"),
+        "a deleted address is not re-created"
+    );
+    assert!(
+        !repos
+            .addresses
+            .make_default(u.id, a.id, now())
+            .await
+            .expect("make default")
+    );
+}
+
+pub async fn making_an_address_default_moves_only_the_flag(repos: &IdentityRepos) {
+    let u = stored_user(repos, "flag@example.com").await;
+    let first = address(u.id, AddressKind::Shipping, true, "Seoul", 0);
+    let second = address(u.id, AddressKind::Shipping, false, "Busan", 1);
+    let billing = address(u.id, AddressKind::Billing, true, "Seoul", 2);
+    for a in [&first, &second, &billing] {
+        repos.addresses.insert(a).await.expect("insert");
+    }
+    let at = now() + Duration::seconds(5);
+    assert!(
+        repos
+            .addresses
+            .make_default(u.id, second.id, at)
+            .await
+            .expect("make default")
+    );
+    let list = repos.addresses.list_for_user(u.id).await.expect("list");
+    let flags: Vec<_> = list.iter().map(|a| (a.id, a.is_default)).collect();
+    assert_eq!(
+        flags,
+        [(first.id, false), (second.id, true), (billing.id, true)]
+    );
+    let moved = list.iter().find(|a| a.id == second.id).expect("listed");
+    assert_eq!(moved.address, second.address);
+    assert_eq!(moved.updated_at, at);
 }

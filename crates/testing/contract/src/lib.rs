@@ -12,9 +12,11 @@ macro_rules! identity_contract_tests {
         $crate::identity_contract_tests!(@each $repos;
             users_are_found_by_id_and_by_email,
             a_second_user_with_the_same_email_is_refused,
-            updating_a_user_changes_its_mutable_fields,
-            updating_an_unknown_user_reports_false,
-            a_refresh_token_can_be_marked_used_once,
+            profile_updates_write_only_the_fields_given,
+            password_verification_and_promotion_touch_only_their_own_columns,
+            writes_to_an_unknown_user_report_that_it_is_missing,
+            a_refresh_token_rotates_once,
+            a_rotation_racing_a_revocation_never_leaves_a_live_token,
             revoking_a_family_leaves_other_families_alone,
             revoking_all_of_a_users_tokens_spares_other_users,
             a_one_time_token_is_consumed_once_and_only_for_its_purpose,
@@ -22,6 +24,8 @@ macro_rules! identity_contract_tests {
             saving_a_default_address_unsets_the_previous_default_of_that_kind,
             addresses_are_scoped_to_their_user,
             deleting_an_address_removes_it,
+            updating_a_missing_address_reports_false_and_creates_nothing,
+            making_an_address_default_moves_only_the_flag,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

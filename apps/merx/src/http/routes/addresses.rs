@@ -2,12 +2,13 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use merx_identity::{AddressId, AddressInput, AddressKind, AddressPatch, SavedAddress, UserId};
-use merx_kernel::PostalAddress;
+use merx_kernel::{Page, PostalAddress};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Caller, Json, path_id};
+use crate::http::extract::{Caller, Json, Paging, PagingParams, path_id};
+use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
 
@@ -111,17 +112,20 @@ fn owner(caller: &Caller) -> Result<UserId, ApiError> {
     caller.0.user_id().ok_or_else(ApiError::forbidden)
 }
 
-/// The caller's addresses, oldest first.
-#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "addresses", security(("bearer" = [])),
-    responses((status = 200, body = [AddressResponse]), (status = 401, body = ErrorBody)))]
+/// The caller's addresses, oldest first, one page at a time.
+#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "addresses", security(("bearer" = [])), params(PagingParams),
+    responses((status = 200, body = PageBody<AddressResponse>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/me/addresses")]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let list = state.addresses.list(owner(&caller)?).await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
-            .map(AddressResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    paging: Paging,
+) -> Result<HttpResponse, ApiError> {
+    let all = state.addresses.list(owner(&caller)?).await?;
+    Ok(HttpResponse::Ok().json(PageBody::from_page(
+        Page::of_all(all, paging.0),
+        AddressResponse::from,
+    )))
 }
 
 /// Adds an address.
@@ -136,7 +140,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let Json(r) = body;
     let input = AddressInput {
-        kind: r.kind.map_or(AddressKind::Shipping, AddressKind::from),
+        kind: r.kind.map(AddressKind::from),
         address: PostalAddress {
             name: r.name,
             phone: r.phone,

@@ -2,11 +2,13 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use merx_identity::{ApiKey, ApiKeyId};
+use merx_kernel::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Admin, Json, path_id};
+use crate::http::extract::{Admin, Json, Paging, PagingParams, path_id};
+use crate::http::page::PageBody;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -45,17 +47,21 @@ pub struct CreateApiKeyRequest {
     pub name: String,
 }
 
-/// Every API key, newest first (secrets are never shown again).
+/// Every API key, newest first, one page at a time (secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/admin/api-keys", tag = "admin", security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = [ApiKeyResponse]), (status = 403, body = ErrorBody)))]
+    params(PagingParams),
+    responses((status = 200, body = PageBody<ApiKeyResponse>), (status = 403, body = ErrorBody)))]
 #[get("/admin/api-keys")]
-pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    paging: Paging,
+) -> Result<HttpResponse, ApiError> {
     let keys = state.api_keys.list().await?;
-    Ok(HttpResponse::Ok().json(
-        keys.into_iter()
-            .map(ApiKeyResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(PageBody::from_page(
+        Page::of_all(keys, paging.0),
+        ApiKeyResponse::from,
+    )))
 }
 
 /// Creates a key and shows its secret once.

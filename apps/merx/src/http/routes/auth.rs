@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use merx_identity::{Registration, TokenPair, User};
+use merx_kernel::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -63,12 +64,6 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,7 +136,8 @@ pub async fn register(
 /// email and a wrong password get the same 401.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body(content((LoginRequest = "application/json"), (LoginRequest = "application/x-www-form-urlencoded"))),
-    responses((status = 200, body = TokenResponse), (status = 401, description = "authentication_required", body = ErrorBody)))]
+    responses((status = 200, body = TokenResponse), (status = 401, description = "authentication_required", body = ErrorBody),
+              (status = 422, description = "validation_error", body = ErrorBody)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -154,19 +150,30 @@ pub async fn login(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     let (email, password) = if is_form {
-        let form: LoginForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
-            ApiError::validation(&merx_kernel::ValidationErrors::single(
-                "username",
-                e.to_string(),
-            ))
-        })?;
-        (form.username, form.password)
+        login_form(&body)?
     } else {
         let json: LoginRequest = parse_json(&body)?;
         (json.email, json.password)
     };
     let pair = state.auth.login(&email, &password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// The OAuth2 password form's `username` and `password`, each required.
+fn login_form(body: &[u8]) -> Result<(String, String), ApiError> {
+    let mut form: std::collections::HashMap<String, String> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("body", e.to_string())))?;
+    let mut errors = ValidationErrors::new();
+    let mut take = |name: &str| {
+        let value = form.remove(name);
+        if value.is_none() {
+            errors.add(name, "is required");
+        }
+        value.unwrap_or_default()
+    };
+    let (username, password) = (take("username"), take("password"));
+    errors.into_result()?;
+    Ok((username, password))
 }
 
 /// Exchanges a refresh token for a new pair. The old token is spent; presenting it again

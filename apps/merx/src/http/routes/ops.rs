@@ -1,9 +1,11 @@
 //! Liveness, readiness and metrics (spec §9). Served at the root and under `/api/v1`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::http::error::{ApiError, ErrorBody};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -16,7 +18,7 @@ pub struct HealthResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadyResponse {
-    /// `ready` or `unavailable`.
+    /// `ready`
     pub status: &'static str,
     /// `ok`, `unavailable` or `not_configured`, per backing service.
     pub checks: ReadyChecks,
@@ -37,9 +39,10 @@ pub async fn health() -> HttpResponse {
     })
 }
 
-/// Postgres and Redis (when configured) answer; 503 otherwise.
+/// Postgres and Redis (when configured) answer; otherwise 503 `service_unavailable` with
+/// `details.checks`.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, body = ReadyResponse), (status = 503, body = ReadyResponse)))]
+    responses((status = 200, body = ReadyResponse), (status = 503, body = ErrorBody)))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let database = match &state.health.database {
         None => "not_configured",
@@ -61,16 +64,22 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             }
         },
     };
-    let ready = database != "unavailable" && redis != "unavailable";
-    let body = ReadyResponse {
-        status: if ready { "ready" } else { "unavailable" },
-        checks: ReadyChecks { database, redis },
-    };
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
+    let checks = ReadyChecks { database, redis };
+    if database == "unavailable" || redis == "unavailable" {
+        // An error like any other: the spec's error body, with the checks in its details.
+        let details = serde_json::json!({ "checks": checks });
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "a backing service is unreachable",
+        )
+        .with_details(details)
+        .error_response();
     }
+    HttpResponse::Ok().json(ReadyResponse {
+        status: "ready",
+        checks,
+    })
 }
 
 /// Prometheus text exposition.

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_identity::{AddressId, AddressKind, AddressRepository, SavedAddress, UserId};
 use merx_kernel::{PostalAddress, StoreError, Timestamp};
 
@@ -86,6 +86,40 @@ impl PgAddresses {
     }
 }
 
+/// Locks the owner's row, so one user's address writes run one after another and the
+/// one-default rule holds; false when the owner does not exist.
+async fn lock_owner(
+    tx: &mut AsyncPgConnection,
+    user: uuid::Uuid,
+) -> Result<bool, diesel::result::Error> {
+    let owner = users::table
+        .find(user)
+        .select(users::id)
+        .for_update()
+        .first::<uuid::Uuid>(tx)
+        .await
+        .optional()?;
+    Ok(owner.is_some())
+}
+
+/// Unsets the default of every other address of the row's user and kind.
+async fn clear_defaults(
+    tx: &mut AsyncPgConnection,
+    row: &Row,
+) -> Result<(), diesel::result::Error> {
+    diesel::update(
+        t::table
+            .filter(t::user_id.eq(row.user_id))
+            .filter(t::kind.eq(&row.kind))
+            .filter(t::id.ne(row.id))
+            .filter(t::is_default),
+    )
+    .set(t::is_default.eq(false))
+    .execute(tx)
+    .await
+    .map(drop)
+}
+
 #[async_trait]
 impl AddressRepository for PgAddresses {
     async fn list_for_user(&self, user: UserId) -> Result<Vec<SavedAddress>, StoreError> {
@@ -113,37 +147,80 @@ impl AddressRepository for PgAddresses {
         row.map(SavedAddress::try_from).transpose()
     }
 
-    async fn save(&self, address: &SavedAddress) -> Result<(), StoreError> {
-        let mut c = conn(&self.pool).await?;
+    async fn insert(&self, address: &SavedAddress) -> Result<(), StoreError> {
         let row = Row::from(address);
+        let mut c = conn(&self.pool).await?;
         c.transaction::<_, diesel::result::Error, _>(async move |tx| {
-            // Lock the owner so concurrent saves of one user's defaults run one after another.
-            users::table
-                .find(row.user_id)
-                .select(users::id)
-                .for_update()
-                .first::<uuid::Uuid>(tx)
-                .await?;
+            // A missing owner fails the insert on the foreign key.
+            lock_owner(tx, row.user_id).await?;
             if row.is_default {
-                diesel::update(
-                    t::table
-                        .filter(t::user_id.eq(row.user_id))
-                        .filter(t::kind.eq(&row.kind))
-                        .filter(t::id.ne(row.id))
-                        .filter(t::is_default),
-                )
-                .set(t::is_default.eq(false))
-                .execute(tx)
-                .await?;
+                clear_defaults(tx, &row).await?;
             }
             diesel::insert_into(t::table)
                 .values(&row)
-                .on_conflict(t::id)
-                .do_update()
+                .execute(tx)
+                .await?;
+            Ok(true)
+        })
+        .await
+        .map(drop)
+        .map_err(store_error)
+    }
+
+    async fn update(&self, address: &SavedAddress) -> Result<bool, StoreError> {
+        let row = Row::from(address);
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, diesel::result::Error, _>(async move |tx| {
+            if !lock_owner(tx, row.user_id).await? {
+                return Ok(false);
+            }
+            if row.is_default {
+                clear_defaults(tx, &row).await?;
+            }
+            let n = diesel::update(t::table.find(row.id).filter(t::user_id.eq(row.user_id)))
                 .set(&row)
                 .execute(tx)
                 .await?;
-            Ok(())
+            Ok(n == 1)
+        })
+        .await
+        .map_err(store_error)
+    }
+
+    async fn make_default(
+        &self,
+        user: UserId,
+        id: AddressId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let (user, id) = (*user.as_uuid(), *id.as_uuid());
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, diesel::result::Error, _>(async move |tx| {
+            if !lock_owner(tx, user).await? {
+                return Ok(false);
+            }
+            let kind: Option<String> = t::table
+                .find(id)
+                .filter(t::user_id.eq(user))
+                .select(t::kind)
+                .first(tx)
+                .await
+                .optional()?;
+            let Some(kind) = kind else { return Ok(false) };
+            diesel::update(
+                t::table
+                    .filter(t::user_id.eq(user))
+                    .filter(t::kind.eq(&kind))
+                    .filter(t::is_default),
+            )
+            .set(t::is_default.eq(false))
+            .execute(tx)
+            .await?;
+            diesel::update(t::table.find(id))
+                .set((t::is_default.eq(true), t::updated_at.eq(at)))
+                .execute(tx)
+                .await?;
+            Ok(true)
         })
         .await
         .map_err(store_error)

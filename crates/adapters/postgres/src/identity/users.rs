@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use merx_identity::{Email, IdentityError, PasswordHash, Role, User, UserId, UserRepository};
+use merx_identity::{
+    Email, IdentityError, PasswordHash, Role, User, UserId, UserPatch, UserRepository,
+};
 use merx_kernel::{StoreError, Timestamp};
 
 use super::unknown_value;
@@ -9,15 +11,13 @@ use crate::database::{PgPool, conn};
 use crate::error::{is_unique_violation, store_error};
 use crate::schema::users;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 struct UserRow {
     id: uuid::Uuid,
     email: String,
     password_hash: String,
-    #[diesel(treat_none_as_null = true)]
     full_name: Option<String>,
-    #[diesel(treat_none_as_null = true)]
     phone: Option<String>,
     role: String,
     is_active: bool,
@@ -69,6 +69,36 @@ impl TryFrom<UserRow> for User {
     }
 }
 
+/// The columns one write may change; `None` leaves a column as it is. Each port method
+/// writes only its own columns, so concurrent changes to different fields never undo each other.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChanges {
+    full_name: Option<Option<String>>,
+    phone: Option<Option<String>>,
+    attributes: Option<serde_json::Value>,
+    password_hash: Option<String>,
+    role: Option<String>,
+    is_active: Option<bool>,
+    is_verified: Option<bool>,
+    updated_at: Timestamp,
+}
+
+impl UserChanges {
+    fn at(updated_at: Timestamp) -> Self {
+        Self {
+            full_name: None,
+            phone: None,
+            attributes: None,
+            password_hash: None,
+            role: None,
+            is_active: None,
+            is_verified: None,
+            updated_at,
+        }
+    }
+}
+
 pub struct PgUsers {
     pool: PgPool,
 }
@@ -77,6 +107,19 @@ impl PgUsers {
     #[must_use]
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
+    }
+
+    /// Applies `changes` to one user; the user afterwards, if it exists.
+    async fn apply(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let row = diesel::update(users::table.find(*id.as_uuid()))
+            .set(changes)
+            .returning(UserRow::as_returning())
+            .get_result(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?;
+        row.map(User::try_from).transpose()
     }
 
     async fn find_one(
@@ -128,23 +171,53 @@ impl UserRepository for PgUsers {
         .await
     }
 
-    async fn update(&self, user: &User) -> Result<bool, StoreError> {
-        let mut c = conn(&self.pool).await?;
-        let row = UserRow::from(user);
-        let n = diesel::update(users::table.find(row.id))
-            .set((
-                users::password_hash.eq(row.password_hash),
-                users::full_name.eq(row.full_name),
-                users::phone.eq(row.phone),
-                users::role.eq(row.role),
-                users::is_active.eq(row.is_active),
-                users::is_verified.eq(row.is_verified),
-                users::attributes.eq(row.attributes),
-                users::updated_at.eq(row.updated_at),
-            ))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        at: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        let changes = UserChanges {
+            full_name: patch.full_name.clone(),
+            phone: patch.phone.clone(),
+            attributes: patch.attributes.clone().map(serde_json::Value::Object),
+            ..UserChanges::at(at)
+        };
+        self.apply(id, changes).await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changes = UserChanges {
+            password_hash: Some(hash.as_str().to_owned()),
+            ..UserChanges::at(at)
+        };
+        Ok(self.apply(id, changes).await?.is_some())
+    }
+
+    async fn mark_verified(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
+        Ok(self
+            .apply(
+                id,
+                UserChanges {
+                    is_verified: Some(true),
+                    ..UserChanges::at(at)
+                },
+            )
+            .await?
+            .is_some())
+    }
+
+    async fn grant_admin(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
+        let changes = UserChanges {
+            role: Some(Role::Admin.as_str().to_owned()),
+            is_active: Some(true),
+            ..UserChanges::at(at)
+        };
+        Ok(self.apply(id, changes).await?.is_some())
     }
 }

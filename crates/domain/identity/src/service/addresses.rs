@@ -3,11 +3,13 @@ use std::sync::Arc;
 use merx_kernel::Clock;
 
 use crate::{
-    AddressId, AddressInput, AddressPatch, AddressRepository, IdentityError, SavedAddress, UserId,
+    AddressId, AddressInput, AddressKind, AddressPatch, AddressRepository, IdentityError,
+    SavedAddress, UserId,
 };
 
-/// Users' saved addresses, with one default per kind. The first address of a kind becomes its
-/// default; deleting the default hands the role to the oldest remaining address of that kind.
+/// Users' saved addresses, with at most one default per kind. The first address of a kind
+/// becomes its default; when the default leaves its kind (deleted, or moved to another kind),
+/// the oldest remaining address of that kind takes over.
 pub struct AddressBook {
     addresses: Arc<dyn AddressRepository>,
     clock: Arc<dyn Clock>,
@@ -35,19 +37,19 @@ impl AddressBook {
         input: AddressInput,
     ) -> Result<SavedAddress, IdentityError> {
         let address = input.address.normalized("")?;
-        let existing = self.addresses.list_for_user(user).await?;
-        let first_of_kind = !existing.iter().any(|a| a.kind == input.kind);
+        let kind = input.kind.unwrap_or(AddressKind::Shipping);
+        let is_default = input.is_default || !self.has_kind(user, kind, None).await?;
         let now = self.clock.now();
         let saved = SavedAddress {
             id: AddressId::new(),
             user_id: user,
-            kind: input.kind,
+            kind,
             address,
-            is_default: input.is_default || first_of_kind,
+            is_default,
             created_at: now,
             updated_at: now,
         };
-        self.addresses.save(&saved).await?;
+        self.addresses.insert(&saved).await?;
         Ok(saved)
     }
 
@@ -60,15 +62,28 @@ impl AddressBook {
         patch: AddressPatch,
     ) -> Result<SavedAddress, IdentityError> {
         let current = self.addresses.find(user, id).await?.ok_or(NOT_FOUND)?;
-        let (kind, address, is_default) = patch.apply(&current)?;
+        let wants_default = patch.is_default;
+        let (kind, address) = patch.apply(&current)?;
+        let moved = kind != current.kind;
+        let is_default = match wants_default {
+            Some(flag) => flag,
+            // A default moved to another kind is that kind's default only if it has none.
+            None if moved => !self.has_kind(user, kind, Some(id)).await?,
+            None => current.is_default,
+        };
         let saved = SavedAddress {
             kind,
             address,
             is_default,
             updated_at: self.clock.now(),
-            ..current
+            ..current.clone()
         };
-        self.addresses.save(&saved).await?;
+        if !self.addresses.update(&saved).await? {
+            return Err(NOT_FOUND);
+        }
+        if current.is_default && (moved || !is_default) {
+            self.promote_heir(user, current.kind, Some(id)).await?;
+        }
         Ok(saved)
     }
 
@@ -80,17 +95,36 @@ impl AddressBook {
             return Err(NOT_FOUND);
         }
         if removed.is_default {
-            let heir = self
-                .addresses
-                .list_for_user(user)
-                .await?
-                .into_iter()
-                .find(|a| a.kind == removed.kind);
-            if let Some(mut heir) = heir {
-                heir.is_default = true;
-                heir.updated_at = self.clock.now();
-                self.addresses.save(&heir).await?;
-            }
+            self.promote_heir(user, removed.kind, None).await?;
+        }
+        Ok(())
+    }
+
+    async fn has_kind(
+        &self,
+        user: UserId,
+        kind: AddressKind,
+        except: Option<AddressId>,
+    ) -> Result<bool, IdentityError> {
+        let all = self.addresses.list_for_user(user).await?;
+        Ok(all.iter().any(|a| a.kind == kind && Some(a.id) != except))
+    }
+
+    /// Gives `kind` a default again: its oldest address other than `except`, if any.
+    async fn promote_heir(
+        &self,
+        user: UserId,
+        kind: AddressKind,
+        except: Option<AddressId>,
+    ) -> Result<(), IdentityError> {
+        let all = self.addresses.list_for_user(user).await?;
+        if all.iter().any(|a| a.kind == kind && a.is_default) {
+            return Ok(());
+        }
+        if let Some(heir) = all.iter().find(|a| a.kind == kind && Some(a.id) != except) {
+            self.addresses
+                .make_default(user, heir.id, self.clock.now())
+                .await?;
         }
         Ok(())
     }

@@ -29,8 +29,12 @@ impl ApiKeyService {
     /// `Validation` for an empty or over-long name.
     pub async fn create(&self, name: &str) -> Result<NewApiKey, IdentityError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ValidationErrors::single("name", "must be 1 to 100 characters").into());
+        if name.is_empty() || name.chars().count() > 100 || merx_kernel::has_control_chars(name) {
+            return Err(ValidationErrors::single(
+                "name",
+                "must be 1 to 100 characters, without control characters",
+            )
+            .into());
         }
         let secret = generate_secret(KEY_PREFIX);
         let key = ApiKey {

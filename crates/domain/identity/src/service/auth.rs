@@ -3,7 +3,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::Duration;
 use merx_kernel::{Clock, ValidationErrors};
 
-use crate::user::{MAX_NAME, MAX_PHONE, optional_text};
+use crate::user::{MAX_NAME, MAX_PHONE, check_attributes, optional_text};
 use crate::{
     AccessClaims, AccessTokenCodec, Email, IdentityError, Mailer, OneTimeToken,
     OneTimeTokenRepository, OutgoingEmail, Password, PasswordHash, PasswordHasher, Principal,
@@ -149,19 +149,26 @@ impl AuthService {
         if token.revoked_at.is_some() || token.expires_at <= now {
             return Err(IdentityError::Unauthenticated);
         }
-        if token.used_at.is_some() || !repo.mark_used(token.id, now).await? {
-            tracing::warn!(family = %token.family_id, user = %token.user_id,
-                "refresh token reused: revoking its family");
+        if token.used_at.is_some() {
+            tracing::warn!(family = %token.family_id, user = %token.user_id, "refresh token reused: revoking its family");
             repo.revoke_family(token.family_id, now).await?;
             return Err(IdentityError::Unauthenticated);
         }
-        match self.ports.users.find_by_id(token.user_id).await? {
-            Some(user) if user.is_active => self.issue(user, token.family_id).await,
+        let user = match self.ports.users.find_by_id(token.user_id).await? {
+            Some(user) if user.is_active => user,
             _ => {
                 repo.revoke_family(token.family_id, now).await?;
-                Err(IdentityError::Unauthenticated)
+                return Err(IdentityError::Unauthenticated);
             }
+        };
+        let (secret, next) = self.next_refresh_token(user.id, token.family_id);
+        if !repo.rotate(token.id, &next, now).await? {
+            // Spent or revoked between our read and the rotation: a concurrent use, so reuse.
+            tracing::warn!(family = %token.family_id, user = %user.id, "refresh token raced: revoking its family");
+            repo.revoke_family(token.family_id, now).await?;
+            return Err(IdentityError::Unauthenticated);
         }
+        self.pair(user, secret)
     }
 
     /// Ends the session the refresh token belongs to (its whole family). Unknown tokens are
@@ -224,33 +231,38 @@ impl AuthService {
             .ok_or(IdentityError::NotFound("customer"))
     }
 
-    /// Edits a profile (name, phone, free-form attributes), for that user or an admin.
+    /// Edits a profile (name, phone, free-form attributes), for that user or an admin. Only the
+    /// fields sent are written.
     ///
     /// # Errors
-    /// `NotFound` as for [`Self::get_user`]; `Validation` for over-long fields.
+    /// `NotFound` as for [`Self::get_user`]; `Validation` for over-long or control characters.
     pub async fn update_user(
         &self,
         caller: &Principal,
         id: UserId,
         patch: UserPatch,
     ) -> Result<User, IdentityError> {
-        let mut user = self.get_user(caller, id).await?;
-        let mut errors = ValidationErrors::new();
-        if let Some(name) = patch.full_name {
-            user.full_name = optional_text(&mut errors, "full_name", name, MAX_NAME);
-        }
-        if let Some(phone) = patch.phone {
-            user.phone = optional_text(&mut errors, "phone", phone, MAX_PHONE);
-        }
-        if let Some(attributes) = patch.attributes {
-            user.attributes = attributes;
-        }
-        errors.into_result()?;
-        user.updated_at = self.ports.clock.now();
-        if !self.ports.users.update(&user).await? {
+        if !caller.may_act_for(id) {
             return Err(IdentityError::NotFound("customer"));
         }
-        Ok(user)
+        let mut errors = ValidationErrors::new();
+        let clean = UserPatch {
+            full_name: patch
+                .full_name
+                .map(|v| optional_text(&mut errors, "full_name", v, MAX_NAME)),
+            phone: patch
+                .phone
+                .map(|v| optional_text(&mut errors, "phone", v, MAX_PHONE)),
+            attributes: patch
+                .attributes
+                .inspect(|a| check_attributes(&mut errors, a)),
+        };
+        errors.into_result()?;
+        self.ports
+            .users
+            .update_profile(id, &clean, self.ports.clock.now())
+            .await?
+            .ok_or(IdentityError::NotFound("customer"))
     }
 
     /// Emails a reset token when an active account has this email; says nothing either way.
@@ -297,16 +309,8 @@ impl AuthService {
     ) -> Result<(), IdentityError> {
         let password =
             Password::new(new_password).map_err(|m| ValidationErrors::single("new_password", m))?;
-        let mut user = self.consume(TokenPurpose::PasswordReset, token).await?;
-        let now = self.ports.clock.now();
-        user.password_hash = self.ports.hasher.hash(password.expose()).await?;
-        user.updated_at = now;
-        self.ports.users.update(&user).await?;
-        self.ports
-            .refresh_tokens
-            .revoke_all_for_user(user.id, now)
-            .await?;
-        Ok(())
+        let user = self.consume(TokenPurpose::PasswordReset, token).await?;
+        self.replace_password(user.id, &password).await
     }
 
     /// Emails a verification token to a signed-in user whose email is not verified yet.
@@ -341,46 +345,67 @@ impl AuthService {
     /// `Validation` for an invalid, expired or used token.
     pub async fn confirm_email_verification(&self, token: &str) -> Result<User, IdentityError> {
         let mut user = self.consume(TokenPurpose::EmailVerification, token).await?;
-        user.is_verified = true;
         user.updated_at = self.ports.clock.now();
-        self.ports.users.update(&user).await?;
+        user.is_verified = true;
+        self.ports
+            .users
+            .mark_verified(user.id, user.updated_at)
+            .await?;
         Ok(user)
     }
 
-    /// Makes sure an admin with this email exists: creates one, or promotes the existing user
-    /// (whose password is left as it is). Returns the admin and whether it was created.
+    /// Makes sure an admin with this email exists: creates one, or promotes the existing user.
+    /// A promotion also sets the given password and signs the user out everywhere, so whoever
+    /// registered the email before the operator cannot keep the account. An existing active
+    /// admin is left as it is. Returns the admin and whether it was created.
     ///
     /// # Errors
-    /// `Validation` for a malformed email or (when creating) a weak password.
+    /// `Validation` for a malformed email or a weak password.
     pub async fn ensure_admin(
         &self,
         email: &str,
         password: &str,
     ) -> Result<(User, bool), IdentityError> {
         let email = Email::parse(email).map_err(|m| ValidationErrors::single("email", m))?;
+        let password = Password::new(password.to_owned())
+            .map_err(|m| ValidationErrors::single("password", m))?;
         if let Some(mut user) = self.ports.users.find_by_email(&email).await? {
             if user.role != Role::Admin || !user.is_active {
-                user.role = Role::Admin;
-                user.is_active = true;
+                tracing::warn!(user = %user.id, "promoting an existing account to admin; its password is replaced");
+                self.replace_password(user.id, &password).await?;
                 user.updated_at = self.ports.clock.now();
-                self.ports.users.update(&user).await?;
+                self.ports
+                    .users
+                    .grant_admin(user.id, user.updated_at)
+                    .await?;
+                (user.role, user.is_active) = (Role::Admin, true);
             }
             return Ok((user, false));
         }
-        let password = Password::new(password.to_owned())
-            .map_err(|m| ValidationErrors::single("password", m))?;
         let mut user = self
             .new_user(email.clone(), &password, Role::Admin, None, None)
             .await?;
         user.is_verified = true;
         match self.ports.users.insert(&user).await {
             Ok(()) => Ok((user, true)),
-            // Another instance created it at the same moment: promote that one instead.
+            // Another instance created it at the same moment: take that one instead.
             Err(IdentityError::EmailTaken) => {
                 Box::pin(self.ensure_admin(email.as_str(), password.expose())).await
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Sets a new password and ends every session of the user.
+    async fn replace_password(&self, id: UserId, password: &Password) -> Result<(), IdentityError> {
+        let hash = self.ports.hasher.hash(password.expose()).await?;
+        let now = self.ports.clock.now();
+        self.ports.users.set_password(id, &hash, now).await?;
+        self.ports
+            .refresh_tokens
+            .revoke_all_for_user(id, now)
+            .await?;
+        Ok(())
     }
 
     async fn new_user(
@@ -408,7 +433,31 @@ impl AuthService {
         })
     }
 
+    /// Starts a family with a stored refresh token, and signs an access token.
     async fn issue(&self, user: User, family: TokenFamilyId) -> Result<TokenPair, IdentityError> {
+        let (secret, token) = self.next_refresh_token(user.id, family);
+        self.ports.refresh_tokens.insert(&token).await?;
+        self.pair(user, secret)
+    }
+
+    /// A fresh refresh token of `family`: the secret for the client, the record for the store.
+    fn next_refresh_token(&self, user: UserId, family: TokenFamilyId) -> (String, RefreshToken) {
+        let now = self.ports.clock.now();
+        let secret = generate_secret("");
+        let token = RefreshToken {
+            id: RefreshTokenId::new(),
+            family_id: family,
+            user_id: user,
+            token_hash: hash_secret(&secret),
+            created_at: now,
+            expires_at: now + self.policy.refresh_ttl,
+            used_at: None,
+            revoked_at: None,
+        };
+        (secret, token)
+    }
+
+    fn pair(&self, user: User, refresh_token: String) -> Result<TokenPair, IdentityError> {
         let now = self.ports.clock.now();
         let claims = AccessClaims {
             sub: user.id,
@@ -418,20 +467,6 @@ impl AuthService {
             exp: (now + self.policy.access_ttl).timestamp(),
         };
         let access_token = self.ports.access_tokens.encode(&claims)?;
-        let refresh_token = generate_secret("");
-        self.ports
-            .refresh_tokens
-            .insert(&RefreshToken {
-                id: RefreshTokenId::new(),
-                family_id: family,
-                user_id: user.id,
-                token_hash: hash_secret(&refresh_token),
-                created_at: now,
-                expires_at: now + self.policy.refresh_ttl,
-                used_at: None,
-                revoked_at: None,
-            })
-            .await?;
         Ok(TokenPair {
             access_token,
             refresh_token,

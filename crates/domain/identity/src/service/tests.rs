@@ -131,25 +131,61 @@ async fn presenting_a_spent_refresh_token_revokes_its_family() {
 async fn losing_a_rotation_race_counts_as_reuse() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let token = stored_refresh(clock.now());
-    let family = token.family_id;
+    let (family, owner) = (token.family_id, token.user_id);
     let mut p = ports();
     p.refresh_tokens
         .expect_find_by_hash()
         .returning(move |_| Ok(Some(token.clone())));
+    p.users.expect_find_by_id().returning(move |_| {
+        Ok(Some(User {
+            id: owner,
+            ..user(Role::Customer)
+        }))
+    });
     p.refresh_tokens
-        .expect_mark_used()
+        .expect_rotate()
         .times(1)
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     p.refresh_tokens
         .expect_revoke_family()
         .withf(move |f, _| *f == family)
         .times(1)
         .returning(|_, _| Ok(()));
+    // No expectation on access_tokens.encode: no token may be signed.
     let err = service(p, clock)
         .refresh("t")
         .await
         .expect_err("lost the race");
     assert!(matches!(err, IdentityError::Unauthenticated));
+}
+
+#[tokio::test]
+async fn a_rotation_continues_the_family_with_a_new_secret() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let token = stored_refresh(clock.now());
+    let (family, owner, spent) = (token.family_id, token.user_id, token.id);
+    let mut p = ports();
+    p.refresh_tokens
+        .expect_find_by_hash()
+        .returning(move |_| Ok(Some(token.clone())));
+    p.users.expect_find_by_id().returning(move |_| {
+        Ok(Some(User {
+            id: owner,
+            ..user(Role::Customer)
+        }))
+    });
+    p.refresh_tokens
+        .expect_rotate()
+        .withf(move |old, next, _| *old == spent && next.family_id == family && next.id != spent)
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    p.access_tokens
+        .expect_encode()
+        .times(1)
+        .returning(|_| Ok("jwt".into()));
+    let pair = service(p, clock).refresh("t").await.expect("rotated");
+    assert_ne!(pair.refresh_token, "t");
+    assert_eq!(pair.access_token, "jwt");
 }
 
 #[tokio::test]
@@ -182,7 +218,7 @@ async fn an_expired_reset_token_changes_nothing() {
 }
 
 #[tokio::test]
-async fn ensuring_an_admin_promotes_an_existing_customer_without_touching_the_password() {
+async fn promoting_a_customer_to_admin_resets_its_password_and_sessions() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let customer = user(Role::Customer);
     let id = customer.id;
@@ -190,17 +226,46 @@ async fn ensuring_an_admin_promotes_an_existing_customer_without_touching_the_pa
     p.users
         .expect_find_by_email()
         .returning(move |_| Ok(Some(customer.clone())));
-    p.users
-        .expect_update()
-        .withf(move |u| {
-            u.id == id && u.role == Role::Admin && u.password_hash.as_str() == "$2b$04$x"
-        })
+    p.hasher
+        .expect_hash()
+        .withf(|pw| pw == "operator-pass")
         .times(1)
-        .returning(|_| Ok(true));
+        .returning(|_| Ok(PasswordHash::from_stored("$2b$04$new".into())));
+    p.users
+        .expect_set_password()
+        .withf(move |u, h, _| *u == id && h.as_str() == "$2b$04$new")
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    p.refresh_tokens
+        .expect_revoke_all_for_user()
+        .withf(move |u, _| *u == id)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    p.users
+        .expect_grant_admin()
+        .withf(move |u, _| *u == id)
+        .times(1)
+        .returning(|_, _| Ok(true));
     let (admin, created) = service(p, clock)
-        .ensure_admin("u@example.com", "whatever-pass")
+        .ensure_admin("u@example.com", "operator-pass")
         .await
         .expect("promoted");
     assert!(!created);
     assert_eq!(admin.role, Role::Admin);
+}
+
+#[tokio::test]
+async fn an_existing_admin_is_left_alone() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let admin = user(Role::Admin);
+    let mut p = ports();
+    p.users
+        .expect_find_by_email()
+        .returning(move |_| Ok(Some(admin.clone())));
+    // No expectation on set_password, grant_admin or revoke: a restart must not sign admins out.
+    let (_, created) = service(p, clock)
+        .ensure_admin("u@example.com", "operator-pass")
+        .await
+        .expect("exists");
+    assert!(!created);
 }
