@@ -13,7 +13,7 @@ use actix_cors::Cors;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
-use utoipa_redoc::{Redoc, Servable};
+use utoipa_redoc::Redoc;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::error::ApiError;
@@ -48,16 +48,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(api_keys::revoke),
     );
     let doc = openapi::ApiDoc::openapi();
-    cfg.service(Redoc::with_url("/api/redoc", doc.clone()))
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
-        .route(
-            "/api/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header((header::LOCATION, "/api/docs/"))
-                    .finish()
-            }),
-        );
+    // ReDoc's page is rendered once here; utoipa-redoc's own actix integration would pull in
+    // actix-web's default compression features (brotli, zstd) for nothing.
+    let redoc = Redoc::new(doc.clone()).to_html();
+    cfg.route(
+        "/api/redoc",
+        web::get().to(move || {
+            let page = redoc.clone();
+            async move {
+                HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(page)
+            }
+        }),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+    .route(
+        "/api/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/api/docs/"))
+                .finish()
+        }),
+    );
 }
 
 /// The answer for any route that does not exist.
