@@ -24,3 +24,10 @@ deny:
 # What CI runs
 ci:
     bash .ci/run
+
+# Catalog benchmark: 100,000 products, wrk at 50 connections, beside pgbench (see docs/benchmarks.md)
+bench-catalog products="100000" seconds="15":
+    bash scripts/bench-catalog.sh {{products}} {{seconds}}
+
+# Every benchmark
+bench: bench-catalog

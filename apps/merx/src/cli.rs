@@ -32,6 +32,11 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Load the demo catalog, plus N generated products for benchmarks; prints what it did.
+    SeedDemo {
+        #[arg(long, default_value_t = 0)]
+        products: usize,
+    },
 }
 
 /// Runs one command and returns what to print on stdout.
@@ -65,6 +70,16 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
                 .map_err(|e| StartupError::Other(e.to_string()))?;
             Ok(Some(admin.id.to_string()))
         }
+        Command::SeedDemo { products } => {
+            let state = offline_state(&config).await?;
+            let report = crate::seed::seed(&state.catalog, products)
+                .await
+                .map_err(|e| StartupError::Other(e.to_string()))?;
+            Ok(Some(format!(
+                "{} products created, {} already there",
+                report.created, report.skipped
+            )))
+        }
         Command::CreateApiKey { name } => {
             let state = offline_state(&config).await?;
             let created = state
@@ -87,7 +102,7 @@ async fn offline_state(config: &Config) -> Result<crate::state::AppState, Startu
                 .into(),
         ));
     };
-    let stores = Stores::postgres(url, 2).await?;
+    let stores = Stores::postgres(url, 8).await?;
     build_state(
         config,
         &stores,

@@ -33,6 +33,8 @@ pub struct Config {
     pub sweep_interval_secs: u64,
     /// HTTP worker threads; actix's default (one per core) when absent.
     pub workers: Option<usize>,
+    /// Load the demo catalog at start when running on the in-memory store.
+    pub demo_data: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -142,6 +144,7 @@ impl Config {
             body_limit_bytes: parse(&get, "MERX_BODY_LIMIT_BYTES", 1024 * 1024)?,
             reservation_ttl_secs: parse(&get, "MERX_RESERVATION_TTL_SECS", 900)?,
             sweep_interval_secs: parse(&get, "MERX_SWEEP_INTERVAL_SECS", 60)?,
+            demo_data: parse(&get, "MERX_DEMO_DATA", true)?,
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

@@ -42,6 +42,15 @@ impl Application {
         let mailer = Arc::new(LogMailer::new());
         let state = web::Data::new(build_state(&config, stores, mailer.clone(), redis)?);
         ensure_configured_admin(&config, &state).await?;
+        if stores.database.is_none() && config.demo_data {
+            let report = crate::seed::seed(&state.catalog, 0)
+                .await
+                .map_err(|e| StartupError::Other(format!("demo catalog: {e}")))?;
+            tracing::info!(
+                products = report.created,
+                "in-memory store: demo catalog loaded"
+            );
+        }
 
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();

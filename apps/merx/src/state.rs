@@ -1,6 +1,8 @@
 //! What handlers share: the domain services and the health-check handles.
 
+use merx_catalog::CatalogService;
 use merx_identity::{AddressBook, ApiKeyService, AuthService};
+use merx_inventory::InventoryService;
 use merx_postgres::PgPool;
 use merx_redis::RedisPool;
 
@@ -8,6 +10,8 @@ pub struct AppState {
     pub auth: AuthService,
     pub api_keys: ApiKeyService,
     pub addresses: AddressBook,
+    pub catalog: CatalogService,
+    pub inventory: InventoryService,
     pub health: HealthProbes,
 }
 

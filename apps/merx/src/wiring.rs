@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
+use merx_catalog::{CatalogService, ProductRepository};
 use merx_crypto::{BcryptHasher, JwtCodec};
 use merx_identity::{
     AddressBook, AddressRepository, ApiKeyRepository, ApiKeyService, AuthPolicy, AuthPorts,
     AuthService, OneTimeTokenRepository, RefreshTokenRepository, UserRepository,
 };
+use merx_inventory::{InventoryService, StockRepository};
 use merx_kernel::{Clock, StoreError, SystemClock};
 use merx_memory::LogMailer;
 
@@ -35,13 +37,18 @@ pub struct Stores {
     pub one_time_tokens: Arc<dyn OneTimeTokenRepository>,
     pub api_keys: Arc<dyn ApiKeyRepository>,
     pub addresses: Arc<dyn AddressRepository>,
+    pub products: Arc<dyn ProductRepository>,
+    pub stock: Arc<dyn StockRepository>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
 impl Stores {
     #[must_use]
     pub fn memory() -> Self {
+        let stock = Arc::new(merx_memory::MemoryStock::default());
         Self {
+            products: Arc::new(merx_memory::MemoryCatalog::new(stock.clone())),
+            stock,
             users: Arc::new(merx_memory::MemoryUsers::default()),
             refresh_tokens: Arc::new(merx_memory::MemoryRefreshTokens::default()),
             one_time_tokens: Arc::new(merx_memory::MemoryOneTimeTokens::default()),
@@ -67,6 +74,8 @@ impl Stores {
             one_time_tokens: Arc::new(merx_postgres::PgOneTimeTokens::new(pool.clone())),
             api_keys: Arc::new(merx_postgres::PgApiKeys::new(pool.clone())),
             addresses: Arc::new(merx_postgres::PgAddresses::new(pool.clone())),
+            products: Arc::new(merx_postgres::PgCatalog::new(pool.clone())),
+            stock: Arc::new(merx_postgres::PgStock::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -125,7 +134,9 @@ pub fn build_state(
     Ok(AppState {
         auth,
         api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
-        addresses: AddressBook::new(stores.addresses.clone(), clock),
+        addresses: AddressBook::new(stores.addresses.clone(), clock.clone()),
+        catalog: CatalogService::new(stores.products.clone(), clock.clone(), config.currency),
+        inventory: InventoryService::new(stores.stock.clone(), clock),
         health: HealthProbes {
             database: stores.database.clone(),
             redis,

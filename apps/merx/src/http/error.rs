@@ -3,7 +3,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use merx_catalog::CatalogError;
 use merx_identity::IdentityError;
+use merx_inventory::InventoryError;
 use merx_kernel::{StoreError, ValidationErrors};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -183,6 +185,54 @@ impl From<StoreError> for ApiError {
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         Self::validation(&e)
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Validation(v) => Self::validation(&v),
+            CatalogError::ProductNotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "product_not_found",
+                "product not found",
+            ),
+            CatalogError::VariantNotFound => Self::not_found("variant not found"),
+            CatalogError::SlugTaken(slug) => Self::new(
+                StatusCode::CONFLICT,
+                "slug_taken",
+                format!("the slug `{slug}` is taken"),
+            )
+            .with_details(json!({ "slug": slug })),
+            CatalogError::SkuTaken(sku) => Self::new(
+                StatusCode::CONFLICT,
+                "sku_taken",
+                format!("the SKU `{sku}` is taken"),
+            )
+            .with_details(json!({ "sku": sku })),
+            CatalogError::LastVariant => Self::new(
+                StatusCode::CONFLICT,
+                "last_variant",
+                "a product keeps at least one variant; delete the product instead",
+            ),
+            CatalogError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<InventoryError> for ApiError {
+    fn from(e: InventoryError) -> Self {
+        match e {
+            InventoryError::NegativeStock { on_hand, .. } => {
+                Self::validation(&ValidationErrors::single(
+                    "inventory_count",
+                    format!("stock cannot go below zero (on hand: {on_hand})"),
+                ))
+            }
+            InventoryError::NotFound => Self::not_found("no stock record for this variant"),
+            InventoryError::Validation(v) => Self::validation(&v),
+            InventoryError::Store(s) => s.into(),
+        }
     }
 }
 

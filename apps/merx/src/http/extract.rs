@@ -135,6 +135,34 @@ impl FromRequest for Caller {
     }
 }
 
+/// The caller if credentials were sent (bad credentials are still a 401), or nobody.
+pub struct MaybeCaller(pub Option<Principal>);
+
+impl MaybeCaller {
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.0.as_ref().is_some_and(Principal::is_admin)
+    }
+}
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let has_credentials = req.headers().contains_key(header::AUTHORIZATION)
+            || req.headers().contains_key("x-api-key");
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            if has_credentials {
+                Ok(Self(Some(caller.await?.0)))
+            } else {
+                Ok(Self(None))
+            }
+        })
+    }
+}
+
 /// An authenticated admin (role admin, or an API key); 403 for anyone else.
 pub struct Admin(pub Principal);
 

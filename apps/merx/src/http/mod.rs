@@ -20,7 +20,7 @@ use crate::http::error::ApiError;
 
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use routes::{addresses, api_keys, auth, customers, ops};
+    use routes::{addresses, api_keys, auth, customers, inventory, ops, products};
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
             .route(&format!("{prefix}/ready"), web::get().to(ops::ready))
@@ -45,7 +45,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(customers::update)
             .service(api_keys::list)
             .service(api_keys::create)
-            .service(api_keys::revoke),
+            .service(api_keys::revoke)
+            // Fixed paths before `/products/{id}`: actix matches in registration order.
+            .service(products::search)
+            .service(products::get_by_slug)
+            .service(products::list)
+            .service(products::create)
+            .service(products::get)
+            .service(products::update)
+            .service(products::remove)
+            .service(products::add_variant)
+            .service(products::update_variant)
+            .service(products::remove_variant)
+            .service(inventory::get)
+            .service(inventory::update),
     );
     let doc = openapi::ApiDoc::openapi();
     // ReDoc's page is rendered once here; utoipa-redoc's own actix integration would pull in

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::routes::{addresses, api_keys, auth, customers, ops};
+use crate::http::routes::{addresses, api_keys, auth, customers, inventory, ops, products};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,10 @@ use crate::http::routes::{addresses, api_keys, auth, customers, ops};
         addresses::list, addresses::create, addresses::update, addresses::remove,
         customers::get, customers::update,
         api_keys::list, api_keys::create, api_keys::revoke,
+        products::list, products::search, products::get, products::get_by_slug,
+        products::create, products::update, products::remove,
+        products::add_variant, products::update_variant, products::remove_variant,
+        inventory::get, inventory::update,
     ),
     components(schemas(crate::http::error::ErrorBody)),
     modifiers(&SecuritySchemes),
@@ -25,6 +29,8 @@ use crate::http::routes::{addresses, api_keys, auth, customers, ops};
         (name = "addresses", description = "The signed-in user's address book"),
         (name = "customers", description = "Customer profiles"),
         (name = "admin", description = "Administration"),
+        (name = "catalog", description = "Products and variants"),
+        (name = "inventory", description = "Stock levels"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

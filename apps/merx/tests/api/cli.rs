@@ -111,3 +111,17 @@ fn one_shot_commands_refuse_the_in_memory_store() {
     assert!(out.stdout.is_empty(), "no key is printed");
     assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_loads_the_catalog_once() {
+    let db = TestDatabase::new().await;
+    let first = stdout(&merx(&db, &["seed-demo", "--products", "30"]));
+    let created: usize = first
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count first");
+    assert!(created >= 50, "{first}");
+    let again = stdout(&merx(&db, &["seed-demo", "--products", "30"]));
+    assert!(again.starts_with("0 products created"), "{again}");
+}

@@ -212,6 +212,24 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/admin/api-keys", "get"),
         ("/api/v1/admin/api-keys", "post"),
         ("/api/v1/admin/api-keys/{id}", "delete"),
+        ("/api/v1/products", "get"),
+        ("/api/v1/products", "post"),
+        ("/api/v1/products/search", "get"),
+        ("/api/v1/products/{id}", "get"),
+        ("/api/v1/products/{id}", "patch"),
+        ("/api/v1/products/{id}", "delete"),
+        ("/api/v1/products/slug/{slug}", "get"),
+        ("/api/v1/products/{id}/variants", "post"),
+        ("/api/v1/products/{id}/variants/{variant_id}", "patch"),
+        ("/api/v1/products/{id}/variants/{variant_id}", "delete"),
+        (
+            "/api/v1/inventory/{product_id}/variants/{variant_id}",
+            "get",
+        ),
+        (
+            "/api/v1/inventory/{product_id}/variants/{variant_id}",
+            "patch",
+        ),
     ];
     for (path, method) in expected {
         assert!(

@@ -54,6 +54,7 @@ pub fn test_config() -> Config {
         ("MERX_ADMIN_EMAIL", ADMIN_EMAIL),
         ("MERX_ADMIN_PASSWORD", ADMIN_PASSWORD),
         ("MERX_WORKERS", "1"),
+        ("MERX_DEMO_DATA", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -6,6 +6,7 @@ mod helpers;
 mod addresses;
 mod admin;
 mod auth;
+mod catalog;
 mod cli;
 mod conventions;
 mod embedding;

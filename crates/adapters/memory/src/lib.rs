@@ -3,9 +3,11 @@
 //!
 //! Each store keeps its state behind one `Mutex`, so every port method is atomic.
 
+mod catalog;
 mod identity;
 mod mailer;
 
+pub use catalog::{MemoryCatalog, MemoryStock};
 pub use identity::{
     MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
 };

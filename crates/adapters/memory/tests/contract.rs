@@ -17,3 +17,21 @@ async fn repos() -> IdentityRepos {
 }
 
 merx_contract::identity_contract_tests!(repos());
+
+mod catalog {
+    use std::sync::Arc;
+
+    use merx_contract::catalog::CatalogRepos;
+    use merx_memory::{MemoryCatalog, MemoryStock};
+
+    async fn repos() -> CatalogRepos {
+        let stock = Arc::new(MemoryStock::default());
+        CatalogRepos {
+            products: Arc::new(MemoryCatalog::new(stock.clone())),
+            stock,
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::catalog_contract_tests!(repos());
+}

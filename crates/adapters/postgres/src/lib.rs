@@ -4,11 +4,13 @@
 //!
 //! Rows and their conversions to domain types live here, never in the domain crates.
 
+mod catalog;
 mod database;
 mod error;
 mod identity;
 mod schema;
 
+pub use catalog::{PgCatalog, PgStock};
 pub use database::{
     MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,
     with_database,

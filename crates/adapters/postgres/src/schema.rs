@@ -80,3 +80,68 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     addresses
 );
+
+diesel::table! {
+    products (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        short_description -> Nullable<Text>,
+        category -> Nullable<Text>,
+        tags -> Array<Text>,
+        images -> Jsonb,
+        status -> Text,
+        is_featured -> Bool,
+        currency -> Text,
+        attributes -> Jsonb,
+        seo_title -> Nullable<Text>,
+        seo_description -> Nullable<Text>,
+        min_price -> BigInt,
+        search_text -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    variants (id) {
+        id -> Uuid,
+        product_id -> Uuid,
+        sku -> Text,
+        name -> Text,
+        options -> Jsonb,
+        price -> BigInt,
+        compare_at_price -> Nullable<BigInt>,
+        cost_price -> Nullable<BigInt>,
+        weight_grams -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    stock_levels (variant_id) {
+        variant_id -> Uuid,
+        on_hand -> BigInt,
+        track_inventory -> Bool,
+        low_stock_threshold -> BigInt,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_adjustments (id) {
+        id -> BigInt,
+        variant_id -> Uuid,
+        actor -> Text,
+        reason -> Text,
+        before -> BigInt,
+        after -> BigInt,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(variants -> products (product_id));
+diesel::joinable!(stock_levels -> variants (variant_id));
+diesel::joinable!(stock_adjustments -> variants (variant_id));
+diesel::allow_tables_to_appear_in_same_query!(products, variants, stock_levels, stock_adjustments);

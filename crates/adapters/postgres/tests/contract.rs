@@ -18,3 +18,23 @@ async fn repos() -> IdentityRepos {
 }
 
 merx_contract::identity_contract_tests!(repos());
+
+mod catalog {
+    use std::sync::Arc;
+
+    use merx_contract::catalog::CatalogRepos;
+    use merx_postgres::{PgCatalog, PgStock};
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> CatalogRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 8).expect("pool");
+        CatalogRepos {
+            products: Arc::new(PgCatalog::new(pool.clone())),
+            stock: Arc::new(PgStock::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::catalog_contract_tests!(repos());
+}

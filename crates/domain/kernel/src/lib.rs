@@ -20,3 +20,12 @@ pub use validation::{FieldError, ValidationErrors, has_control_chars};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use time::MockClock;
+
+typed_id!(
+    /// Identifies a product. Shared by catalog, inventory, carts and orders.
+    ProductId
+);
+typed_id!(
+    /// Identifies a purchasable variant of a product (the unit stock and carts count).
+    VariantId
+);

@@ -2,6 +2,7 @@
 //! traits. Each adapter's test crate runs every suite through [`identity_contract_tests!`],
 //! so the in-memory and Postgres stores are held to the same behaviour.
 
+pub mod catalog;
 pub mod identity;
 
 /// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
@@ -34,6 +35,30 @@ macro_rules! identity_contract_tests {
             async fn $name() {
                 let repos = $repos.await;
                 $crate::identity::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per catalog and stock contract. `$repos` is an async
+/// expression that builds a fresh [`catalog::CatalogRepos`] for each test.
+#[macro_export]
+macro_rules! catalog_contract_tests {
+    ($repos:expr) => {
+        $crate::catalog_contract_tests!(@each $repos;
+            a_product_is_stored_whole_with_its_stock,
+            a_clashing_slug_or_sku_stores_nothing,
+            an_update_replaces_the_variant_list,
+            lists_filter_on_stock_price_and_text,
+            concurrent_adjustments_lose_nothing_and_never_go_below_zero,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::catalog::$name(&repos).await;
             }
         )*
     };

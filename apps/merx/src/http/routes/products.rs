@@ -1,0 +1,662 @@
+//! `/products`: the catalog (spec §3). Everyone sees active products; admins see all and edit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use merx_catalog::{
+    Audience, ImageInput, Product, ProductInput, ProductPatch, ProductQuery, ProductStatus, SortBy,
+    SortOrder, VariantInput, VariantPatch,
+};
+use merx_inventory::StockLevel;
+use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
+use crate::http::page::PageBody;
+use crate::http::patch::double_option;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]
+pub struct ImageBody {
+    pub url: String,
+    pub alt_text: Option<String>,
+    pub sort_order: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VariantResponse {
+    pub id: uuid::Uuid,
+    pub sku: String,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub options: BTreeMap<String, String>,
+    /// Minor units of the product's currency.
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    /// Admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_price: Option<i64>,
+    pub weight_grams: i64,
+    pub track_inventory: bool,
+    pub inventory_count: i64,
+    pub available: i64,
+    pub low_stock_threshold: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductResponse {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub short_description: Option<String>,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub images: Vec<ImageBody>,
+    /// `draft`, `active` or `archived`.
+    pub status: &'static str,
+    pub is_featured: bool,
+    pub currency: String,
+    /// The lowest variant price, in minor units.
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub variants: Vec<VariantResponse>,
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    pub is_in_stock: bool,
+    pub is_low_stock: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn product_response(
+    p: Product,
+    levels: &HashMap<VariantId, StockLevel>,
+    admin: bool,
+) -> ProductResponse {
+    let compare_at_price = p
+        .cheapest()
+        .and_then(|v| v.compare_at_price)
+        .map(|m| m.amount());
+    let price = p.price().amount();
+    let variant_levels: Vec<Option<&StockLevel>> =
+        p.variants.iter().map(|v| levels.get(&v.id)).collect();
+    let variants: Vec<VariantResponse> = p
+        .variants
+        .into_iter()
+        .zip(&variant_levels)
+        .map(|(v, level)| VariantResponse {
+            id: *v.id.as_uuid(),
+            sku: v.sku,
+            name: v.name,
+            options: v.options,
+            price: v.price.amount(),
+            compare_at_price: v.compare_at_price.map(|m| m.amount()),
+            cost_price: if admin {
+                v.cost_price.map(|m| m.amount())
+            } else {
+                None
+            },
+            weight_grams: v.weight_grams,
+            track_inventory: level.is_none_or(|l| l.settings.track_inventory),
+            inventory_count: level.map_or(0, |l| l.on_hand),
+            available: level.map_or(0, |l| l.available()),
+            low_stock_threshold: level.map_or(0, |l| l.settings.low_stock_threshold),
+        })
+        .collect();
+    ProductResponse {
+        id: *p.id.as_uuid(),
+        name: p.name,
+        slug: p.slug,
+        description: p.description,
+        short_description: p.short_description,
+        category: p.category,
+        tags: p.tags,
+        images: p
+            .images
+            .into_iter()
+            .map(|i| ImageBody {
+                url: i.url,
+                alt_text: i.alt_text,
+                sort_order: Some(i.sort_order),
+            })
+            .collect(),
+        status: p.status.as_str(),
+        is_featured: p.is_featured,
+        currency: p.currency.code().to_owned(),
+        price,
+        compare_at_price,
+        variants,
+        attributes: p.attributes,
+        seo_title: p.seo_title,
+        seo_description: p.seo_description,
+        is_in_stock: variant_levels
+            .iter()
+            .any(|l| l.is_some_and(StockLevel::is_in_stock)),
+        is_low_stock: variant_levels
+            .iter()
+            .any(|l| l.is_some_and(StockLevel::is_low_stock)),
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+/// Responses for products, with their stock read in one batch.
+async fn respond(
+    state: &AppState,
+    products: Vec<Product>,
+    admin: bool,
+) -> Result<Vec<ProductResponse>, ApiError> {
+    let ids: Vec<VariantId> = products
+        .iter()
+        .flat_map(|p| p.variants.iter().map(|v| v.id))
+        .collect();
+    let levels: HashMap<VariantId, StockLevel> = state
+        .inventory
+        .levels(&ids)
+        .await?
+        .into_iter()
+        .map(|l| (l.variant_id, l))
+        .collect();
+    Ok(products
+        .into_iter()
+        .map(|p| product_response(p, &levels, admin))
+        .collect())
+}
+
+async fn respond_one(
+    state: &AppState,
+    product: Product,
+    admin: bool,
+) -> Result<ProductResponse, ApiError> {
+    let mut one = respond(state, vec![product], admin).await?;
+    one.pop().ok_or_else(ApiError::internal)
+}
+
+fn audience(caller: &MaybeCaller) -> Audience {
+    if caller.is_admin() {
+        Audience::Admin
+    } else {
+        Audience::Public
+    }
+}
+
+/// Query parameters of the product list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductListParams {
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// ISO 4217 code; only products priced in it.
+    pub currency: Option<String>,
+    /// Minor units, on the product price (its cheapest variant).
+    pub min_price: Option<String>,
+    pub max_price: Option<String>,
+    pub in_stock: Option<String>,
+    pub featured: Option<String>,
+    /// Case-insensitive text in name, description or SKU.
+    pub search: Option<String>,
+    /// Alias of `search`.
+    pub q: Option<String>,
+    /// `price`, `name` or `created_at` (default).
+    pub sort_by: Option<String>,
+    /// `asc` or `desc` (default).
+    pub sort_order: Option<String>,
+    /// Admins only: `draft`, `active` or `archived` (comma-separated for several).
+    pub status: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+    pub limit: Option<String>,
+}
+
+fn product_query(query_string: &str, admin: bool) -> Result<ProductQuery, ApiError> {
+    let p: ProductListParams = serde_urlencoded::from_str(query_string)
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let mut e = ValidationErrors::new();
+    fn int(e: &mut ValidationErrors, field: &str, v: Option<String>) -> Option<i64> {
+        v.and_then(|v| {
+            e.check(
+                field,
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| "must be a whole number"),
+            )
+        })
+    }
+    fn flag(e: &mut ValidationErrors, field: &str, v: Option<String>) -> Option<bool> {
+        v.and_then(|v| match v.trim() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => {
+                e.add(field, "must be true or false");
+                None
+            }
+        })
+    }
+    let sort_by = match p.sort_by.as_deref().map(str::trim) {
+        None | Some("created_at") => SortBy::CreatedAt,
+        Some("price") => SortBy::Price,
+        Some("name") => SortBy::Name,
+        Some(_) => {
+            e.add("sort_by", "must be price, name or created_at");
+            SortBy::CreatedAt
+        }
+    };
+    let sort_order = match p.sort_order.as_deref().map(str::trim) {
+        None | Some("desc") => SortOrder::Desc,
+        Some("asc") => SortOrder::Asc,
+        Some(_) => {
+            e.add("sort_order", "must be asc or desc");
+            SortOrder::Desc
+        }
+    };
+    let statuses: Vec<ProductStatus> = match (&p.status, admin) {
+        (None, _) => Vec::new(),
+        (Some(_), false) => {
+            e.add("status", "only admins may filter by status");
+            Vec::new()
+        }
+        (Some(wanted), true) => wanted
+            .split(',')
+            .filter_map(|s| {
+                let status = ProductStatus::parse(s.trim());
+                if status.is_none() {
+                    e.add("status", "must be draft, active or archived");
+                }
+                status
+            })
+            .collect(),
+    };
+    let currency = p
+        .currency
+        .and_then(|c| e.check("currency", c.parse::<Currency>()));
+    let min_price = int(&mut e, "min_price", p.min_price);
+    let max_price = int(&mut e, "max_price", p.max_price);
+    let in_stock = flag(&mut e, "in_stock", p.in_stock);
+    let featured = flag(&mut e, "featured", p.featured);
+    let page = int(&mut e, "page", p.page);
+    let page_size = int(&mut e, "page_size", p.page_size.or(p.limit));
+    e.into_result()?;
+    Ok(ProductQuery {
+        statuses,
+        category: p
+            .category
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty()),
+        tag: p
+            .tag
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty()),
+        currency,
+        min_price,
+        max_price,
+        in_stock,
+        featured,
+        search: p.search.or(p.q),
+        sort_by,
+        sort_order,
+        page: PageRequest::new(page, page_size)?,
+    })
+}
+
+async fn list_products(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &MaybeCaller,
+) -> Result<HttpResponse, ApiError> {
+    let query = product_query(req.query_string(), caller.is_admin())?;
+    let page = state.catalog.list(query, audience(caller)).await?;
+    let items = respond(state, page.items, caller.is_admin()).await?;
+    let body = PageBody {
+        items,
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+        total_pages: page.total_pages,
+        has_next: page.has_next,
+        has_prev: page.has_prev,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Products, filtered, sorted and paged. The public sees active products only.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ProductListParams),
+    responses((status = 200, body = PageBody<ProductResponse>), (status = 422, body = ErrorBody)))]
+#[get("/products")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: MaybeCaller,
+) -> Result<HttpResponse, ApiError> {
+    list_products(&state, &req, &caller).await
+}
+
+/// The same list as `GET /products`, for `?q=` searches.
+#[utoipa::path(get, path = "/api/v1/products/search", tag = "catalog", params(ProductListParams),
+    responses((status = 200, body = PageBody<ProductResponse>), (status = 422, body = ErrorBody)))]
+#[get("/products/search")]
+pub async fn search(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: MaybeCaller,
+) -> Result<HttpResponse, ApiError> {
+    list_products(&state, &req, &caller).await
+}
+
+/// One product by id.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProductResponse), (status = 404, body = ErrorBody)))]
+#[get("/products/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    caller: MaybeCaller,
+) -> Result<HttpResponse, ApiError> {
+    let id: ProductId = path_id(&id, "id")?;
+    let product = state.catalog.get(id, audience(&caller)).await?;
+    Ok(HttpResponse::Ok().json(respond_one(&state, product, caller.is_admin()).await?))
+}
+
+/// One product by slug.
+#[utoipa::path(get, path = "/api/v1/products/slug/{slug}", tag = "catalog", params(("slug" = String, Path)),
+    responses((status = 200, body = ProductResponse), (status = 404, body = ErrorBody)))]
+#[get("/products/slug/{slug}")]
+pub async fn get_by_slug(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    caller: MaybeCaller,
+) -> Result<HttpResponse, ApiError> {
+    let product = state.catalog.get_by_slug(&slug, audience(&caller)).await?;
+    Ok(HttpResponse::Ok().json(respond_one(&state, product, caller.is_admin()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct VariantRequest {
+    pub sku: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub options: BTreeMap<String, String>,
+    /// Minor units.
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub cost_price: Option<i64>,
+    pub weight_grams: Option<i64>,
+    pub inventory_count: Option<i64>,
+    pub track_inventory: Option<bool>,
+    pub low_stock_threshold: Option<i64>,
+}
+
+impl From<VariantRequest> for VariantInput {
+    fn from(v: VariantRequest) -> Self {
+        Self {
+            sku: v.sku,
+            name: v.name,
+            options: v.options,
+            price: v.price,
+            compare_at_price: v.compare_at_price,
+            cost_price: v.cost_price,
+            weight_grams: v.weight_grams,
+            inventory_count: v.inventory_count,
+            track_inventory: v.track_inventory,
+            low_stock_threshold: v.low_stock_threshold,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusBody {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl From<StatusBody> for ProductStatus {
+    fn from(s: StatusBody) -> Self {
+        match s {
+            StatusBody::Draft => Self::Draft,
+            StatusBody::Active => Self::Active,
+            StatusBody::Archived => Self::Archived,
+        }
+    }
+}
+
+fn images(bodies: Vec<ImageBody>) -> Vec<ImageInput> {
+    bodies
+        .into_iter()
+        .map(|i| ImageInput {
+            url: i.url,
+            alt_text: i.alt_text,
+            sort_order: i.sort_order,
+        })
+        .collect()
+}
+
+/// A new product. Without `variants`, `price` + `sku` (+ `inventory_count`) make a simple product.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateProductRequest {
+    pub name: String,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub short_description: Option<String>,
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub images: Vec<ImageBody>,
+    /// Default `draft`.
+    pub status: Option<StatusBody>,
+    #[serde(default)]
+    pub is_featured: bool,
+    /// ISO 4217; the shop's default currency when absent.
+    #[schema(value_type = Option<String>, example = "USD")]
+    pub currency: Option<Currency>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    #[serde(default)]
+    pub variants: Vec<VariantRequest>,
+    pub price: Option<i64>,
+    pub compare_at_price: Option<i64>,
+    pub sku: Option<String>,
+    pub inventory_count: Option<i64>,
+}
+
+/// Creates a product.
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = []), ("api_key" = [])),
+    request_body = CreateProductRequest,
+    responses((status = 201, body = ProductResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+#[post("/products")]
+pub async fn create(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: Json<CreateProductRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let Json(r) = body;
+    let input = ProductInput {
+        name: r.name,
+        slug: r.slug,
+        description: r.description,
+        short_description: r.short_description,
+        category: r.category,
+        tags: r.tags,
+        images: images(r.images),
+        status: r.status.map(ProductStatus::from),
+        is_featured: r.is_featured,
+        currency: r.currency,
+        attributes: r.attributes,
+        seo_title: r.seo_title,
+        seo_description: r.seo_description,
+        variants: r.variants.into_iter().map(VariantInput::from).collect(),
+        price: r.price,
+        compare_at_price: r.compare_at_price,
+        sku: r.sku,
+        inventory_count: r.inventory_count,
+    };
+    let product = state.catalog.create(input).await?;
+    Ok(HttpResponse::Created().json(respond_one(&state, product, true).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct UpdateProductRequest {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub short_description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub images: Option<Vec<ImageBody>>,
+    pub status: Option<StatusBody>,
+    pub is_featured: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub seo_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub seo_description: Option<Option<String>>,
+}
+
+/// Changes some fields of a product.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path)), request_body = UpdateProductRequest,
+    responses((status = 200, body = ProductResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+#[patch("/products/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+    body: Json<UpdateProductRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ProductId = path_id(&id, "id")?;
+    let Json(r) = body;
+    let patch = ProductPatch {
+        name: r.name,
+        slug: r.slug,
+        description: r.description,
+        short_description: r.short_description,
+        category: r.category,
+        tags: r.tags,
+        images: r.images.map(images),
+        status: r.status.map(ProductStatus::from),
+        is_featured: r.is_featured,
+        attributes: r.attributes,
+        seo_title: r.seo_title,
+        seo_description: r.seo_description,
+    };
+    let product = state.catalog.update(id, patch).await?;
+    Ok(HttpResponse::Ok().json(respond_one(&state, product, true).await?))
+}
+
+/// Deletes a product; one that orders or carts reference is archived instead. 204 either way.
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 204, description = "deleted or archived"), (status = 404, body = ErrorBody)))]
+#[delete("/products/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ProductId = path_id(&id, "id")?;
+    let removal = state.catalog.remove(id).await?;
+    tracing::info!(product = %id, ?removal, "product removed");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a variant; answers the whole product.
+#[utoipa::path(post, path = "/api/v1/products/{id}/variants", tag = "catalog", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path)), request_body = VariantRequest,
+    responses((status = 201, body = ProductResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+#[post("/products/{id}/variants")]
+pub async fn add_variant(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+    body: Json<VariantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ProductId = path_id(&id, "id")?;
+    let (product, _) = state.catalog.add_variant(id, body.0.into()).await?;
+    Ok(HttpResponse::Created().json(respond_one(&state, product, true).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct VariantPatchRequest {
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<BTreeMap<String, String>>,
+    pub price: Option<i64>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub compare_at_price: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub cost_price: Option<Option<i64>>,
+    pub weight_grams: Option<i64>,
+}
+
+fn ids(path: &(String, String)) -> Result<(ProductId, VariantId), ApiError> {
+    Ok((path_id(&path.0, "id")?, path_id(&path.1, "variant_id")?))
+}
+
+/// Changes some fields of a variant; answers the whole product.
+#[utoipa::path(patch, path = "/api/v1/products/{id}/variants/{variant_id}", tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path), ("variant_id" = uuid::Uuid, Path)), request_body = VariantPatchRequest,
+    responses((status = 200, body = ProductResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+#[patch("/products/{id}/variants/{variant_id}")]
+pub async fn update_variant(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<(String, String)>,
+    body: Json<VariantPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, vid) = ids(&path)?;
+    let Json(r) = body;
+    let patch = VariantPatch {
+        sku: r.sku,
+        name: r.name,
+        options: r.options,
+        price: r.price,
+        compare_at_price: r.compare_at_price,
+        cost_price: r.cost_price,
+        weight_grams: r.weight_grams,
+    };
+    let product = state.catalog.update_variant(id, vid, patch).await?;
+    Ok(HttpResponse::Ok().json(respond_one(&state, product, true).await?))
+}
+
+/// Removes a variant (never the last one).
+#[utoipa::path(delete, path = "/api/v1/products/{id}/variants/{variant_id}", tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path), ("variant_id" = uuid::Uuid, Path)),
+    responses((status = 204, description = "removed"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[delete("/products/{id}/variants/{variant_id}")]
+pub async fn remove_variant(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, vid) = ids(&path)?;
+    state.catalog.remove_variant(id, vid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

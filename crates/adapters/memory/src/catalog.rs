@@ -1,0 +1,261 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use merx_catalog::{
+    CatalogError, InitialStock, Product, ProductQuery, ProductRepository, SortBy, SortOrder,
+};
+use merx_inventory::{
+    InventoryError, StockAdjustment, StockChange, StockLevel, StockRepository, StockSettings,
+};
+use merx_kernel::{Page, ProductId, StoreError, Timestamp, VariantId};
+
+use crate::lock;
+
+#[derive(Debug, Default)]
+struct StockState {
+    levels: HashMap<VariantId, StockLevel>,
+    adjustments: Vec<StockAdjustment>,
+}
+
+/// Stock levels in memory. [`MemoryCatalog`] writes the levels of new variants here, under
+/// its own lock, so a product and its stock appear together.
+#[derive(Debug, Default)]
+pub struct MemoryStock {
+    state: Mutex<StockState>,
+}
+
+impl MemoryStock {
+    fn is_in_stock(&self, product: &Product) -> bool {
+        let state = lock(&self.state);
+        product
+            .variants
+            .iter()
+            .any(|v| state.levels.get(&v.id).is_some_and(StockLevel::is_in_stock))
+    }
+}
+
+#[async_trait]
+impl StockRepository for MemoryStock {
+    async fn levels(&self, variants: &[VariantId]) -> Result<Vec<StockLevel>, StoreError> {
+        let state = lock(&self.state);
+        Ok(variants
+            .iter()
+            .filter_map(|v| state.levels.get(v).cloned())
+            .collect())
+    }
+
+    async fn adjust(
+        &self,
+        variant: VariantId,
+        change: StockChange,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<StockAdjustment, InventoryError> {
+        let mut state = lock(&self.state);
+        let level = state
+            .levels
+            .get_mut(&variant)
+            .ok_or(InventoryError::NotFound)?;
+        let before = level.on_hand;
+        let after = change.apply(before)?;
+        level.on_hand = after;
+        level.updated_at = at;
+        let record = StockAdjustment {
+            variant_id: variant,
+            actor: actor.to_owned(),
+            reason: reason.to_owned(),
+            before,
+            after,
+            at,
+        };
+        state.adjustments.push(record.clone());
+        Ok(record)
+    }
+
+    async fn adjustments(&self, variant: VariantId) -> Result<Vec<StockAdjustment>, StoreError> {
+        let state = lock(&self.state);
+        Ok(state
+            .adjustments
+            .iter()
+            .rev()
+            .filter(|a| a.variant_id == variant)
+            .cloned()
+            .collect())
+    }
+}
+
+/// Products in memory, sharing stock with a [`MemoryStock`].
+#[derive(Debug)]
+pub struct MemoryCatalog {
+    products: Mutex<HashMap<ProductId, Product>>,
+    stock: Arc<MemoryStock>,
+}
+
+impl MemoryCatalog {
+    #[must_use]
+    pub fn new(stock: Arc<MemoryStock>) -> Self {
+        Self {
+            products: Mutex::new(HashMap::new()),
+            stock,
+        }
+    }
+
+    /// Slug and SKU uniqueness against every other product.
+    fn check_unique(
+        all: &HashMap<ProductId, Product>,
+        product: &Product,
+    ) -> Result<(), CatalogError> {
+        for other in all.values().filter(|p| p.id != product.id) {
+            if other.slug == product.slug {
+                return Err(CatalogError::SlugTaken(product.slug.clone()));
+            }
+            if let Some(v) = product
+                .variants
+                .iter()
+                .find(|v| other.variants.iter().any(|w| w.sku == v.sku))
+            {
+                return Err(CatalogError::SkuTaken(v.sku.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_stock(&self, stock: &[(VariantId, InitialStock)], at: Timestamp) {
+        let mut state = lock(&self.stock.state);
+        for (id, s) in stock {
+            let settings = StockSettings {
+                track_inventory: s.track_inventory,
+                low_stock_threshold: s.low_stock_threshold,
+            };
+            state.levels.insert(
+                *id,
+                StockLevel {
+                    variant_id: *id,
+                    on_hand: s.on_hand,
+                    reserved: 0,
+                    settings,
+                    updated_at: at,
+                },
+            );
+        }
+    }
+
+    fn matches(&self, p: &Product, q: &ProductQuery) -> bool {
+        let price = p.price().amount();
+        let text = q.search.as_ref().map(|s| s.to_lowercase());
+        q.statuses.contains(&p.status)
+            && q.category
+                .as_ref()
+                .is_none_or(|c| p.category.as_deref() == Some(c.as_str()))
+            && q.tag.as_ref().is_none_or(|t| p.tags.iter().any(|x| x == t))
+            && q.currency.is_none_or(|c| p.currency == c)
+            && q.min_price.is_none_or(|m| price >= m)
+            && q.max_price.is_none_or(|m| price <= m)
+            && q.featured.is_none_or(|f| p.is_featured == f)
+            && text.is_none_or(|t| {
+                p.name.to_lowercase().contains(&t)
+                    || p.description
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(&t))
+                    || p.variants.iter().any(|v| v.sku.to_lowercase().contains(&t))
+            })
+            && q.in_stock
+                .is_none_or(|want| self.stock.is_in_stock(p) == want)
+    }
+}
+
+#[async_trait]
+impl ProductRepository for MemoryCatalog {
+    async fn insert(
+        &self,
+        product: &Product,
+        stock: &[(VariantId, InitialStock)],
+    ) -> Result<(), CatalogError> {
+        let mut all = lock(&self.products);
+        Self::check_unique(&all, product)?;
+        all.insert(product.id, product.clone());
+        self.add_stock(stock, product.updated_at);
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        product: &Product,
+        new_stock: &[(VariantId, InitialStock)],
+    ) -> Result<bool, CatalogError> {
+        let mut all = lock(&self.products);
+        let Some(old) = all.get(&product.id) else {
+            return Ok(false);
+        };
+        Self::check_unique(&all, product)?;
+        let gone: Vec<VariantId> = old
+            .variants
+            .iter()
+            .filter(|v| product.variant(v.id).is_none())
+            .map(|v| v.id)
+            .collect();
+        all.insert(product.id, product.clone());
+        lock(&self.stock.state)
+            .levels
+            .retain(|id, _| !gone.contains(id));
+        self.add_stock(new_stock, product.updated_at);
+        Ok(true)
+    }
+
+    async fn find(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        Ok(lock(&self.products).get(&id).cloned())
+    }
+
+    async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError> {
+        Ok(lock(&self.products)
+            .values()
+            .find(|p| p.slug == slug)
+            .cloned())
+    }
+
+    async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, StoreError> {
+        Ok(lock(&self.products)
+            .values()
+            .any(|p| p.slug == slug && Some(p.id) != except))
+    }
+
+    async fn list(&self, query: &ProductQuery) -> Result<Page<Product>, StoreError> {
+        let mut found: Vec<Product> = lock(&self.products)
+            .values()
+            .filter(|p| self.matches(p, query))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            let by = match query.sort_by {
+                SortBy::Price => a.price().amount().cmp(&b.price().amount()),
+                SortBy::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+                SortBy::CreatedAt => a.created_at.cmp(&b.created_at),
+            };
+            let by = by.then(a.id.cmp(&b.id));
+            if query.sort_order == SortOrder::Desc {
+                by.reverse()
+            } else {
+                by
+            }
+        });
+        Ok(Page::of_all(found, query.page))
+    }
+
+    async fn is_referenced(&self, _id: ProductId) -> Result<bool, StoreError> {
+        // No carts or orders exist yet to reference a product.
+        Ok(false)
+    }
+
+    async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {
+        let Some(removed) = lock(&self.products).remove(&id) else {
+            return Ok(false);
+        };
+        let mut state = lock(&self.stock.state);
+        for v in &removed.variants {
+            state.levels.remove(&v.id);
+        }
+        Ok(true)
+    }
+}

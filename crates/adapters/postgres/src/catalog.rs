@@ -1,0 +1,626 @@
+//! Products, variants and stock levels in Postgres.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use diesel::dsl::{exists, not};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use merx_catalog::{
+    CatalogError, InitialStock, Product, ProductImage, ProductQuery, ProductRepository,
+    ProductStatus, SortBy, SortOrder, Variant,
+};
+use merx_inventory::{
+    InventoryError, StockAdjustment, StockChange, StockLevel, StockRepository, StockSettings,
+};
+use merx_kernel::{Currency, Money, Page, ProductId, StoreError, Timestamp, VariantId};
+
+use crate::database::{PgPool, conn};
+use crate::error::store_error;
+use crate::schema::{products, stock_adjustments, stock_levels, variants};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = products, check_for_backend(Pg), treat_none_as_null = true)]
+struct ProductRow {
+    id: uuid::Uuid,
+    slug: String,
+    name: String,
+    description: Option<String>,
+    short_description: Option<String>,
+    category: Option<String>,
+    tags: Vec<String>,
+    images: serde_json::Value,
+    status: String,
+    is_featured: bool,
+    currency: String,
+    attributes: serde_json::Value,
+    seo_title: Option<String>,
+    seo_description: Option<String>,
+    min_price: i64,
+    search_text: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = variants, check_for_backend(Pg), treat_none_as_null = true)]
+struct VariantRow {
+    id: uuid::Uuid,
+    product_id: uuid::Uuid,
+    sku: String,
+    name: String,
+    options: serde_json::Value,
+    price: i64,
+    compare_at_price: Option<i64>,
+    cost_price: Option<i64>,
+    weight_grams: i64,
+    position: i32,
+}
+
+fn product_row(p: &Product) -> ProductRow {
+    let images: Vec<serde_json::Value> = p
+        .images
+        .iter()
+        .map(|i| serde_json::json!({"url": i.url, "alt_text": i.alt_text, "sort_order": i.sort_order}))
+        .collect();
+    let mut search = vec![p.name.clone()];
+    search.extend(p.description.clone());
+    search.extend(p.variants.iter().map(|v| v.sku.clone()));
+    ProductRow {
+        id: *p.id.as_uuid(),
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        short_description: p.short_description.clone(),
+        category: p.category.clone(),
+        tags: p.tags.clone(),
+        images: serde_json::Value::Array(images),
+        status: p.status.as_str().to_owned(),
+        is_featured: p.is_featured,
+        currency: p.currency.code().to_owned(),
+        attributes: serde_json::Value::Object(p.attributes.clone()),
+        seo_title: p.seo_title.clone(),
+        seo_description: p.seo_description.clone(),
+        min_price: p.price().amount(),
+        search_text: search.join(" ").to_lowercase(),
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+fn variant_row(product: ProductId, v: &Variant) -> VariantRow {
+    VariantRow {
+        id: *v.id.as_uuid(),
+        product_id: *product.as_uuid(),
+        sku: v.sku.clone(),
+        name: v.name.clone(),
+        options: serde_json::to_value(&v.options).unwrap_or_default(),
+        price: v.price.amount(),
+        compare_at_price: v.compare_at_price.map(|m| m.amount()),
+        cost_price: v.cost_price.map(|m| m.amount()),
+        weight_grams: v.weight_grams,
+        position: v.position,
+    }
+}
+
+fn to_product(row: ProductRow, variant_rows: Vec<VariantRow>) -> Result<Product, StoreError> {
+    let currency: Currency = row.currency.parse().map_err(StoreError::other)?;
+    let status = ProductStatus::parse(&row.status)
+        .ok_or_else(|| StoreError::message(format!("unknown product status `{}`", row.status)))?;
+    let images = row
+        .images
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| ProductImage {
+            url: i["url"].as_str().unwrap_or_default().to_owned(),
+            alt_text: i["alt_text"].as_str().map(str::to_owned),
+            sort_order: i["sort_order"]
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .unwrap_or(0),
+        })
+        .collect();
+    let variants = variant_rows
+        .into_iter()
+        .map(|v| Variant {
+            id: VariantId::from_uuid(v.id),
+            sku: v.sku,
+            name: v.name,
+            options: serde_json::from_value::<BTreeMap<String, String>>(v.options)
+                .unwrap_or_default(),
+            price: Money::new(v.price, currency),
+            compare_at_price: v.compare_at_price.map(|a| Money::new(a, currency)),
+            cost_price: v.cost_price.map(|a| Money::new(a, currency)),
+            weight_grams: v.weight_grams,
+            position: v.position,
+        })
+        .collect();
+    Ok(Product {
+        id: ProductId::from_uuid(row.id),
+        name: row.name,
+        slug: row.slug,
+        description: row.description,
+        short_description: row.short_description,
+        category: row.category,
+        tags: row.tags,
+        images,
+        status,
+        is_featured: row.is_featured,
+        currency,
+        attributes: match row.attributes {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+        seo_title: row.seo_title,
+        seo_description: row.seo_description,
+        variants,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Slug and SKU clashes as the domain names them; anything else is a store failure.
+fn catalog_error(e: DbError, product: &Product) -> CatalogError {
+    if let DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &e {
+        match info.constraint_name() {
+            Some("products_slug_key") => return CatalogError::SlugTaken(product.slug.clone()),
+            Some("variants_sku_key") => {
+                // "Key (sku)=(ABC-1) already exists."
+                let sku = info
+                    .details()
+                    .and_then(|d| {
+                        d.split_once(")=(")
+                            .map(|(_, rest)| rest.trim_end_matches(") already exists.").to_owned())
+                    })
+                    .unwrap_or_default();
+                return CatalogError::SkuTaken(sku);
+            }
+            _ => {}
+        }
+    }
+    CatalogError::Store(store_error(e))
+}
+
+async fn insert_stock(
+    tx: &mut AsyncPgConnection,
+    stock: &[(VariantId, InitialStock)],
+    at: Timestamp,
+) -> Result<(), DbError> {
+    let rows: Vec<_> = stock
+        .iter()
+        .map(|(id, s)| {
+            (
+                stock_levels::variant_id.eq(*id.as_uuid()),
+                stock_levels::on_hand.eq(s.on_hand),
+                stock_levels::track_inventory.eq(s.track_inventory),
+                stock_levels::low_stock_threshold.eq(s.low_stock_threshold),
+                stock_levels::updated_at.eq(at),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(stock_levels::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub struct PgCatalog {
+    pool: PgPool,
+}
+
+impl PgCatalog {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    async fn load(&self, rows: Vec<ProductRow>) -> Result<Vec<Product>, StoreError> {
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut c = conn(&self.pool).await?;
+        let variant_rows: Vec<VariantRow> = variants::table
+            .filter(variants::product_id.eq_any(&ids))
+            .order((variants::product_id, variants::position))
+            .select(VariantRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        let mut by_product: HashMap<uuid::Uuid, Vec<VariantRow>> = HashMap::new();
+        for v in variant_rows {
+            by_product.entry(v.product_id).or_default().push(v);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let variants = by_product.remove(&r.id).unwrap_or_default();
+                to_product(r, variants)
+            })
+            .collect()
+    }
+
+    async fn find_where(
+        &self,
+        query: products::BoxedQuery<'static, Pg>,
+    ) -> Result<Option<Product>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let row = query
+            .select(ProductRow::as_select())
+            .first(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?;
+        drop(c);
+        match row {
+            Some(row) => Ok(self.load(vec![row]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The filters of a query (everything but order and paging).
+fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
+    let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_owned()).collect();
+    let mut query = products::table
+        .filter(products::status.eq_any(statuses))
+        .into_boxed();
+    if let Some(c) = &q.category {
+        query = query.filter(products::category.eq(c.to_lowercase()));
+    }
+    if let Some(t) = &q.tag {
+        query = query.filter(products::tags.contains(vec![t.to_lowercase()]));
+    }
+    if let Some(c) = q.currency {
+        query = query.filter(products::currency.eq(c.code()));
+    }
+    if let Some(m) = q.min_price {
+        query = query.filter(products::min_price.ge(m));
+    }
+    if let Some(m) = q.max_price {
+        query = query.filter(products::min_price.le(m));
+    }
+    if let Some(f) = q.featured {
+        query = query.filter(products::is_featured.eq(f));
+    }
+    if let Some(text) = &q.search {
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(products::search_text.like(format!("%{escaped}%")));
+    }
+    if let Some(want) = q.in_stock {
+        // Mirrors StockLevel::is_in_stock (no reservations yet): tracked with stock, or untracked.
+        let sellable = exists(
+            variants::table
+                .inner_join(stock_levels::table)
+                .filter(variants::product_id.eq(products::id))
+                .filter(
+                    stock_levels::on_hand
+                        .gt(0)
+                        .or(stock_levels::track_inventory.eq(false)),
+                ),
+        );
+        query = if want {
+            query.filter(sellable)
+        } else {
+            query.filter(not(sellable))
+        };
+    }
+    query
+}
+
+#[async_trait]
+impl ProductRepository for PgCatalog {
+    async fn insert(
+        &self,
+        product: &Product,
+        stock: &[(VariantId, InitialStock)],
+    ) -> Result<(), CatalogError> {
+        let mut c = conn(&self.pool).await?;
+        let row = product_row(product);
+        let vrows: Vec<VariantRow> = product
+            .variants
+            .iter()
+            .map(|v| variant_row(product.id, v))
+            .collect();
+        let at = product.updated_at;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            diesel::insert_into(products::table)
+                .values(&row)
+                .execute(tx)
+                .await?;
+            diesel::insert_into(variants::table)
+                .values(&vrows)
+                .execute(tx)
+                .await?;
+            insert_stock(tx, stock, at).await
+        })
+        .await
+        .map_err(|e| catalog_error(e, product))
+    }
+
+    async fn update(
+        &self,
+        product: &Product,
+        new_stock: &[(VariantId, InitialStock)],
+    ) -> Result<bool, CatalogError> {
+        let mut c = conn(&self.pool).await?;
+        let row = product_row(product);
+        let vrows: Vec<VariantRow> = product
+            .variants
+            .iter()
+            .map(|v| variant_row(product.id, v))
+            .collect();
+        let keep: Vec<uuid::Uuid> = vrows.iter().map(|v| v.id).collect();
+        let at = product.updated_at;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::update(products::table.find(row.id))
+                .set(&row)
+                .execute(tx)
+                .await?;
+            if n == 0 {
+                return Ok(false);
+            }
+            diesel::delete(
+                variants::table
+                    .filter(variants::product_id.eq(row.id))
+                    .filter(not(variants::id.eq_any(&keep))),
+            )
+            .execute(tx)
+            .await?;
+            for v in &vrows {
+                diesel::insert_into(variants::table)
+                    .values(v)
+                    .on_conflict(variants::id)
+                    .do_update()
+                    .set(v)
+                    .execute(tx)
+                    .await?;
+            }
+            insert_stock(tx, new_stock, at).await?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| catalog_error(e, product))
+    }
+
+    async fn find(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        self.find_where(
+            products::table
+                .filter(products::id.eq(*id.as_uuid()))
+                .into_boxed(),
+        )
+        .await
+    }
+
+    async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError> {
+        self.find_where(
+            products::table
+                .filter(products::slug.eq(slug.to_owned()))
+                .into_boxed(),
+        )
+        .await
+    }
+
+    async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let mut q = products::table
+            .filter(products::slug.eq(slug.to_owned()))
+            .into_boxed();
+        if let Some(id) = except {
+            q = q.filter(products::id.ne(*id.as_uuid()));
+        }
+        diesel::select(exists(q))
+            .get_result(&mut c)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn list(&self, query: &ProductQuery) -> Result<Page<Product>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let total: i64 = filtered(query)
+            .count()
+            .get_result(&mut c)
+            .await
+            .map_err(store_error)?;
+        let mut q = filtered(query);
+        let desc = query.sort_order == SortOrder::Desc;
+        q = match (query.sort_by, desc) {
+            (SortBy::Price, false) => q.order((products::min_price.asc(), products::id.asc())),
+            (SortBy::Price, true) => q.order((products::min_price.desc(), products::id.desc())),
+            (SortBy::Name, false) => q.order((lower(products::name).asc(), products::id.asc())),
+            (SortBy::Name, true) => q.order((lower(products::name).desc(), products::id.desc())),
+            (SortBy::CreatedAt, false) => q.order((products::created_at.asc(), products::id.asc())),
+            (SortBy::CreatedAt, true) => {
+                q.order((products::created_at.desc(), products::id.desc()))
+            }
+        };
+        let page = query.page;
+        let rows: Vec<ProductRow> = q
+            .limit(i64::from(page.page_size()))
+            .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+            .select(ProductRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        drop(c);
+        let items = self.load(rows).await?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    async fn is_referenced(&self, _id: ProductId) -> Result<bool, StoreError> {
+        // No cart or order tables exist yet; their issues add their lookups here.
+        Ok(false)
+    }
+
+    async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(products::table.find(*id.as_uuid()))
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = stock_levels, check_for_backend(Pg))]
+struct LevelRow {
+    variant_id: uuid::Uuid,
+    on_hand: i64,
+    track_inventory: bool,
+    low_stock_threshold: i64,
+    updated_at: Timestamp,
+}
+
+impl From<LevelRow> for StockLevel {
+    fn from(r: LevelRow) -> Self {
+        Self {
+            variant_id: VariantId::from_uuid(r.variant_id),
+            on_hand: r.on_hand,
+            reserved: 0,
+            settings: StockSettings {
+                track_inventory: r.track_inventory,
+                low_stock_threshold: r.low_stock_threshold,
+            },
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = stock_adjustments, check_for_backend(Pg))]
+struct AdjustmentRow {
+    variant_id: uuid::Uuid,
+    actor: String,
+    reason: String,
+    before: i64,
+    after: i64,
+    at: Timestamp,
+}
+
+impl From<AdjustmentRow> for StockAdjustment {
+    fn from(r: AdjustmentRow) -> Self {
+        Self {
+            variant_id: VariantId::from_uuid(r.variant_id),
+            actor: r.actor,
+            reason: r.reason,
+            before: r.before,
+            after: r.after,
+            at: r.at,
+        }
+    }
+}
+
+pub struct PgStock {
+    pool: PgPool,
+}
+
+impl PgStock {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// Why an adjustment transaction stopped.
+enum AdjustFailure {
+    Db(DbError),
+    Rule(InventoryError),
+}
+
+impl From<DbError> for AdjustFailure {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+#[async_trait]
+impl StockRepository for PgStock {
+    async fn levels(&self, variant_ids: &[VariantId]) -> Result<Vec<StockLevel>, StoreError> {
+        let ids: Vec<uuid::Uuid> = variant_ids.iter().map(|v| *v.as_uuid()).collect();
+        let mut c = conn(&self.pool).await?;
+        let rows: Vec<LevelRow> = stock_levels::table
+            .filter(stock_levels::variant_id.eq_any(ids))
+            .select(LevelRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(StockLevel::from).collect())
+    }
+
+    async fn adjust(
+        &self,
+        variant: VariantId,
+        change: StockChange,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<StockAdjustment, InventoryError> {
+        let mut c = conn(&self.pool).await?;
+        let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
+        let result = c
+            .transaction::<_, AdjustFailure, _>(async move |tx| {
+                let before: Option<i64> = stock_levels::table
+                    .find(id)
+                    .select(stock_levels::on_hand)
+                    .for_update()
+                    .first(tx)
+                    .await
+                    .optional()?;
+                let before = before.ok_or(AdjustFailure::Rule(InventoryError::NotFound))?;
+                let after = change.apply(before).map_err(AdjustFailure::Rule)?;
+                diesel::update(stock_levels::table.find(id))
+                    .set((
+                        stock_levels::on_hand.eq(after),
+                        stock_levels::updated_at.eq(at),
+                    ))
+                    .execute(tx)
+                    .await?;
+                diesel::insert_into(stock_adjustments::table)
+                    .values((
+                        stock_adjustments::variant_id.eq(id),
+                        stock_adjustments::actor.eq(&actor),
+                        stock_adjustments::reason.eq(&reason),
+                        stock_adjustments::before.eq(before),
+                        stock_adjustments::after.eq(after),
+                        stock_adjustments::at.eq(at),
+                    ))
+                    .execute(tx)
+                    .await?;
+                Ok(StockAdjustment {
+                    variant_id: variant,
+                    actor,
+                    reason,
+                    before,
+                    after,
+                    at,
+                })
+            })
+            .await;
+        result.map_err(|f| match f {
+            AdjustFailure::Db(e) => InventoryError::Store(store_error(e)),
+            AdjustFailure::Rule(e) => e,
+        })
+    }
+
+    async fn adjustments(&self, variant: VariantId) -> Result<Vec<StockAdjustment>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let rows: Vec<AdjustmentRow> = stock_adjustments::table
+            .filter(stock_adjustments::variant_id.eq(*variant.as_uuid()))
+            .order((stock_adjustments::at.desc(), stock_adjustments::id.desc()))
+            .select(AdjustmentRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(StockAdjustment::from).collect())
+    }
+}

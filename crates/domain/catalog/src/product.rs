@@ -1,0 +1,105 @@
+use std::collections::BTreeMap;
+
+use merx_kernel::{Currency, Money, ProductId, Timestamp, VariantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl ProductStatus {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "active" => Some(Self::Active),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductImage {
+    pub url: String,
+    pub alt_text: Option<String>,
+    pub sort_order: i32,
+}
+
+/// A purchasable variant. Every price is in its product's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub options: BTreeMap<String, String>,
+    pub price: Money,
+    pub compare_at_price: Option<Money>,
+    /// What the shop paid; shown to admins only.
+    pub cost_price: Option<Money>,
+    pub weight_grams: i64,
+    pub position: i32,
+}
+
+/// A product with at least one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub short_description: Option<String>,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub images: Vec<ProductImage>,
+    pub status: ProductStatus,
+    pub is_featured: bool,
+    pub currency: Currency,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    pub variants: Vec<Variant>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Product {
+    /// The cheapest variant: its price is the product's `price`.
+    #[must_use]
+    pub fn cheapest(&self) -> Option<&Variant> {
+        self.variants
+            .iter()
+            .min_by_key(|v| (v.price.amount(), v.position))
+    }
+
+    /// The product's price: its lowest variant price.
+    #[must_use]
+    pub fn price(&self) -> Money {
+        self.cheapest()
+            .map_or(Money::zero(self.currency), |v| v.price)
+    }
+
+    #[must_use]
+    pub fn variant(&self, id: VariantId) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.id == id)
+    }
+}
+
+/// Stock a new variant starts with (kept by inventory, written with the product).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitialStock {
+    pub on_hand: i64,
+    pub track_inventory: bool,
+    pub low_stock_threshold: i64,
+}

@@ -1,0 +1,46 @@
+use merx_kernel::{Currency, PageRequest};
+
+use crate::ProductStatus;
+
+/// Who is looking: the public sees active products only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    Price,
+    Name,
+    #[default]
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// A product list request. Every filter is optional; all given filters must hold.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProductQuery {
+    /// Allowed statuses; the service sets `[Active]` for the public.
+    pub statuses: Vec<ProductStatus>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub currency: Option<Currency>,
+    /// On the product price (its cheapest variant), in minor units.
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    /// Some variant is in stock (untracked counts as in stock).
+    pub in_stock: Option<bool>,
+    pub featured: Option<bool>,
+    /// Case-insensitive text in the name, description or any SKU.
+    pub search: Option<String>,
+    pub sort_by: SortBy,
+    pub sort_order: SortOrder,
+    pub page: PageRequest,
+}

@@ -1,0 +1,380 @@
+use std::sync::Arc;
+
+use merx_kernel::{Clock, Currency, Page, ProductId, ValidationErrors, VariantId};
+
+use crate::input::{Checker, LONG, SHORT, check_distinct_skus};
+use crate::{
+    Audience, CatalogError, Product, ProductInput, ProductPatch, ProductQuery, ProductRepository,
+    ProductStatus, VariantInput, VariantPatch, slugify,
+};
+
+/// What removing a product did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Deleted,
+    /// Orders or carts reference it: archived instead, so they keep pointing at it.
+    Archived,
+}
+
+/// The catalog's use cases.
+pub struct CatalogService {
+    products: Arc<dyn ProductRepository>,
+    clock: Arc<dyn Clock>,
+    default_currency: Currency,
+}
+
+impl CatalogService {
+    #[must_use]
+    pub fn new(
+        products: Arc<dyn ProductRepository>,
+        clock: Arc<dyn Clock>,
+        default_currency: Currency,
+    ) -> Self {
+        Self {
+            products,
+            clock,
+            default_currency,
+        }
+    }
+
+    /// Creates a product (a simple one when no variants are given).
+    ///
+    /// # Errors
+    /// `Validation`; `SlugTaken` for a client-chosen slug in use; `SkuTaken`.
+    pub async fn create(&self, input: ProductInput) -> Result<Product, CatalogError> {
+        let mut c = Checker::new();
+        let name = c.required("name", &input.name, SHORT);
+        let chosen_slug = c.slug("slug", input.slug);
+        let currency = input.currency.unwrap_or(self.default_currency);
+        let variant_inputs = if input.variants.is_empty() {
+            match (input.price, input.sku) {
+                (Some(price), Some(sku)) => vec![VariantInput {
+                    sku,
+                    price,
+                    compare_at_price: input.compare_at_price,
+                    inventory_count: input.inventory_count,
+                    ..VariantInput::default()
+                }],
+                _ => {
+                    c.errors.add(
+                        "variants",
+                        "give at least one variant, or price and sku for a simple product",
+                    );
+                    Vec::new()
+                }
+            }
+        } else {
+            input.variants
+        };
+        let (variants, stock): (Vec<_>, Vec<_>) = variant_inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let position = i32::try_from(i).unwrap_or(i32::MAX);
+                let (variant, stock) =
+                    v.build(&mut c, &format!("variants[{i}]"), currency, position);
+                let id = variant.id;
+                (variant, (id, stock))
+            })
+            .unzip();
+        check_distinct_skus(&mut c, &variants);
+        c.attributes(&input.attributes);
+        let now = self.clock.now();
+        let mut product = Product {
+            id: ProductId::new(),
+            slug: String::new(),
+            description: c.optional("description", input.description, LONG),
+            short_description: c.optional("short_description", input.short_description, LONG),
+            category: c
+                .optional("category", input.category, SHORT)
+                .map(|s| s.to_lowercase()),
+            tags: c.tags(input.tags),
+            images: c.images(input.images),
+            status: input.status.unwrap_or(ProductStatus::Draft),
+            is_featured: input.is_featured,
+            currency,
+            attributes: input.attributes,
+            seo_title: c.optional("seo_title", input.seo_title, SHORT),
+            seo_description: c.optional("seo_description", input.seo_description, LONG),
+            variants,
+            created_at: now,
+            updated_at: now,
+            name,
+        };
+        c.finish()?;
+        product.slug = match &chosen_slug {
+            Some(slug) if self.products.slug_taken(slug, None).await? => {
+                return Err(CatalogError::SlugTaken(slug.clone()));
+            }
+            Some(slug) => slug.clone(),
+            None => self.free_slug(&slugify(&product.name), None).await?,
+        };
+        match self.products.insert(&product, &stock).await {
+            // Another product took the derived slug in the meantime: derive again, once.
+            Err(CatalogError::SlugTaken(_)) if chosen_slug.is_none() => {
+                product.slug = self.free_slug(&slugify(&product.name), None).await?;
+                self.products.insert(&product, &stock).await?;
+            }
+            other => other?,
+        }
+        Ok(product)
+    }
+
+    /// Applies a partial change. The slug stays when the name changes (links keep working).
+    ///
+    /// # Errors
+    /// `ProductNotFound`, `Validation`, `SlugTaken`.
+    pub async fn update(
+        &self,
+        id: ProductId,
+        patch: ProductPatch,
+    ) -> Result<Product, CatalogError> {
+        let mut p = self
+            .products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)?;
+        let mut c = Checker::new();
+        if let Some(name) = patch.name {
+            p.name = c.required("name", &name, SHORT);
+        }
+        let slug = c.slug("slug", patch.slug);
+        macro_rules! optional {
+            ($($field:ident: $max:expr),*) => {$(
+                if let Some(v) = patch.$field {
+                    p.$field = c.optional(stringify!($field), v, $max);
+                }
+            )*};
+        }
+        optional!(description: LONG, short_description: LONG, seo_title: SHORT, seo_description: LONG);
+        if let Some(v) = patch.category {
+            p.category = c.optional("category", v, SHORT).map(|s| s.to_lowercase());
+        }
+        if let Some(tags) = patch.tags {
+            p.tags = c.tags(tags);
+        }
+        if let Some(images) = patch.images {
+            p.images = c.images(images);
+        }
+        if let Some(attributes) = patch.attributes {
+            c.attributes(&attributes);
+            p.attributes = attributes;
+        }
+        if let Some(status) = patch.status {
+            p.status = status;
+        }
+        if let Some(featured) = patch.is_featured {
+            p.is_featured = featured;
+        }
+        c.finish()?;
+        if let Some(slug) = slug.filter(|s| *s != p.slug) {
+            if self.products.slug_taken(&slug, Some(id)).await? {
+                return Err(CatalogError::SlugTaken(slug));
+            }
+            p.slug = slug;
+        }
+        self.save(p).await
+    }
+
+    /// Erases a product, or archives it when orders or carts reference it.
+    ///
+    /// # Errors
+    /// `ProductNotFound`.
+    pub async fn remove(&self, id: ProductId) -> Result<Removal, CatalogError> {
+        let mut p = self
+            .products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)?;
+        if self.products.is_referenced(id).await? {
+            p.status = ProductStatus::Archived;
+            self.save(p).await?;
+            return Ok(Removal::Archived);
+        }
+        if self.products.delete(id).await? {
+            Ok(Removal::Deleted)
+        } else {
+            Err(CatalogError::ProductNotFound)
+        }
+    }
+
+    /// # Errors
+    /// `ProductNotFound`, also for a product the audience may not see.
+    pub async fn get(&self, id: ProductId, audience: Audience) -> Result<Product, CatalogError> {
+        Self::visible(self.products.find(id).await?, audience)
+    }
+
+    /// # Errors
+    /// `ProductNotFound`, also for a product the audience may not see.
+    pub async fn get_by_slug(
+        &self,
+        slug: &str,
+        audience: Audience,
+    ) -> Result<Product, CatalogError> {
+        Self::visible(self.products.find_by_slug(slug).await?, audience)
+    }
+
+    /// # Errors
+    /// `Validation` for a price range upside down or an over-long search.
+    pub async fn list(
+        &self,
+        mut query: ProductQuery,
+        audience: Audience,
+    ) -> Result<Page<Product>, CatalogError> {
+        let mut errors = ValidationErrors::new();
+        if let (Some(min), Some(max)) = (query.min_price, query.max_price)
+            && min > max
+        {
+            errors.add("min_price", "must not exceed max_price");
+        }
+        for (field, value) in [
+            ("min_price", query.min_price),
+            ("max_price", query.max_price),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                errors.add(field, "must not be negative");
+            }
+        }
+        query.search = query
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if query
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 200)
+        {
+            errors.add("search", "must be at most 200 characters");
+        }
+        errors.into_result()?;
+        query.statuses = match audience {
+            Audience::Public => vec![ProductStatus::Active],
+            Audience::Admin if query.statuses.is_empty() => {
+                vec![
+                    ProductStatus::Draft,
+                    ProductStatus::Active,
+                    ProductStatus::Archived,
+                ]
+            }
+            Audience::Admin => query.statuses,
+        };
+        Ok(self.products.list(&query).await?)
+    }
+
+    /// Adds a variant (with its initial stock) to a product.
+    ///
+    /// # Errors
+    /// `ProductNotFound`, `Validation`, `SkuTaken`.
+    pub async fn add_variant(
+        &self,
+        id: ProductId,
+        input: VariantInput,
+    ) -> Result<(Product, VariantId), CatalogError> {
+        let mut p = self
+            .products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)?;
+        let mut c = Checker::new();
+        let position = p
+            .variants
+            .iter()
+            .map(|v| v.position)
+            .max()
+            .map_or(0, |m| m.saturating_add(1));
+        let (variant, stock) = input.build(&mut c, "variant", p.currency, position);
+        let vid = variant.id;
+        p.variants.push(variant);
+        check_distinct_skus(&mut c, &p.variants);
+        c.finish()?;
+        p.updated_at = self.clock.now();
+        if !self.products.update(&p, &[(vid, stock)]).await? {
+            return Err(CatalogError::ProductNotFound);
+        }
+        Ok((p, vid))
+    }
+
+    /// # Errors
+    /// `ProductNotFound`, `VariantNotFound`, `Validation`, `SkuTaken`.
+    pub async fn update_variant(
+        &self,
+        id: ProductId,
+        vid: VariantId,
+        patch: VariantPatch,
+    ) -> Result<Product, CatalogError> {
+        let mut p = self
+            .products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)?;
+        let currency = p.currency;
+        let mut c = Checker::new();
+        let variant = p
+            .variants
+            .iter_mut()
+            .find(|v| v.id == vid)
+            .ok_or(CatalogError::VariantNotFound)?;
+        patch.apply(&mut c, variant, currency);
+        check_distinct_skus(&mut c, &p.variants);
+        c.finish()?;
+        self.save(p).await
+    }
+
+    /// # Errors
+    /// `ProductNotFound`, `VariantNotFound`, `LastVariant`.
+    pub async fn remove_variant(
+        &self,
+        id: ProductId,
+        vid: VariantId,
+    ) -> Result<Product, CatalogError> {
+        let mut p = self
+            .products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)?;
+        if p.variant(vid).is_none() {
+            return Err(CatalogError::VariantNotFound);
+        }
+        if p.variants.len() == 1 {
+            return Err(CatalogError::LastVariant);
+        }
+        p.variants.retain(|v| v.id != vid);
+        self.save(p).await
+    }
+
+    async fn save(&self, mut p: Product) -> Result<Product, CatalogError> {
+        p.updated_at = self.clock.now();
+        if self.products.update(&p, &[]).await? {
+            Ok(p)
+        } else {
+            Err(CatalogError::ProductNotFound)
+        }
+    }
+
+    fn visible(found: Option<Product>, audience: Audience) -> Result<Product, CatalogError> {
+        match found {
+            Some(p) if audience == Audience::Admin || p.status == ProductStatus::Active => Ok(p),
+            _ => Err(CatalogError::ProductNotFound),
+        }
+    }
+
+    /// `base`, or `base-2`, `base-3`... whichever is free.
+    async fn free_slug(
+        &self,
+        base: &str,
+        except: Option<ProductId>,
+    ) -> Result<String, CatalogError> {
+        if !self.products.slug_taken(base, except).await? {
+            return Ok(base.to_owned());
+        }
+        for n in 2..=20 {
+            let candidate = format!("{base}-{n}");
+            if !self.products.slug_taken(&candidate, except).await? {
+                return Ok(candidate);
+            }
+        }
+        // A very common name: a short random suffix instead of counting on.
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        Ok(format!("{base}-{}", &suffix[..8]))
+    }
+}

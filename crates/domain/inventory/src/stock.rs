@@ -1,0 +1,85 @@
+use merx_kernel::{Timestamp, VariantId};
+
+/// How a variant's stock is kept: whether it is counted at all, and when it counts as low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockSettings {
+    pub track_inventory: bool,
+    pub low_stock_threshold: i64,
+}
+
+impl Default for StockSettings {
+    fn default() -> Self {
+        Self {
+            track_inventory: true,
+            low_stock_threshold: 5,
+        }
+    }
+}
+
+/// A variant's stock as the store records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockLevel {
+    pub variant_id: VariantId,
+    pub on_hand: i64,
+    /// Units held by live reservations (zero until checkout reserves).
+    pub reserved: i64,
+    pub settings: StockSettings,
+    pub updated_at: Timestamp,
+}
+
+impl StockLevel {
+    /// What can still be sold: on hand minus live reservations, never below zero.
+    #[must_use]
+    pub fn available(&self) -> i64 {
+        (self.on_hand - self.reserved).max(0)
+    }
+
+    /// Untracked variants are always in stock.
+    #[must_use]
+    pub fn is_in_stock(&self) -> bool {
+        !self.settings.track_inventory || self.available() > 0
+    }
+
+    /// Tracked, and at or below the threshold (sold out counts as low).
+    #[must_use]
+    pub fn is_low_stock(&self) -> bool {
+        self.settings.track_inventory && self.available() <= self.settings.low_stock_threshold
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(on_hand: i64, reserved: i64, track: bool) -> StockLevel {
+        StockLevel {
+            variant_id: VariantId::new(),
+            on_hand,
+            reserved,
+            settings: StockSettings {
+                track_inventory: track,
+                low_stock_threshold: 5,
+            },
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn available_never_goes_below_zero() {
+        assert_eq!(level(10, 3, true).available(), 7);
+        assert_eq!(level(2, 5, true).available(), 0);
+    }
+
+    #[test]
+    fn stock_flags_follow_availability_and_tracking() {
+        assert!(level(6, 0, true).is_in_stock());
+        assert!(!level(6, 0, true).is_low_stock());
+        assert!(level(5, 0, true).is_low_stock());
+        assert!(!level(3, 3, true).is_in_stock());
+        assert!(
+            level(0, 0, false).is_in_stock(),
+            "untracked is always sellable"
+        );
+        assert!(!level(0, 0, false).is_low_stock());
+    }
+}

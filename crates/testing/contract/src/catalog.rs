@@ -1,0 +1,307 @@
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Duration, DurationRound, Utc};
+use merx_catalog::{
+    CatalogError, InitialStock, Product, ProductQuery, ProductRepository, ProductStatus, SortBy,
+    SortOrder, Variant,
+};
+use merx_inventory::{InventoryError, StockChange, StockRepository};
+use merx_kernel::{Currency, Money, PageRequest, ProductId, Timestamp, VariantId};
+
+/// The catalog and stock ports of one store (they share its data).
+pub struct CatalogRepos {
+    pub products: Arc<dyn ProductRepository>,
+    pub stock: Arc<dyn StockRepository>,
+    pub guard: Box<dyn Any + Send + Sync>,
+}
+
+fn now() -> Timestamp {
+    Utc::now()
+        .duration_trunc(Duration::microseconds(1))
+        .unwrap_or_else(|_| Utc::now())
+}
+
+fn variant(sku: &str, price: i64) -> Variant {
+    Variant {
+        id: VariantId::new(),
+        sku: sku.into(),
+        name: sku.into(),
+        options: BTreeMap::from([("size".to_owned(), "M".to_owned())]),
+        price: Money::new(price, Currency::Usd),
+        compare_at_price: None,
+        cost_price: Some(Money::new(price / 2, Currency::Usd)),
+        weight_grams: 300,
+        position: 0,
+    }
+}
+
+fn product(slug: &str, variants: Vec<Variant>) -> Product {
+    let at = now();
+    Product {
+        id: ProductId::new(),
+        name: format!("Product {slug}"),
+        slug: slug.into(),
+        description: Some("A test product".into()),
+        short_description: None,
+        category: Some("tops".into()),
+        tags: vec!["summer".into()],
+        images: Vec::new(),
+        status: ProductStatus::Active,
+        is_featured: false,
+        currency: Currency::Usd,
+        attributes: serde_json::Map::new(),
+        seo_title: None,
+        seo_description: None,
+        variants,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn stock_of(p: &Product, on_hand: i64) -> Vec<(VariantId, InitialStock)> {
+    p.variants
+        .iter()
+        .map(|v| {
+            (
+                v.id,
+                InitialStock {
+                    on_hand,
+                    track_inventory: true,
+                    low_stock_threshold: 5,
+                },
+            )
+        })
+        .collect()
+}
+
+fn query() -> ProductQuery {
+    ProductQuery {
+        statuses: vec![ProductStatus::Active],
+        sort_by: SortBy::Price,
+        sort_order: SortOrder::Asc,
+        page: PageRequest::default(),
+        ..ProductQuery::default()
+    }
+}
+
+pub async fn a_product_is_stored_whole_with_its_stock(repos: &CatalogRepos) {
+    let p = product("tee", vec![variant("TEE-M", 2500), variant("TEE-L", 2700)]);
+    repos
+        .products
+        .insert(&p, &stock_of(&p, 7))
+        .await
+        .expect("insert");
+    assert_eq!(
+        repos.products.find(p.id).await.expect("find"),
+        Some(p.clone())
+    );
+    assert_eq!(
+        repos.products.find_by_slug("tee").await.expect("find"),
+        Some(p.clone())
+    );
+    let ids: Vec<_> = p.variants.iter().map(|v| v.id).collect();
+    let levels = repos.stock.levels(&ids).await.expect("levels");
+    assert_eq!(levels.len(), 2);
+    assert!(levels.iter().all(|l| l.on_hand == 7 && l.reserved == 0));
+}
+
+pub async fn a_clashing_slug_or_sku_stores_nothing(repos: &CatalogRepos) {
+    let first = product("cap", vec![variant("CAP-1", 1000)]);
+    repos
+        .products
+        .insert(&first, &stock_of(&first, 1))
+        .await
+        .expect("insert");
+    let same_slug = product("cap", vec![variant("CAP-2", 1000)]);
+    let err = repos
+        .products
+        .insert(&same_slug, &stock_of(&same_slug, 1))
+        .await
+        .expect_err("slug");
+    assert!(matches!(err, CatalogError::SlugTaken(_)), "{err:?}");
+    let same_sku = product(
+        "cap-two",
+        vec![variant("CAP-3", 1000), variant("CAP-1", 1000)],
+    );
+    let err = repos
+        .products
+        .insert(&same_sku, &stock_of(&same_sku, 1))
+        .await
+        .expect_err("sku");
+    assert!(
+        matches!(err, CatalogError::SkuTaken(ref s) if s == "CAP-1"),
+        "{err:?}"
+    );
+    assert_eq!(repos.products.find(same_sku.id).await.expect("find"), None);
+    let ids: Vec<_> = same_sku.variants.iter().map(|v| v.id).collect();
+    assert!(
+        repos.stock.levels(&ids).await.expect("levels").is_empty(),
+        "no stock for a product that was refused"
+    );
+    assert!(repos.products.slug_taken("cap", None).await.expect("taken"));
+    assert!(
+        !repos
+            .products
+            .slug_taken("cap", Some(first.id))
+            .await
+            .expect("taken")
+    );
+}
+
+pub async fn an_update_replaces_the_variant_list(repos: &CatalogRepos) {
+    let mut p = product("scarf", vec![variant("SC-1", 4000), variant("SC-2", 4200)]);
+    repos
+        .products
+        .insert(&p, &stock_of(&p, 3))
+        .await
+        .expect("insert");
+    let removed = p.variants.remove(1);
+    let added = variant("SC-3", 3900);
+    p.variants.push(added.clone());
+    p.variants[0].price = Money::new(4100, Currency::Usd);
+    p.name = "Wool Scarf".into();
+    p.updated_at = now() + Duration::seconds(1);
+    let new_stock = vec![(
+        added.id,
+        InitialStock {
+            on_hand: 9,
+            track_inventory: true,
+            low_stock_threshold: 2,
+        },
+    )];
+    assert!(repos.products.update(&p, &new_stock).await.expect("update"));
+    assert_eq!(
+        repos.products.find(p.id).await.expect("find"),
+        Some(p.clone())
+    );
+    let levels = repos
+        .stock
+        .levels(&[removed.id, added.id])
+        .await
+        .expect("levels");
+    assert_eq!(levels.len(), 1, "the removed variant's stock went with it");
+    assert_eq!(levels[0].on_hand, 9);
+    let ghost = product("ghost", vec![variant("GH-1", 1)]);
+    assert!(!repos.products.update(&ghost, &[]).await.expect("update"));
+    assert!(repos.products.delete(p.id).await.expect("delete"));
+    assert_eq!(repos.products.find(p.id).await.expect("find"), None);
+    assert!(!repos.products.delete(p.id).await.expect("delete again"));
+}
+
+pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
+    let cheap = product("cheap", vec![variant("CH-1", 500)]);
+    let sold_out = product("sold-out", vec![variant("SO-1", 1500)]);
+    let mut korean = product("oil", vec![variant("OIL-100", 32_000)]);
+    korean.name = "동백 헤어 오일".into();
+    repos
+        .products
+        .insert(&cheap, &stock_of(&cheap, 4))
+        .await
+        .expect("insert");
+    repos
+        .products
+        .insert(&sold_out, &stock_of(&sold_out, 0))
+        .await
+        .expect("insert");
+    repos
+        .products
+        .insert(&korean, &stock_of(&korean, 2))
+        .await
+        .expect("insert");
+    let slugs = |page: merx_kernel::Page<Product>| {
+        page.items.into_iter().map(|p| p.slug).collect::<Vec<_>>()
+    };
+    let all = repos.products.list(&query()).await.expect("list");
+    assert_eq!(all.total, 3);
+    assert_eq!(slugs(all), ["cheap", "sold-out", "oil"]);
+    let in_stock = repos
+        .products
+        .list(&ProductQuery {
+            in_stock: Some(true),
+            ..query()
+        })
+        .await
+        .expect("list");
+    assert_eq!(slugs(in_stock), ["cheap", "oil"]);
+    let priced = ProductQuery {
+        min_price: Some(1000),
+        max_price: Some(20_000),
+        ..query()
+    };
+    assert_eq!(
+        slugs(repos.products.list(&priced).await.expect("list")),
+        ["sold-out"]
+    );
+    let search = ProductQuery {
+        search: Some("헤어".into()),
+        ..query()
+    };
+    assert_eq!(
+        slugs(repos.products.list(&search).await.expect("list")),
+        ["oil"]
+    );
+    let sku = ProductQuery {
+        search: Some("so-1".into()),
+        ..query()
+    };
+    assert_eq!(
+        slugs(repos.products.list(&sku).await.expect("list")),
+        ["sold-out"]
+    );
+    let paged = ProductQuery {
+        page: PageRequest::new(Some(2), Some(2)).expect("valid"),
+        ..query()
+    };
+    let page = repos.products.list(&paged).await.expect("list");
+    assert_eq!((page.total, page.has_prev, page.has_next), (3, true, false));
+    assert_eq!(slugs(page), ["oil"]);
+}
+
+pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: &CatalogRepos) {
+    let p = product("bulk", vec![variant("BULK-1", 100)]);
+    repos
+        .products
+        .insert(&p, &stock_of(&p, 10))
+        .await
+        .expect("insert");
+    let vid = p.variants[0].id;
+    let at = now();
+    let adjust = |d: i64| {
+        repos
+            .stock
+            .adjust(vid, StockChange::Delta(d), "tester", "load", at)
+    };
+    let results = futures_util::future::join_all((0..15).map(|_| adjust(-1))).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 10, "exactly the stock on hand could be taken");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| matches!(e, InventoryError::NegativeStock { .. }))
+    );
+    let level = repos
+        .stock
+        .levels(&[vid])
+        .await
+        .expect("levels")
+        .pop()
+        .expect("level");
+    assert_eq!(level.on_hand, 0);
+    let set = repos
+        .stock
+        .adjust(vid, StockChange::Set(4), "admin", "recount", at)
+        .await
+        .expect("set");
+    assert_eq!((set.before, set.after), (0, 4));
+    let history = repos.stock.adjustments(vid).await.expect("history");
+    assert_eq!(history.len(), 11);
+    assert_eq!(history[0].reason, "recount", "newest first");
+    let missing = repos
+        .stock
+        .adjust(VariantId::new(), StockChange::Delta(1), "a", "b", at)
+        .await;
+    assert!(matches!(missing, Err(InventoryError::NotFound)));
+}

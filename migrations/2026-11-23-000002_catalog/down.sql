@@ -1,0 +1,4 @@
+DROP TABLE stock_adjustments;
+DROP TABLE stock_levels;
+DROP TABLE variants;
+DROP TABLE products;
