@@ -25,7 +25,7 @@ CREATE TABLE products (
 CREATE INDEX products_status_created_idx ON products (status, created_at, id);
 CREATE INDEX products_status_price_idx ON products (status, min_price, id);
 CREATE INDEX products_status_name_idx ON products (status, lower(name), id);
-CREATE INDEX products_category_idx ON products (category, status);
+CREATE INDEX products_category_idx ON products (category, status, min_price);
 CREATE INDEX products_featured_idx ON products (status, created_at) WHERE is_featured;
 CREATE INDEX products_tags_idx ON products USING gin (tags);
 CREATE INDEX products_search_idx ON products USING gin (search_text gin_trgm_ops);

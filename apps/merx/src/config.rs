@@ -35,6 +35,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Load the demo catalog at start when running on the in-memory store.
     pub demo_data: bool,
+    /// How long public catalog answers may be served from the per-instance cache; 0 disables.
+    pub catalog_cache_ms: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -145,6 +147,7 @@ impl Config {
             reservation_ttl_secs: parse(&get, "MERX_RESERVATION_TTL_SECS", 900)?,
             sweep_interval_secs: parse(&get, "MERX_SWEEP_INTERVAL_SECS", 60)?,
             demo_data: parse(&get, "MERX_DEMO_DATA", true)?,
+            catalog_cache_ms: parse(&get, "MERX_CATALOG_CACHE_MS", 1000)?,
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
@@ -10,6 +11,7 @@ use merx_memory::LogMailer;
 
 use crate::config::Config;
 use crate::http;
+use crate::http::cache::ResponseCache;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::wiring::{StartupError, Stores, build_state, redis_from_config};
@@ -55,6 +57,10 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(Metrics::new());
+        let cache = web::Data::new(ResponseCache::new(
+            Duration::from_millis(config.catalog_cache_ms),
+            10_000,
+        ));
         let app_state = state.clone();
         let body_limit = config.body_limit_bytes;
         let origins = config.cors_origins.clone();
@@ -63,6 +69,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(metrics.clone())
+                .app_data(cache.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(http::configure)
                 .default_service(web::to(http::not_found))

@@ -706,3 +706,73 @@ async fn the_in_memory_server_starts_with_the_demo_catalog() {
         "the spec's serum SKU is in the demo catalog"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_reads_may_be_cached_for_the_ttl_but_admins_read_through() {
+    let app = crate::helpers::spawn_app_with(Store::Postgres, |c| c.catalog_cache_ms = 400).await;
+    let admin = app.admin().await;
+    let p = create(
+        &app,
+        &admin.access,
+        &json!({"name": "Cached Cap", "status": "active", "price": 900, "sku": "CC-1"}),
+    )
+    .await;
+    let path = format!("/api/v1/products/{}", p["id"].as_str().expect("id"));
+    let name = |v: Value| v["name"].as_str().expect("name").to_owned();
+    assert_eq!(
+        name(
+            app.get("/api/v1/products/slug/cached-cap", None)
+                .await
+                .json()
+                .await
+                .expect("json")
+        ),
+        "Cached Cap"
+    );
+    app.send(
+        Method::PATCH,
+        &path,
+        &json!({"name": "Renamed Cap"}),
+        Some(&admin.access),
+    )
+    .await;
+    assert_eq!(
+        name(
+            app.get(&path, Some(&admin.access))
+                .await
+                .json()
+                .await
+                .expect("json")
+        ),
+        "Renamed Cap",
+        "admins read through"
+    );
+    let stale = name(
+        app.get("/api/v1/products/slug/cached-cap", None)
+            .await
+            .json()
+            .await
+            .expect("json"),
+    );
+    assert_eq!(
+        stale, "Cached Cap",
+        "the public may see the cached answer within the TTL"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    assert_eq!(
+        name(
+            app.get("/api/v1/products/slug/cached-cap", None)
+                .await
+                .json()
+                .await
+                .expect("json")
+        ),
+        "Renamed Cap"
+    );
+    error_body(
+        app.get("/api/v1/products/slug/nothing-here", None).await,
+        404,
+        "product_not_found",
+    )
+    .await;
+}

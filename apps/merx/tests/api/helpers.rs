@@ -55,6 +55,7 @@ pub fn test_config() -> Config {
         ("MERX_ADMIN_PASSWORD", ADMIN_PASSWORD),
         ("MERX_WORKERS", "1"),
         ("MERX_DEMO_DATA", "false"),
+        ("MERX_CATALOG_CACHE_MS", "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

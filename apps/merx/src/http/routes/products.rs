@@ -2,6 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::future::Future;
+
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_catalog::{
     Audience, ImageInput, Product, ProductInput, ProductPatch, ProductQuery, ProductStatus, SortBy,
@@ -12,6 +15,7 @@ use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId}
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
 use crate::http::page::PageBody;
@@ -307,7 +311,7 @@ async fn list_products(
     state: &AppState,
     req: &HttpRequest,
     caller: &MaybeCaller,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Bytes, ApiError> {
     let query = product_query(req.query_string(), caller.is_admin())?;
     let page = state.catalog.list(query, audience(caller)).await?;
     let items = respond(state, page.items, caller.is_admin()).await?;
@@ -320,7 +324,42 @@ async fn list_products(
         has_next: page.has_next,
         has_prev: page.has_prev,
     };
-    Ok(HttpResponse::Ok().json(body))
+    to_bytes(&body)
+}
+
+fn to_bytes(body: &impl Serialize) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+        tracing::error!(error = %e, "could not serialise a catalog answer");
+        ApiError::internal()
+    })
+}
+
+/// Serves a non-admin read from the short-lived cache, or computes and caches it. Admins
+/// always read through, and only successful answers are cached.
+async fn cached<Fut>(
+    cache: &ResponseCache,
+    req: &HttpRequest,
+    caller: &MaybeCaller,
+    compute: Fut,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut: Future<Output = Result<Bytes, ApiError>>,
+{
+    let json = |body: Bytes| {
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body)
+    };
+    if caller.is_admin() || !cache.enabled() {
+        return compute.await.map(json);
+    }
+    let key = req.uri().to_string();
+    if let Some(body) = cache.get(&key) {
+        return Ok(json(body));
+    }
+    let body = compute.await?;
+    cache.put(key, body.clone());
+    Ok(json(body))
 }
 
 /// Products, filtered, sorted and paged. The public sees active products only.
@@ -329,10 +368,11 @@ async fn list_products(
 #[get("/products")]
 pub async fn list(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
-    list_products(&state, &req, &caller).await
+    cached(&cache, &req, &caller, list_products(&state, &req, &caller)).await
 }
 
 /// The same list as `GET /products`, for `?q=` searches.
@@ -341,10 +381,11 @@ pub async fn list(
 #[get("/products/search")]
 pub async fn search(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
-    list_products(&state, &req, &caller).await
+    cached(&cache, &req, &caller, list_products(&state, &req, &caller)).await
 }
 
 /// One product by id.
@@ -353,12 +394,17 @@ pub async fn search(
 #[get("/products/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
+    req: HttpRequest,
     id: web::Path<String>,
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
-    let product = state.catalog.get(id, audience(&caller)).await?;
-    Ok(HttpResponse::Ok().json(respond_one(&state, product, caller.is_admin()).await?))
+    cached(&cache, &req, &caller, async {
+        let product = state.catalog.get(id, audience(&caller)).await?;
+        to_bytes(&respond_one(&state, product, caller.is_admin()).await?)
+    })
+    .await
 }
 
 /// One product by slug.
@@ -367,11 +413,16 @@ pub async fn get(
 #[get("/products/slug/{slug}")]
 pub async fn get_by_slug(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
+    req: HttpRequest,
     slug: web::Path<String>,
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
-    let product = state.catalog.get_by_slug(&slug, audience(&caller)).await?;
-    Ok(HttpResponse::Ok().json(respond_one(&state, product, caller.is_admin()).await?))
+    cached(&cache, &req, &caller, async {
+        let product = state.catalog.get_by_slug(&slug, audience(&caller)).await?;
+        to_bytes(&respond_one(&state, product, caller.is_admin()).await?)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
