@@ -12,6 +12,8 @@ use merx_catalog::{
 use merx_kernel::Currency;
 use serde::Deserialize;
 
+use crate::http::routes::products::VariantRequest;
+
 const DEMO_CATALOG: &str = include_str!("../demo/catalog.json");
 
 #[derive(Debug, Deserialize)]
@@ -32,7 +34,7 @@ struct DemoProduct {
     attributes: serde_json::Map<String, serde_json::Value>,
     seo_title: Option<String>,
     seo_description: Option<String>,
-    variants: Vec<DemoVariant>,
+    variants: Vec<VariantRequest>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,20 +42,6 @@ struct DemoImage {
     url: String,
     alt_text: Option<String>,
     sort_order: Option<i32>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DemoVariant {
-    sku: String,
-    name: Option<String>,
-    #[serde(default)]
-    options: BTreeMap<String, String>,
-    price: i64,
-    compare_at_price: Option<i64>,
-    cost_price: Option<i64>,
-    weight_grams: Option<i64>,
-    inventory_count: Option<i64>,
-    low_stock_threshold: Option<i64>,
 }
 
 impl From<DemoProduct> for ProductInput {
@@ -79,22 +67,7 @@ impl From<DemoProduct> for ProductInput {
             attributes: d.attributes,
             seo_title: d.seo_title,
             seo_description: d.seo_description,
-            variants: d
-                .variants
-                .into_iter()
-                .map(|v| VariantInput {
-                    sku: v.sku,
-                    name: v.name,
-                    options: v.options,
-                    price: v.price,
-                    compare_at_price: v.compare_at_price,
-                    cost_price: v.cost_price,
-                    weight_grams: v.weight_grams,
-                    inventory_count: v.inventory_count,
-                    track_inventory: Some(true),
-                    low_stock_threshold: v.low_stock_threshold,
-                })
-                .collect(),
+            variants: d.variants.into_iter().map(VariantInput::from).collect(),
             ..Self::default()
         }
     }

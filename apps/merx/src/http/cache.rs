@@ -12,7 +12,23 @@ use actix_web::web::Bytes;
 pub struct ResponseCache {
     ttl: Duration,
     max_entries: usize,
-    entries: RwLock<HashMap<String, (Instant, Bytes)>>,
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    stored_at: Instant,
+    body: Bytes,
+    /// When one request started recomputing this entry; the others keep the cached body.
+    refreshing_since: Option<Instant>,
+}
+
+/// What a request should do for a key.
+pub enum Lookup {
+    /// Serve this body.
+    Hit(Bytes),
+    /// Compute the answer (and store it): absent, past the TTL, or this request was chosen to
+    /// refresh an entry in the second half of its life.
+    Compute,
 }
 
 impl ResponseCache {
@@ -31,17 +47,40 @@ impl ResponseCache {
         !self.ttl.is_zero()
     }
 
-    /// A fresh body for `key`, if any.
+    /// An entry is served as it is for the first half of the TTL; in the second half one
+    /// request at a time recomputes it while the others are still served the cached body, so
+    /// an expiry never sends every concurrent request to the database at once. Nothing older
+    /// than the TTL is ever served.
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<Bytes> {
-        let entries = self
+    pub fn lookup(&self, key: &str) -> Lookup {
+        let soft = self.ttl / 2;
+        {
+            let entries = self
+                .entries
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match entries.get(key) {
+                Some(e) if e.stored_at.elapsed() < soft => return Lookup::Hit(e.body.clone()),
+                Some(e) if e.stored_at.elapsed() < self.ttl => {}
+                _ => return Lookup::Compute,
+            }
+        }
+        let mut entries = self
             .entries
-            .read()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, body)| body.clone())
+        let Some(e) = entries
+            .get_mut(key)
+            .filter(|e| e.stored_at.elapsed() < self.ttl)
+        else {
+            return Lookup::Compute;
+        };
+        // A refresher that has not come back within half the TTL is presumed lost.
+        if e.refreshing_since.is_some_and(|at| at.elapsed() < soft) {
+            return Lookup::Hit(e.body.clone());
+        }
+        e.refreshing_since = Some(Instant::now());
+        Lookup::Compute
     }
 
     pub fn put(&self, key: String, body: Bytes) {
@@ -54,12 +93,19 @@ impl ResponseCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= self.max_entries {
             let ttl = self.ttl;
-            entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            entries.retain(|_, e| e.stored_at.elapsed() < ttl);
             if entries.len() >= self.max_entries {
                 entries.clear();
             }
         }
-        entries.insert(key, (Instant::now(), body));
+        entries.insert(
+            key,
+            Entry {
+                stored_at: Instant::now(),
+                body,
+                refreshing_since: None,
+            },
+        );
     }
 }
 
@@ -67,25 +113,46 @@ impl ResponseCache {
 mod tests {
     use super::*;
 
+    fn hit(l: Lookup) -> Option<Bytes> {
+        match l {
+            Lookup::Hit(b) => Some(b),
+            Lookup::Compute => None,
+        }
+    }
+
     #[test]
-    fn entries_expire_after_the_ttl() {
-        let cache = ResponseCache::new(Duration::from_millis(30), 10);
+    fn entries_are_served_then_refreshed_by_one_request_then_expire() {
+        let cache = ResponseCache::new(Duration::from_millis(60), 10);
+        assert!(hit(cache.lookup("a")).is_none(), "absent: compute");
         cache.put("a".into(), Bytes::from_static(b"1"));
-        assert_eq!(cache.get("a").as_deref(), Some(&b"1"[..]));
-        std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(cache.get("a"), None);
+        assert_eq!(hit(cache.lookup("a")).as_deref(), Some(&b"1"[..]));
+        std::thread::sleep(Duration::from_millis(35));
+        assert!(
+            hit(cache.lookup("a")).is_none(),
+            "second half: the first asker refreshes"
+        );
+        assert_eq!(
+            hit(cache.lookup("a")).as_deref(),
+            Some(&b"1"[..]),
+            "the others keep the cached body"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            hit(cache.lookup("a")).is_none(),
+            "past the TTL nothing is served"
+        );
     }
 
     #[test]
     fn a_zero_ttl_caches_nothing_and_size_is_bounded() {
         let off = ResponseCache::new(Duration::ZERO, 10);
         off.put("a".into(), Bytes::from_static(b"1"));
-        assert_eq!(off.get("a"), None);
+        assert!(hit(off.lookup("a")).is_none());
         let small = ResponseCache::new(Duration::from_secs(60), 2);
         for k in ["a", "b", "c"] {
             small.put(k.into(), Bytes::from_static(b"x"));
         }
-        assert!(small.get("c").is_some());
+        assert!(hit(small.lookup("c")).is_some());
         assert!(small.entries.read().map(|e| e.len()).unwrap_or(0) <= 2);
     }
 }

@@ -20,8 +20,13 @@ impl<T> PageBody<T> {
     /// Converts a domain page, item by item.
     pub fn from_page<D>(page: Page<D>, item: impl FnMut(D) -> T) -> Self {
         let page = page.map(item);
+        Self::with_items(page, |items| items)
+    }
+
+    /// The page's counts around items made from its own (e.g. in one batch, asynchronously).
+    pub fn with_items<D>(page: Page<D>, items: impl FnOnce(Vec<D>) -> Vec<T>) -> Self {
         Self {
-            items: page.items,
+            items: items(page.items),
             total: page.total,
             page: page.page,
             page_size: page.page_size,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use merx_kernel::{Currency, Money, ValidationErrors, VariantId};
+use merx_kernel::{Currency, Money, ValidationErrors, VariantId, json_has_nul};
 
 use crate::slug::is_valid_slug;
 use crate::{InitialStock, ProductImage, ProductStatus, Variant};
@@ -202,17 +202,7 @@ impl Checker {
     }
 
     pub fn attributes(&mut self, value: &serde_json::Map<String, serde_json::Value>) {
-        fn has_nul(v: &serde_json::Value) -> bool {
-            match v {
-                serde_json::Value::String(s) => s.contains('\0'),
-                serde_json::Value::Array(items) => items.iter().any(has_nul),
-                serde_json::Value::Object(map) => {
-                    map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
-                }
-                _ => false,
-            }
-        }
-        if value.iter().any(|(k, v)| k.contains('\0') || has_nul(v)) {
+        if json_has_nul(value) {
             self.errors
                 .add("attributes", "must not contain NUL characters");
         }

@@ -129,11 +129,7 @@ impl CatalogService {
         id: ProductId,
         patch: ProductPatch,
     ) -> Result<Product, CatalogError> {
-        let mut p = self
-            .products
-            .find(id)
-            .await?
-            .ok_or(CatalogError::ProductNotFound)?;
+        let mut p = self.load(id).await?;
         let mut c = Checker::new();
         if let Some(name) = patch.name {
             p.name = c.required("name", &name, SHORT);
@@ -181,11 +177,7 @@ impl CatalogService {
     /// # Errors
     /// `ProductNotFound`.
     pub async fn remove(&self, id: ProductId) -> Result<Removal, CatalogError> {
-        let mut p = self
-            .products
-            .find(id)
-            .await?
-            .ok_or(CatalogError::ProductNotFound)?;
+        let mut p = self.load(id).await?;
         if self.products.is_referenced(id).await? {
             p.status = ProductStatus::Archived;
             self.save(p).await?;
@@ -270,11 +262,7 @@ impl CatalogService {
         id: ProductId,
         input: VariantInput,
     ) -> Result<(Product, VariantId), CatalogError> {
-        let mut p = self
-            .products
-            .find(id)
-            .await?
-            .ok_or(CatalogError::ProductNotFound)?;
+        let mut p = self.load(id).await?;
         let mut c = Checker::new();
         let position = p
             .variants
@@ -302,11 +290,7 @@ impl CatalogService {
         vid: VariantId,
         patch: VariantPatch,
     ) -> Result<Product, CatalogError> {
-        let mut p = self
-            .products
-            .find(id)
-            .await?
-            .ok_or(CatalogError::ProductNotFound)?;
+        let mut p = self.load(id).await?;
         let currency = p.currency;
         let mut c = Checker::new();
         let variant = p
@@ -327,11 +311,7 @@ impl CatalogService {
         id: ProductId,
         vid: VariantId,
     ) -> Result<Product, CatalogError> {
-        let mut p = self
-            .products
-            .find(id)
-            .await?
-            .ok_or(CatalogError::ProductNotFound)?;
+        let mut p = self.load(id).await?;
         if p.variant(vid).is_none() {
             return Err(CatalogError::VariantNotFound);
         }
@@ -349,6 +329,13 @@ impl CatalogService {
         } else {
             Err(CatalogError::ProductNotFound)
         }
+    }
+
+    async fn load(&self, id: ProductId) -> Result<Product, CatalogError> {
+        self.products
+            .find(id)
+            .await?
+            .ok_or(CatalogError::ProductNotFound)
     }
 
     fn visible(found: Option<Product>, audience: Audience) -> Result<Product, CatalogError> {

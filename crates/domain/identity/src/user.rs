@@ -1,6 +1,6 @@
 use std::fmt;
 
-use merx_kernel::{Timestamp, ValidationErrors, has_control_chars, typed_id};
+use merx_kernel::{Timestamp, ValidationErrors, has_control_chars, json_has_nul, typed_id};
 use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
 
@@ -122,20 +122,7 @@ pub(crate) fn check_attributes(
     errors: &mut ValidationErrors,
     attributes: &serde_json::Map<String, serde_json::Value>,
 ) {
-    fn has_nul(v: &serde_json::Value) -> bool {
-        match v {
-            serde_json::Value::String(s) => s.contains('\0'),
-            serde_json::Value::Array(items) => items.iter().any(has_nul),
-            serde_json::Value::Object(map) => {
-                map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
-            }
-            _ => false,
-        }
-    }
-    if attributes
-        .iter()
-        .any(|(k, v)| k.contains('\0') || has_nul(v))
-    {
+    if json_has_nul(attributes) {
         errors.add("attributes", "must not contain NUL characters");
     }
 }

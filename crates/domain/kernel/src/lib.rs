@@ -16,7 +16,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};
 pub use store::StoreError;
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
-pub use validation::{FieldError, ValidationErrors, has_control_chars};
+pub use validation::{FieldError, ValidationErrors, has_control_chars, json_has_nul};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use time::MockClock;

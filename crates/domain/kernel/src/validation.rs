@@ -71,9 +71,36 @@ pub fn has_control_chars(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
+/// Whether a JSON object holds a NUL anywhere in its keys or strings (Postgres `jsonb` cannot
+/// store one).
+#[must_use]
+pub fn json_has_nul(object: &serde_json::Map<String, serde_json::Value>) -> bool {
+    fn value_has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(value_has_nul),
+            serde_json::Value::Object(map) => json_has_nul(map),
+            _ => false,
+        }
+    }
+    object
+        .iter()
+        .any(|(k, v)| k.contains('\0') || value_has_nul(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_found_at_any_depth() {
+        let clean: serde_json::Value = serde_json::json!({"a": ["b", {"c": "d"}]});
+        let deep: serde_json::Value = serde_json::json!({"a": ["b", {"c": "d\u{0}"}]});
+        let key: serde_json::Value = serde_json::json!({"k\u{0}": 1});
+        for (v, expected) in [(clean, false), (deep, true), (key, true)] {
+            assert_eq!(json_has_nul(v.as_object().expect("object")), expected);
+        }
+    }
 
     #[test]
     fn control_characters_are_spotted() {

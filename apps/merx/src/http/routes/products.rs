@@ -15,7 +15,7 @@ use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId}
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::cache::ResponseCache;
+use crate::http::cache::{Lookup, ResponseCache};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
 use crate::http::page::PageBody;
@@ -313,17 +313,10 @@ async fn list_products(
     caller: &MaybeCaller,
 ) -> Result<Bytes, ApiError> {
     let query = product_query(req.query_string(), caller.is_admin())?;
-    let page = state.catalog.list(query, audience(caller)).await?;
-    let items = respond(state, page.items, caller.is_admin()).await?;
-    let body = PageBody {
-        items,
-        total: page.total,
-        page: page.page,
-        page_size: page.page_size,
-        total_pages: page.total_pages,
-        has_next: page.has_next,
-        has_prev: page.has_prev,
-    };
+    let mut page = state.catalog.list(query, audience(caller)).await?;
+    let products = std::mem::take(&mut page.items);
+    let items = respond(state, products, caller.is_admin()).await?;
+    let body = PageBody::with_items(page, |_| items);
     to_bytes(&body)
 }
 
@@ -354,7 +347,7 @@ where
         return compute.await.map(json);
     }
     let key = req.uri().to_string();
-    if let Some(body) = cache.get(&key) {
+    if let Lookup::Hit(body) = cache.lookup(&key) {
         return Ok(json(body));
     }
     let body = compute.await?;
