@@ -4,7 +4,7 @@
 //! the database. Admins always read through.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -13,6 +13,8 @@ pub struct ResponseCache {
     ttl: Duration,
     max_entries: usize,
     entries: RwLock<HashMap<String, Entry>>,
+    /// Keys being computed now: concurrent misses wait for that one computation.
+    in_flight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 struct Entry {
@@ -39,6 +41,7 @@ impl ResponseCache {
             ttl,
             max_entries,
             entries: RwLock::new(HashMap::new()),
+            in_flight: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -81,6 +84,59 @@ impl ResponseCache {
         }
         e.refreshing_since = Some(Instant::now());
         Lookup::Compute
+    }
+
+    /// The cached body for `key`, or the result of `compute`, run by one request at a time
+    /// per key: concurrent misses queue behind it and are then served what it stored.
+    /// Failures are not cached.
+    ///
+    /// # Errors
+    /// Whatever `compute` fails with.
+    pub async fn get_or_compute<E, Fut>(&self, key: &str, compute: Fut) -> Result<Bytes, E>
+    where
+        Fut: std::future::Future<Output = Result<Bytes, E>>,
+    {
+        if let Lookup::Hit(body) = self.lookup(key) {
+            return Ok(body);
+        }
+        let gate = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(in_flight.entry(key.to_owned()).or_default())
+        };
+        let _turn = gate.lock().await;
+        // Whoever held the gate before us may have stored a fresh answer.
+        let fresh = self
+            .entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .filter(|e| e.stored_at.elapsed() < self.ttl / 2)
+            .map(|e| e.body.clone());
+        let result = match fresh {
+            Some(body) => Ok(body),
+            None => {
+                let computed = compute.await;
+                if let Ok(body) = &computed {
+                    self.put(key.to_owned(), body.clone());
+                }
+                computed
+            }
+        };
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Drop the gate once nobody else waits on it (our clone and the map's are the last).
+        if in_flight
+            .get(key)
+            .is_some_and(|g| Arc::strong_count(g) <= 2)
+        {
+            in_flight.remove(key);
+        }
+        result
     }
 
     pub fn put(&self, key: String, body: Bytes) {
@@ -154,5 +210,29 @@ mod tests {
         }
         assert!(hit(small.lookup("c")).is_some());
         assert!(small.entries.read().map(|e| e.len()).unwrap_or(0) <= 2);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_compute_once() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(5), 10));
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (cache, computed) = (cache.clone(), computed.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_compute::<(), _>("k", async {
+                            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok(Bytes::from_static(b"v"))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.expect("joined").expect("computed").as_ref(), b"v");
+        }
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -15,7 +15,7 @@ use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId}
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::cache::{Lookup, ResponseCache};
+use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
 use crate::http::page::PageBody;
@@ -346,13 +346,10 @@ where
     if caller.is_admin() || !cache.enabled() {
         return compute.await.map(json);
     }
-    let key = req.uri().to_string();
-    if let Lookup::Hit(body) = cache.lookup(&key) {
-        return Ok(json(body));
-    }
-    let body = compute.await?;
-    cache.put(key, body.clone());
-    Ok(json(body))
+    cache
+        .get_or_compute(&req.uri().to_string(), compute)
+        .await
+        .map(json)
 }
 
 /// Products, filtered, sorted and paged. The public sees active products only.
