@@ -37,6 +37,17 @@ pub struct Config {
     pub demo_data: bool,
     /// How long public catalog answers may be served from the per-instance cache; 0 disables.
     pub catalog_cache_ms: u64,
+    /// `MERX_PRICING_DEFAULTS`: a TOML file of tax rates and shipping zones installed into a
+    /// fresh store instead of the shipped `config/pricing-defaults.toml`; `none` installs none.
+    pub pricing_defaults: PricingDefaultsSource,
+}
+
+/// Where the tax rates and shipping zones of a fresh store come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PricingDefaultsSource {
+    Shipped,
+    File(String),
+    None,
 }
 
 impl std::fmt::Debug for Config {
@@ -148,6 +159,11 @@ impl Config {
             sweep_interval_secs: parse(&get, "MERX_SWEEP_INTERVAL_SECS", 60)?,
             demo_data: parse(&get, "MERX_DEMO_DATA", true)?,
             catalog_cache_ms: parse(&get, "MERX_CATALOG_CACHE_MS", 1000)?,
+            pricing_defaults: match get("MERX_PRICING_DEFAULTS").as_deref() {
+                None => PricingDefaultsSource::Shipped,
+                Some("none") => PricingDefaultsSource::None,
+                Some(path) => PricingDefaultsSource::File(path.to_owned()),
+            },
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

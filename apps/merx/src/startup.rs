@@ -14,7 +14,9 @@ use crate::http;
 use crate::http::cache::ResponseCache;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::wiring::{StartupError, Stores, build_state, redis_from_config};
+use crate::wiring::{
+    StartupError, Stores, build_state, install_pricing_defaults, redis_from_config,
+};
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -44,6 +46,7 @@ impl Application {
         let mailer = Arc::new(LogMailer::new());
         let state = web::Data::new(build_state(&config, stores, mailer.clone(), redis)?);
         ensure_configured_admin(&config, &state).await?;
+        install_pricing_defaults(&config, &state.pricing).await?;
         if stores.database.is_none() && config.demo_data {
             let report = crate::seed::seed(&state.catalog, 0)
                 .await

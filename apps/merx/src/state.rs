@@ -1,9 +1,13 @@
 //! What handlers share: the domain services and the health-check handles.
 
+use std::sync::Arc;
+
+use merx_cart::CartService;
 use merx_catalog::CatalogService;
 use merx_identity::{AddressBook, ApiKeyService, AuthService};
 use merx_inventory::InventoryService;
 use merx_postgres::PgPool;
+use merx_pricing::PricingService;
 use merx_redis::RedisPool;
 
 pub struct AppState {
@@ -12,6 +16,8 @@ pub struct AppState {
     pub addresses: AddressBook,
     pub catalog: CatalogService,
     pub inventory: InventoryService,
+    pub pricing: Arc<PricingService>,
+    pub carts: CartService,
     pub health: HealthProbes,
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use merx_cart::{CartRepository, CartService};
 use merx_catalog::{CatalogService, ProductRepository};
 use merx_crypto::{BcryptHasher, JwtCodec};
 use merx_identity::{
@@ -12,6 +13,7 @@ use merx_identity::{
 use merx_inventory::{InventoryService, StockRepository};
 use merx_kernel::{Clock, StoreError, SystemClock};
 use merx_memory::LogMailer;
+use merx_pricing::{DiscountRepository, PricingService, ShippingZoneRepository, TaxRateRepository};
 
 use crate::config::{Config, ConfigError};
 use crate::state::{AppState, HealthProbes};
@@ -39,6 +41,10 @@ pub struct Stores {
     pub addresses: Arc<dyn AddressRepository>,
     pub products: Arc<dyn ProductRepository>,
     pub stock: Arc<dyn StockRepository>,
+    pub tax_rates: Arc<dyn TaxRateRepository>,
+    pub shipping_zones: Arc<dyn ShippingZoneRepository>,
+    pub discounts: Arc<dyn DiscountRepository>,
+    pub carts: Arc<dyn CartRepository>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
@@ -46,9 +52,16 @@ impl Stores {
     #[must_use]
     pub fn memory() -> Self {
         let stock = Arc::new(merx_memory::MemoryStock::default());
+        let catalog = Arc::new(merx_memory::MemoryCatalog::new(stock.clone()));
+        let carts = Arc::new(merx_memory::MemoryCarts::default());
+        catalog.track_references(carts.clone());
         Self {
-            products: Arc::new(merx_memory::MemoryCatalog::new(stock.clone())),
+            products: catalog,
             stock,
+            tax_rates: Arc::new(merx_memory::MemoryTaxRates::default()),
+            shipping_zones: Arc::new(merx_memory::MemoryShippingZones::default()),
+            discounts: Arc::new(merx_memory::MemoryDiscounts::default()),
+            carts,
             users: Arc::new(merx_memory::MemoryUsers::default()),
             refresh_tokens: Arc::new(merx_memory::MemoryRefreshTokens::default()),
             one_time_tokens: Arc::new(merx_memory::MemoryOneTimeTokens::default()),
@@ -76,6 +89,10 @@ impl Stores {
             addresses: Arc::new(merx_postgres::PgAddresses::new(pool.clone())),
             products: Arc::new(merx_postgres::PgCatalog::new(pool.clone())),
             stock: Arc::new(merx_postgres::PgStock::new(pool.clone())),
+            tax_rates: Arc::new(merx_postgres::PgTaxRates::new(pool.clone())),
+            shipping_zones: Arc::new(merx_postgres::PgShippingZones::new(pool.clone())),
+            discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
+            carts: Arc::new(merx_postgres::PgCarts::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -131,12 +148,28 @@ pub fn build_state(
         },
         AuthPolicy::default(),
     );
+    let pricing = Arc::new(PricingService::new(
+        stores.tax_rates.clone(),
+        stores.shipping_zones.clone(),
+        stores.discounts.clone(),
+        clock.clone(),
+    ));
+    let carts = CartService::new(
+        stores.carts.clone(),
+        stores.products.clone(),
+        stores.stock.clone(),
+        pricing.clone(),
+        clock.clone(),
+        config.currency,
+    );
     Ok(AppState {
         auth,
         api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
         addresses: AddressBook::new(stores.addresses.clone(), clock.clone()),
         catalog: CatalogService::new(stores.products.clone(), clock.clone(), config.currency),
         inventory: InventoryService::new(stores.stock.clone(), clock),
+        pricing,
+        carts,
         health: HealthProbes {
             database: stores.database.clone(),
             redis,
@@ -161,4 +194,33 @@ pub async fn redis_from_config(
         Err(e) => tracing::error!(error = %e, "redis unreachable at start"),
     }
     Ok(Some(pool))
+}
+
+/// The tax rates and shipping zones a fresh store starts with.
+const SHIPPED_PRICING_DEFAULTS: &str = include_str!("../../../config/pricing-defaults.toml");
+
+/// Installs the configured pricing defaults unless this store has had them before.
+///
+/// # Errors
+/// An unreadable or invalid defaults file, or a storage failure.
+pub async fn install_pricing_defaults(
+    config: &Config,
+    pricing: &PricingService,
+) -> Result<(), StartupError> {
+    let text = match &config.pricing_defaults {
+        crate::config::PricingDefaultsSource::None => return Ok(()),
+        crate::config::PricingDefaultsSource::Shipped => SHIPPED_PRICING_DEFAULTS.to_owned(),
+        crate::config::PricingDefaultsSource::File(path) => std::fs::read_to_string(path)
+            .map_err(|e| StartupError::Other(format!("MERX_PRICING_DEFAULTS {path}: {e}")))?,
+    };
+    let defaults: merx_pricing::PricingDefaults =
+        toml::from_str(&text).map_err(|e| StartupError::Other(format!("pricing defaults: {e}")))?;
+    let installed = pricing
+        .install_defaults(defaults)
+        .await
+        .map_err(|e| StartupError::Other(format!("pricing defaults: {e}")))?;
+    if installed {
+        tracing::info!("pricing defaults installed (tax rates, shipping zones)");
+    }
+    Ok(())
 }

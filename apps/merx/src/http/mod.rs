@@ -2,6 +2,8 @@
 //! Handlers translate between JSON and domain calls; no business rule lives here.
 
 pub mod cache;
+pub mod cart_caller;
+mod commerce_errors;
 pub mod error;
 pub mod extract;
 pub mod middleware;
@@ -21,7 +23,10 @@ use crate::http::error::ApiError;
 
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use routes::{addresses, api_keys, auth, customers, inventory, ops, products};
+    use routes::{
+        addresses, api_keys, auth, carts, checkout_quotes, customers, inventory, ops,
+        pricing_admin, products,
+    };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
             .route(&format!("{prefix}/ready"), web::get().to(ops::ready))
@@ -59,7 +64,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(products::update_variant)
             .service(products::remove_variant)
             .service(inventory::get)
-            .service(inventory::update),
+            .service(inventory::update)
+            .service(carts::create)
+            .service(carts::get)
+            .service(carts::clear)
+            .service(carts::add_item)
+            .service(carts::update_item)
+            .service(carts::remove_item)
+            .service(carts::remove_discount)
+            .service(carts::current)
+            .service(carts::clear_current)
+            .service(carts::add_current_item)
+            .service(carts::update_current_item)
+            .service(carts::remove_current_item)
+            .service(checkout_quotes::shipping_methods)
+            .service(checkout_quotes::shipping_cost)
+            .service(checkout_quotes::tax)
+            .service(checkout_quotes::apply_discount)
+            .service(pricing_admin::list_discounts)
+            .service(pricing_admin::create_discount)
+            .service(pricing_admin::get_discount)
+            .service(pricing_admin::update_discount)
+            .service(pricing_admin::delete_discount)
+            .service(pricing_admin::list_tax_rates)
+            .service(pricing_admin::create_tax_rate)
+            .service(pricing_admin::get_tax_rate)
+            .service(pricing_admin::update_tax_rate)
+            .service(pricing_admin::delete_tax_rate)
+            .service(pricing_admin::list_zones)
+            .service(pricing_admin::create_zone)
+            .service(pricing_admin::get_zone)
+            .service(pricing_admin::update_zone)
+            .service(pricing_admin::delete_zone),
     );
     let doc = openapi::ApiDoc::openapi();
     // ReDoc's page is rendered once here; utoipa-redoc's own actix integration would pull in

@@ -4,7 +4,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::routes::{addresses, api_keys, auth, customers, inventory, ops, products};
+use crate::http::routes::{
+    addresses, api_keys, auth, carts, checkout_quotes, customers, inventory, ops, pricing_admin,
+    products,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +24,18 @@ use crate::http::routes::{addresses, api_keys, auth, customers, inventory, ops, 
         products::create, products::update, products::remove,
         products::add_variant, products::update_variant, products::remove_variant,
         inventory::get, inventory::update,
+        carts::create, carts::get, carts::clear, carts::add_item, carts::update_item,
+        carts::remove_item, carts::remove_discount,
+        carts::current, carts::clear_current, carts::add_current_item,
+        carts::update_current_item, carts::remove_current_item,
+        checkout_quotes::shipping_methods, checkout_quotes::shipping_cost, checkout_quotes::tax,
+        checkout_quotes::apply_discount,
+        pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
+        pricing_admin::update_discount, pricing_admin::delete_discount,
+        pricing_admin::list_tax_rates, pricing_admin::create_tax_rate, pricing_admin::get_tax_rate,
+        pricing_admin::update_tax_rate, pricing_admin::delete_tax_rate,
+        pricing_admin::list_zones, pricing_admin::create_zone, pricing_admin::get_zone,
+        pricing_admin::update_zone, pricing_admin::delete_zone,
     ),
     components(schemas(crate::http::error::ErrorBody)),
     modifiers(&SecuritySchemes),
@@ -31,6 +46,9 @@ use crate::http::routes::{addresses, api_keys, auth, customers, inventory, ops, 
         (name = "admin", description = "Administration"),
         (name = "catalog", description = "Products and variants"),
         (name = "inventory", description = "Stock levels"),
+        (name = "carts", description = "Guest and user carts, by id and the current cart"),
+        (name = "checkout", description = "Shipping, tax and discount calculators"),
+        (name = "admin-pricing", description = "Discount codes, tax rates and shipping zones"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

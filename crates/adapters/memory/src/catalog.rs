@@ -86,11 +86,16 @@ impl StockRepository for MemoryStock {
     }
 }
 
+/// Something in memory that keeps pointing at products (cart lines, order lines).
+pub trait ProductReferences: Send + Sync {
+    fn references(&self, product: ProductId) -> bool;
+}
+
 /// Products in memory, sharing stock with a [`MemoryStock`].
-#[derive(Debug)]
 pub struct MemoryCatalog {
     products: Mutex<HashMap<ProductId, Product>>,
     stock: Arc<MemoryStock>,
+    references: Mutex<Vec<Arc<dyn ProductReferences>>>,
 }
 
 impl MemoryCatalog {
@@ -99,7 +104,13 @@ impl MemoryCatalog {
         Self {
             products: Mutex::new(HashMap::new()),
             stock,
+            references: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Makes `is_referenced` consult another store (carts, orders).
+    pub fn track_references(&self, by: Arc<dyn ProductReferences>) {
+        lock(&self.references).push(by);
     }
 
     /// Slug and SKU uniqueness against every other product.
@@ -215,6 +226,13 @@ impl ProductRepository for MemoryCatalog {
             .cloned())
     }
 
+    async fn find_by_variant(&self, variant: VariantId) -> Result<Option<Product>, StoreError> {
+        Ok(lock(&self.products)
+            .values()
+            .find(|p| p.variant(variant).is_some())
+            .cloned())
+    }
+
     async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, StoreError> {
         Ok(lock(&self.products)
             .values()
@@ -243,9 +261,9 @@ impl ProductRepository for MemoryCatalog {
         Ok(Page::of_all(found, query.page))
     }
 
-    async fn is_referenced(&self, _id: ProductId) -> Result<bool, StoreError> {
-        // No carts or orders exist yet to reference a product.
-        Ok(false)
+    async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError> {
+        let by = lock(&self.references).clone();
+        Ok(by.iter().any(|r| r.references(id)))
     }
 
     async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {

@@ -3,15 +3,19 @@
 //!
 //! Each store keeps its state behind one `Mutex`, so every port method is atomic.
 
+mod carts;
 mod catalog;
 mod identity;
 mod mailer;
+mod pricing;
 
-pub use catalog::{MemoryCatalog, MemoryStock};
+pub use carts::MemoryCarts;
+pub use catalog::{MemoryCatalog, MemoryStock, ProductReferences};
 pub use identity::{
     MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
 };
 pub use mailer::LogMailer;
+pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

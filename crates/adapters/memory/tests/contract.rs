@@ -35,3 +35,22 @@ mod catalog {
 
     merx_contract::catalog_contract_tests!(repos());
 }
+
+mod commerce {
+    use std::sync::Arc;
+
+    use merx_contract::commerce::CommerceRepos;
+    use merx_memory::{MemoryCarts, MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
+
+    async fn repos() -> CommerceRepos {
+        CommerceRepos {
+            carts: Arc::new(MemoryCarts::default()),
+            taxes: Arc::new(MemoryTaxRates::default()),
+            zones: Arc::new(MemoryShippingZones::default()),
+            discounts: Arc::new(MemoryDiscounts::default()),
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::commerce_contract_tests!(repos());
+}

@@ -19,7 +19,7 @@ use merx_kernel::{Currency, Money, Page, ProductId, StoreError, Timestamp, Varia
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
-use crate::schema::{products, stock_adjustments, stock_levels, variants};
+use crate::schema::{cart_items, products, stock_adjustments, stock_levels, variants};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -410,6 +410,21 @@ impl ProductRepository for PgCatalog {
         .await
     }
 
+    async fn find_by_variant(&self, variant: VariantId) -> Result<Option<Product>, StoreError> {
+        self.find_where(
+            products::table
+                .filter(
+                    products::id.eq_any(
+                        variants::table
+                            .filter(variants::id.eq(*variant.as_uuid()))
+                            .select(variants::product_id),
+                    ),
+                )
+                .into_boxed(),
+        )
+        .await
+    }
+
     async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
         let mut q = products::table
@@ -456,9 +471,14 @@ impl ProductRepository for PgCatalog {
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 
-    async fn is_referenced(&self, _id: ProductId) -> Result<bool, StoreError> {
-        // No cart or order tables exist yet; their issues add their lookups here.
-        Ok(false)
+    async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        diesel::select(exists(
+            cart_items::table.filter(cart_items::product_id.eq(*id.as_uuid())),
+        ))
+        .get_result(&mut c)
+        .await
+        .map_err(store_error)
     }
 
     async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {

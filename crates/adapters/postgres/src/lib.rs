@@ -4,15 +4,19 @@
 //!
 //! Rows and their conversions to domain types live here, never in the domain crates.
 
+mod carts;
 mod catalog;
 mod database;
 mod error;
 mod identity;
+mod pricing;
 mod schema;
 
+pub use carts::PgCarts;
 pub use catalog::{PgCatalog, PgStock};
 pub use database::{
     MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,
     with_database,
 };
 pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
+pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};

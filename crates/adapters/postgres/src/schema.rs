@@ -145,3 +145,92 @@ diesel::joinable!(variants -> products (product_id));
 diesel::joinable!(stock_levels -> variants (variant_id));
 diesel::joinable!(stock_adjustments -> variants (variant_id));
 diesel::allow_tables_to_appear_in_same_query!(products, variants, stock_levels, stock_adjustments);
+
+diesel::table! {
+    tax_rates (id) {
+        id -> Uuid,
+        country -> Text,
+        state -> Nullable<Text>,
+        name -> Text,
+        rate_ppm -> Integer,
+        tax_shipping -> Bool,
+        business_exemption -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pricing_defaults_installs (id) {
+        id -> SmallInt,
+        installed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    shipping_zones (id) {
+        id -> Uuid,
+        name -> Text,
+        countries -> Array<Text>,
+        states -> Array<Text>,
+        methods -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    discounts (id) {
+        id -> Uuid,
+        code -> Text,
+        kind -> Text,
+        value -> BigInt,
+        currency -> Nullable<Text>,
+        minimum_order_amount -> Nullable<BigInt>,
+        usage_limit -> Nullable<BigInt>,
+        usage_limit_per_customer -> Nullable<BigInt>,
+        times_used -> BigInt,
+        starts_at -> Nullable<Timestamptz>,
+        ends_at -> Nullable<Timestamptz>,
+        is_active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    discount_redemptions (discount_id, order_ref) {
+        discount_id -> Uuid,
+        order_ref -> Text,
+        customer -> Text,
+        redeemed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    carts (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        session_id -> Nullable<Text>,
+        currency -> Text,
+        discount_code -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    cart_items (id) {
+        id -> Uuid,
+        cart_id -> Uuid,
+        product_id -> Uuid,
+        variant_id -> Uuid,
+        quantity -> BigInt,
+        metadata -> Jsonb,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(cart_items -> carts (cart_id));
+diesel::allow_tables_to_appear_in_same_query!(carts, cart_items);

@@ -38,3 +38,25 @@ mod catalog {
 
     merx_contract::catalog_contract_tests!(repos());
 }
+
+mod commerce {
+    use std::sync::Arc;
+
+    use merx_contract::commerce::CommerceRepos;
+    use merx_postgres::{PgCarts, PgDiscounts, PgShippingZones, PgTaxRates};
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> CommerceRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 12).expect("pool");
+        CommerceRepos {
+            carts: Arc::new(PgCarts::new(pool.clone())),
+            taxes: Arc::new(PgTaxRates::new(pool.clone())),
+            zones: Arc::new(PgShippingZones::new(pool.clone())),
+            discounts: Arc::new(PgDiscounts::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::commerce_contract_tests!(repos());
+}

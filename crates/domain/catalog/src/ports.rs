@@ -34,6 +34,9 @@ pub trait ProductRepository: Send + Sync {
 
     async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError>;
 
+    /// The product that has this variant.
+    async fn find_by_variant(&self, variant: VariantId) -> Result<Option<Product>, StoreError>;
+
     /// Whether another product than `except` has the slug.
     async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, StoreError>;
 
@@ -41,7 +44,7 @@ pub trait ProductRepository: Send + Sync {
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>, StoreError>;
 
     /// Whether anything that must keep pointing at the product (order lines, cart lines)
-    /// references it. Nothing does yet; carts and orders add their tables here.
+    /// references it.
     async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError>;
 
     /// Erases the product, its variants and their stock; false when there is no such product.

@@ -3,6 +3,7 @@
 //! so the in-memory and Postgres stores are held to the same behaviour.
 
 pub mod catalog;
+pub mod commerce;
 pub mod identity;
 
 /// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
@@ -59,6 +60,32 @@ macro_rules! catalog_contract_tests {
             async fn $name() {
                 let repos = $repos.await;
                 $crate::catalog::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per cart and pricing contract. `$repos` is an async
+/// expression that builds a fresh [`commerce::CommerceRepos`] for each test.
+#[macro_export]
+macro_rules! commerce_contract_tests {
+    ($repos:expr) => {
+        $crate::commerce_contract_tests!(@each $repos;
+            carts_keep_lines_and_the_newest_unexpired_cart_is_current,
+            concurrent_adds_to_one_line_lose_nothing_and_respect_the_maximum,
+            concurrent_first_adds_share_one_current_cart,
+            lines_are_set_removed_cleared_merged_and_carts_reassigned,
+            tax_rates_are_unique_per_zone_and_defaults_are_claimed_once,
+            shipping_zones_are_stored_whole,
+            discount_codes_are_unique_and_listed_newest_first,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::commerce::$name(&repos).await;
             }
         )*
     };

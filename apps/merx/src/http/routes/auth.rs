@@ -156,6 +156,7 @@ pub async fn login(
         (json.email, json.password)
     };
     let pair = state.auth.login(&email, &password).await?;
+    crate::http::routes::carts::merge_on_login(&state, &req, pair.user.id).await;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 

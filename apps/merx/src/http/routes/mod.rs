@@ -1,7 +1,10 @@
 pub mod addresses;
 pub mod api_keys;
 pub mod auth;
+pub mod carts;
+pub mod checkout_quotes;
 pub mod customers;
 pub mod inventory;
 pub mod ops;
+pub mod pricing_admin;
 pub mod products;

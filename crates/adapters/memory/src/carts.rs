@@ -1,0 +1,218 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use merx_cart::{AddOutcome, Cart, CartId, CartItem, CartItemId, CartOwner, CartRepository, Touch};
+use merx_kernel::{ProductId, StoreError, Timestamp};
+
+use crate::catalog::ProductReferences;
+use crate::lock;
+
+/// Carts in memory; every method is one atomic step under the lock.
+#[derive(Debug, Default)]
+pub struct MemoryCarts {
+    carts: Mutex<HashMap<CartId, Cart>>,
+}
+
+fn touched(cart: &mut Cart, touch: Touch) -> Cart {
+    cart.updated_at = touch.now;
+    cart.expires_at = touch.expires_at;
+    cart.clone()
+}
+
+fn current<'a>(
+    carts: &'a HashMap<CartId, Cart>,
+    owner: &CartOwner,
+    now: Timestamp,
+) -> Option<&'a Cart> {
+    carts
+        .values()
+        .filter(|c| &c.owner == owner && !c.is_expired(now))
+        .max_by_key(|c| (c.updated_at, c.id))
+}
+
+impl ProductReferences for MemoryCarts {
+    fn references(&self, product: ProductId) -> bool {
+        lock(&self.carts)
+            .values()
+            .any(|c| c.items.iter().any(|i| i.product_id == product))
+    }
+}
+
+#[async_trait]
+impl CartRepository for MemoryCarts {
+    async fn insert(&self, cart: &Cart) -> Result<(), StoreError> {
+        lock(&self.carts).insert(cart.id, cart.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: CartId) -> Result<Option<Cart>, StoreError> {
+        Ok(lock(&self.carts).get(&id).cloned())
+    }
+
+    async fn find_current(
+        &self,
+        owner: &CartOwner,
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        Ok(current(&lock(&self.carts), owner, touch.now).cloned())
+    }
+
+    async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError> {
+        let mut carts = lock(&self.carts);
+        if let Some(found) = current(&carts, &new.owner, touch.now) {
+            return Ok(found.clone());
+        }
+        carts.insert(new.id, new.clone());
+        Ok(new.clone())
+    }
+
+    async fn add_item(
+        &self,
+        cart: CartId,
+        item: &CartItem,
+        max: i64,
+        touch: Touch,
+    ) -> Result<AddOutcome, StoreError> {
+        let mut carts = lock(&self.carts);
+        let Some(c) = carts.get_mut(&cart) else {
+            return Ok(AddOutcome::NoCart);
+        };
+        match c.items.iter_mut().find(|i| i.variant_id == item.variant_id) {
+            Some(line) => {
+                if line.quantity + item.quantity > max {
+                    return Ok(AddOutcome::TooMany {
+                        current: line.quantity,
+                    });
+                }
+                line.quantity += item.quantity;
+                if !item.metadata.is_empty() {
+                    line.metadata = item.metadata.clone();
+                }
+            }
+            None => {
+                if item.quantity > max {
+                    return Ok(AddOutcome::TooMany { current: 0 });
+                }
+                c.items.push(item.clone());
+            }
+        }
+        Ok(AddOutcome::Added(touched(c, touch)))
+    }
+
+    async fn set_quantity(
+        &self,
+        cart: CartId,
+        item: CartItemId,
+        quantity: i64,
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        let Some(c) = carts.get_mut(&cart) else {
+            return Ok(None);
+        };
+        let Some(line) = c.items.iter_mut().find(|i| i.id == item) else {
+            return Ok(None);
+        };
+        line.quantity = quantity;
+        Ok(Some(touched(c, touch)))
+    }
+
+    async fn remove_item(
+        &self,
+        cart: CartId,
+        item: CartItemId,
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        let Some(c) = carts.get_mut(&cart) else {
+            return Ok(None);
+        };
+        let before = c.items.len();
+        c.items.retain(|i| i.id != item);
+        if c.items.len() == before {
+            return Ok(None);
+        }
+        Ok(Some(touched(c, touch)))
+    }
+
+    async fn clear(&self, cart: CartId, touch: Touch) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        Ok(carts.get_mut(&cart).map(|c| {
+            c.items.clear();
+            c.discount_code = None;
+            touched(c, touch)
+        }))
+    }
+
+    async fn set_discount(
+        &self,
+        cart: CartId,
+        code: Option<String>,
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        Ok(carts.get_mut(&cart).map(|c| {
+            if code.is_none() || c.discount_code.is_none() {
+                c.discount_code = code;
+            }
+            touched(c, touch)
+        }))
+    }
+
+    async fn merge(
+        &self,
+        from: CartId,
+        into: CartId,
+        lines: &[CartItem],
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        if !carts.contains_key(&from) || !carts.contains_key(&into) {
+            return Ok(None);
+        }
+        carts.remove(&from);
+        let Some(target) = carts.get_mut(&into) else {
+            return Ok(None);
+        };
+        for line in lines {
+            match target
+                .items
+                .iter_mut()
+                .find(|i| i.variant_id == line.variant_id)
+            {
+                Some(existing) => {
+                    existing.quantity = line.quantity;
+                    existing.metadata = line.metadata.clone();
+                }
+                None => target.items.push(line.clone()),
+            }
+        }
+        target.items.retain(|i| i.quantity > 0);
+        Ok(Some(touched(target, touch)))
+    }
+
+    async fn reassign(
+        &self,
+        cart: CartId,
+        owner: &CartOwner,
+        touch: Touch,
+    ) -> Result<Option<Cart>, StoreError> {
+        let mut carts = lock(&self.carts);
+        Ok(carts.get_mut(&cart).map(|c| {
+            c.owner = owner.clone();
+            touched(c, touch)
+        }))
+    }
+
+    async fn references_product(&self, product: ProductId) -> Result<bool, StoreError> {
+        Ok(self.references(product))
+    }
+
+    async fn delete_expired(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut carts = lock(&self.carts);
+        let before = carts.len();
+        carts.retain(|_, c| !c.is_expired(now));
+        Ok((before - carts.len()) as u64)
+    }
+}

@@ -1,0 +1,187 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use merx_kernel::{Page, PageRequest, StoreError};
+use merx_pricing::{
+    Discount, DiscountId, DiscountRepository, PricingError, ShippingZone, ShippingZoneId,
+    ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
+};
+
+use crate::lock;
+
+#[derive(Debug, Default)]
+pub struct MemoryTaxRates {
+    state: Mutex<TaxState>,
+}
+
+#[derive(Debug, Default)]
+struct TaxState {
+    rates: HashMap<TaxRateId, TaxRate>,
+    defaults_claimed: bool,
+}
+
+fn clashes(all: &HashMap<TaxRateId, TaxRate>, rate: &TaxRate) -> bool {
+    all.values()
+        .any(|r| r.id != rate.id && r.country == rate.country && r.state == rate.state)
+}
+
+#[async_trait]
+impl TaxRateRepository for MemoryTaxRates {
+    async fn list(&self) -> Result<Vec<TaxRate>, StoreError> {
+        let mut all: Vec<TaxRate> = lock(&self.state).rates.values().cloned().collect();
+        all.sort_by(|a, b| (&a.country, &a.state).cmp(&(&b.country, &b.state)));
+        Ok(all)
+    }
+
+    async fn find(&self, id: TaxRateId) -> Result<Option<TaxRate>, StoreError> {
+        Ok(lock(&self.state).rates.get(&id).cloned())
+    }
+
+    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError> {
+        let mut state = lock(&self.state);
+        if clashes(&state.rates, rate) {
+            return Err(PricingError::TaxRateTaken);
+        }
+        state.rates.insert(rate.id, rate.clone());
+        Ok(())
+    }
+
+    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError> {
+        let mut state = lock(&self.state);
+        if !state.rates.contains_key(&rate.id) {
+            return Ok(false);
+        }
+        if clashes(&state.rates, rate) {
+            return Err(PricingError::TaxRateTaken);
+        }
+        state.rates.insert(rate.id, rate.clone());
+        Ok(true)
+    }
+
+    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError> {
+        Ok(lock(&self.state).rates.remove(&id).is_some())
+    }
+
+    async fn claim_defaults_install(&self) -> Result<bool, StoreError> {
+        let mut state = lock(&self.state);
+        Ok(!std::mem::replace(&mut state.defaults_claimed, true))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryShippingZones {
+    zones: Mutex<Vec<ShippingZone>>,
+}
+
+#[async_trait]
+impl ShippingZoneRepository for MemoryShippingZones {
+    async fn list(&self) -> Result<Vec<ShippingZone>, StoreError> {
+        let mut all = lock(&self.zones).clone();
+        all.sort_by_key(|z| (z.created_at, z.id));
+        Ok(all)
+    }
+
+    async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError> {
+        Ok(lock(&self.zones).iter().find(|z| z.id == id).cloned())
+    }
+
+    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError> {
+        lock(&self.zones).push(zone.clone());
+        Ok(())
+    }
+
+    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError> {
+        let mut zones = lock(&self.zones);
+        match zones.iter_mut().find(|z| z.id == zone.id) {
+            Some(z) => {
+                *z = zone.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError> {
+        let mut zones = lock(&self.zones);
+        let before = zones.len();
+        zones.retain(|z| z.id != id);
+        Ok(zones.len() < before)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryDiscounts {
+    state: Mutex<DiscountState>,
+}
+
+#[derive(Debug, Default)]
+struct DiscountState {
+    discounts: HashMap<DiscountId, Discount>,
+    /// (discount, customer) → orders that consumed it (written by checkout).
+    uses: HashMap<(DiscountId, String), i64>,
+}
+
+#[async_trait]
+impl DiscountRepository for MemoryDiscounts {
+    async fn insert(&self, discount: &Discount) -> Result<(), PricingError> {
+        let mut state = lock(&self.state);
+        if state.discounts.values().any(|d| d.code == discount.code) {
+            return Err(PricingError::CodeTaken(discount.code.clone()));
+        }
+        state.discounts.insert(discount.id, discount.clone());
+        Ok(())
+    }
+
+    async fn update(&self, discount: &Discount) -> Result<bool, PricingError> {
+        let mut state = lock(&self.state);
+        if state
+            .discounts
+            .values()
+            .any(|d| d.code == discount.code && d.id != discount.id)
+        {
+            return Err(PricingError::CodeTaken(discount.code.clone()));
+        }
+        match state.discounts.get_mut(&discount.id) {
+            Some(d) => {
+                let times_used = d.times_used;
+                *d = Discount {
+                    times_used,
+                    ..discount.clone()
+                };
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {
+        Ok(lock(&self.state).discounts.get(&id).cloned())
+    }
+
+    async fn find_by_code(&self, code: &str) -> Result<Option<Discount>, StoreError> {
+        Ok(lock(&self.state)
+            .discounts
+            .values()
+            .find(|d| d.code == code)
+            .cloned())
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<Discount>, StoreError> {
+        let mut all: Vec<Discount> = lock(&self.state).discounts.values().cloned().collect();
+        all.sort_by_key(|d| std::cmp::Reverse((d.created_at, d.id)));
+        Ok(Page::of_all(all, page))
+    }
+
+    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError> {
+        Ok(lock(&self.state).discounts.remove(&id).is_some())
+    }
+
+    async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {
+        Ok(lock(&self.state)
+            .uses
+            .get(&(id, customer.to_owned()))
+            .copied()
+            .unwrap_or(0))
+    }
+}

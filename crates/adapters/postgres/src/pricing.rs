@@ -1,0 +1,490 @@
+//! Tax rates, shipping zones and discount codes in Postgres.
+
+use async_trait::async_trait;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
+use merx_pricing::{
+    Discount, DiscountId, DiscountRepository, DiscountValue, PricingError, Rate, ShippingMethod,
+    ShippingZone, ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
+};
+
+use crate::database::{PgPool, conn};
+use crate::error::{is_unique_violation, store_error};
+use crate::schema::{
+    discount_redemptions, discounts, pricing_defaults_installs, shipping_zones, tax_rates,
+};
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = tax_rates, check_for_backend(Pg), treat_none_as_null = true)]
+struct TaxRateRow {
+    id: uuid::Uuid,
+    country: String,
+    state: Option<String>,
+    name: String,
+    rate_ppm: i32,
+    tax_shipping: bool,
+    business_exemption: bool,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl TaxRateRow {
+    fn of(r: &TaxRate) -> Self {
+        Self {
+            id: *r.id.as_uuid(),
+            country: r.country.clone(),
+            state: r.state.clone(),
+            name: r.name.clone(),
+            rate_ppm: i32::try_from(r.rate.ppm()).unwrap_or(i32::MAX),
+            tax_shipping: r.tax_shipping,
+            business_exemption: r.business_exemption,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+
+    fn into_domain(self) -> Result<TaxRate, StoreError> {
+        let rate = u32::try_from(self.rate_ppm)
+            .ok()
+            .and_then(|ppm| Rate::from_ppm(ppm).ok())
+            .ok_or_else(|| StoreError::message(format!("bad rate_ppm {}", self.rate_ppm)))?;
+        Ok(TaxRate {
+            id: TaxRateId::from_uuid(self.id),
+            country: self.country,
+            state: self.state,
+            name: self.name,
+            rate,
+            tax_shipping: self.tax_shipping,
+            business_exemption: self.business_exemption,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn tax_error(e: diesel::result::Error) -> PricingError {
+    if is_unique_violation(&e, "tax_rates_zone_key") {
+        PricingError::TaxRateTaken
+    } else {
+        PricingError::Store(store_error(e))
+    }
+}
+
+#[derive(Clone)]
+pub struct PgTaxRates {
+    pool: PgPool,
+}
+
+impl PgTaxRates {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl TaxRateRepository for PgTaxRates {
+    async fn list(&self) -> Result<Vec<TaxRate>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        tax_rates::table
+            .order((tax_rates::country, tax_rates::state.asc().nulls_first()))
+            .select(TaxRateRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(TaxRateRow::into_domain)
+            .collect()
+    }
+
+    async fn find(&self, id: TaxRateId) -> Result<Option<TaxRate>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        tax_rates::table
+            .find(*id.as_uuid())
+            .select(TaxRateRow::as_select())
+            .first(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?
+            .map(TaxRateRow::into_domain)
+            .transpose()
+    }
+
+    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError> {
+        let mut c = conn(&self.pool).await?;
+        diesel::insert_into(tax_rates::table)
+            .values(TaxRateRow::of(rate))
+            .execute(&mut c)
+            .await
+            .map_err(tax_error)?;
+        Ok(())
+    }
+
+    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::update(tax_rates::table.find(*rate.id.as_uuid()))
+            .set(TaxRateRow::of(rate))
+            .execute(&mut c)
+            .await
+            .map_err(tax_error)?;
+        Ok(n == 1)
+    }
+
+    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(tax_rates::table.find(*id.as_uuid()))
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+
+    async fn claim_defaults_install(&self) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::insert_into(pricing_defaults_installs::table)
+            .values(pricing_defaults_installs::id.eq(1_i16))
+            .on_conflict_do_nothing()
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = shipping_zones, check_for_backend(Pg))]
+struct ZoneRow {
+    id: uuid::Uuid,
+    name: String,
+    countries: Vec<String>,
+    states: Vec<String>,
+    methods: serde_json::Value,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl ZoneRow {
+    fn of(z: &ShippingZone) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: *z.id.as_uuid(),
+            name: z.name.clone(),
+            countries: z.countries.clone(),
+            states: z.states.clone(),
+            methods: serde_json::to_value(&z.methods).map_err(StoreError::other)?,
+            created_at: z.created_at,
+            updated_at: z.updated_at,
+        })
+    }
+
+    fn into_domain(self) -> Result<ShippingZone, StoreError> {
+        let methods: Vec<ShippingMethod> =
+            serde_json::from_value(self.methods).map_err(StoreError::other)?;
+        Ok(ShippingZone {
+            id: ShippingZoneId::from_uuid(self.id),
+            name: self.name,
+            countries: self.countries,
+            states: self.states,
+            methods,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct PgShippingZones {
+    pool: PgPool,
+}
+
+impl PgShippingZones {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl ShippingZoneRepository for PgShippingZones {
+    async fn list(&self) -> Result<Vec<ShippingZone>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        shipping_zones::table
+            .order((shipping_zones::created_at, shipping_zones::id))
+            .select(ZoneRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(ZoneRow::into_domain)
+            .collect()
+    }
+
+    async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        shipping_zones::table
+            .find(*id.as_uuid())
+            .select(ZoneRow::as_select())
+            .first(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?
+            .map(ZoneRow::into_domain)
+            .transpose()
+    }
+
+    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError> {
+        let row = ZoneRow::of(zone)?;
+        let mut c = conn(&self.pool).await?;
+        diesel::insert_into(shipping_zones::table)
+            .values(row)
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError> {
+        let row = ZoneRow::of(zone)?;
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::update(shipping_zones::table.find(row.id))
+            .set(row)
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+
+    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(shipping_zones::table.find(*id.as_uuid()))
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = discounts, check_for_backend(Pg))]
+struct DiscountRow {
+    id: uuid::Uuid,
+    code: String,
+    kind: String,
+    value: i64,
+    currency: Option<String>,
+    minimum_order_amount: Option<i64>,
+    usage_limit: Option<i64>,
+    usage_limit_per_customer: Option<i64>,
+    times_used: i64,
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    is_active: bool,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+/// Every column an update may change (`times_used` and `created_at` stay).
+#[derive(AsChangeset)]
+#[diesel(table_name = discounts, treat_none_as_null = true)]
+struct DiscountChanges {
+    code: String,
+    kind: String,
+    value: i64,
+    currency: Option<String>,
+    minimum_order_amount: Option<i64>,
+    usage_limit: Option<i64>,
+    usage_limit_per_customer: Option<i64>,
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    is_active: bool,
+    updated_at: Timestamp,
+}
+
+fn kind_value(v: DiscountValue) -> (String, i64) {
+    match v {
+        DiscountValue::Percentage(p) => ("percentage".into(), i64::from(p)),
+        DiscountValue::FixedAmount(a) => ("fixed_amount".into(), a),
+    }
+}
+
+impl DiscountRow {
+    fn of(d: &Discount) -> Self {
+        let (kind, value) = kind_value(d.value);
+        Self {
+            id: *d.id.as_uuid(),
+            code: d.code.clone(),
+            kind,
+            value,
+            currency: d.currency.map(|c| c.code().to_owned()),
+            minimum_order_amount: d.minimum_order_amount,
+            usage_limit: d.usage_limit,
+            usage_limit_per_customer: d.usage_limit_per_customer,
+            times_used: d.times_used,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            is_active: d.is_active,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+
+    fn into_domain(self) -> Result<Discount, StoreError> {
+        let value = match self.kind.as_str() {
+            "percentage" => {
+                DiscountValue::Percentage(u32::try_from(self.value).map_err(StoreError::other)?)
+            }
+            "fixed_amount" => DiscountValue::FixedAmount(self.value),
+            other => {
+                return Err(StoreError::message(format!(
+                    "unknown discount kind `{other}`"
+                )));
+            }
+        };
+        let currency = self
+            .currency
+            .map(|c| c.parse::<Currency>())
+            .transpose()
+            .map_err(StoreError::other)?;
+        Ok(Discount {
+            id: DiscountId::from_uuid(self.id),
+            code: self.code,
+            value,
+            currency,
+            minimum_order_amount: self.minimum_order_amount,
+            usage_limit: self.usage_limit,
+            usage_limit_per_customer: self.usage_limit_per_customer,
+            times_used: self.times_used,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            is_active: self.is_active,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn discount_error(e: diesel::result::Error, code: &str) -> PricingError {
+    if is_unique_violation(&e, "discounts_code_key") {
+        PricingError::CodeTaken(code.to_owned())
+    } else {
+        PricingError::Store(store_error(e))
+    }
+}
+
+#[derive(Clone)]
+pub struct PgDiscounts {
+    pool: PgPool,
+}
+
+impl PgDiscounts {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl DiscountRepository for PgDiscounts {
+    async fn insert(&self, discount: &Discount) -> Result<(), PricingError> {
+        let mut c = conn(&self.pool).await?;
+        diesel::insert_into(discounts::table)
+            .values(DiscountRow::of(discount))
+            .execute(&mut c)
+            .await
+            .map_err(|e| discount_error(e, &discount.code))?;
+        Ok(())
+    }
+
+    async fn update(&self, d: &Discount) -> Result<bool, PricingError> {
+        let (kind, value) = kind_value(d.value);
+        let changes = DiscountChanges {
+            code: d.code.clone(),
+            kind,
+            value,
+            currency: d.currency.map(|c| c.code().to_owned()),
+            minimum_order_amount: d.minimum_order_amount,
+            usage_limit: d.usage_limit,
+            usage_limit_per_customer: d.usage_limit_per_customer,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            is_active: d.is_active,
+            updated_at: d.updated_at,
+        };
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::update(discounts::table.find(*d.id.as_uuid()))
+            .set(changes)
+            .execute(&mut c)
+            .await
+            .map_err(|e| discount_error(e, &d.code))?;
+        Ok(n == 1)
+    }
+
+    async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        discounts::table
+            .find(*id.as_uuid())
+            .select(DiscountRow::as_select())
+            .first(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?
+            .map(DiscountRow::into_domain)
+            .transpose()
+    }
+
+    async fn find_by_code(&self, code: &str) -> Result<Option<Discount>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        discounts::table
+            .filter(discounts::code.eq(code))
+            .select(DiscountRow::as_select())
+            .first(&mut c)
+            .await
+            .optional()
+            .map_err(store_error)?
+            .map(DiscountRow::into_domain)
+            .transpose()
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<Discount>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let total: i64 = discounts::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .map_err(store_error)?;
+        let rows: Vec<DiscountRow> = discounts::table
+            .order((discounts::created_at.desc(), discounts::id.desc()))
+            .limit(i64::from(page.page_size()))
+            .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+            .select(DiscountRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        let items = rows
+            .into_iter()
+            .map(DiscountRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(discounts::table.find(*id.as_uuid()))
+            .execute(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(n == 1)
+    }
+
+    async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        discount_redemptions::table
+            .filter(discount_redemptions::discount_id.eq(*id.as_uuid()))
+            .filter(discount_redemptions::customer.eq(customer))
+            .count()
+            .get_result(&mut c)
+            .await
+            .map_err(store_error)
+    }
+}

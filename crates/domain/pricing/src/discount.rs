@@ -1,0 +1,365 @@
+use merx_kernel::{Currency, Timestamp, ValidationErrors};
+use serde::{Deserialize, Serialize};
+
+use crate::Rate;
+
+merx_kernel::typed_id!(
+    /// Identifies a discount code.
+    DiscountId
+);
+
+/// How much a code takes off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscountValue {
+    /// Whole percent of the subtotal, 1 to 100.
+    Percentage(u32),
+    /// Minor units of the discount's currency; never more than the subtotal.
+    FixedAmount(i64),
+}
+
+/// A discount code with its limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discount {
+    pub id: DiscountId,
+    /// Upper case; codes match case-insensitively.
+    pub code: String,
+    pub value: DiscountValue,
+    /// When set, the code applies only to carts in this currency (required for fixed amounts
+    /// and minimums, which are in its minor units).
+    pub currency: Option<Currency>,
+    pub minimum_order_amount: Option<i64>,
+    pub usage_limit: Option<i64>,
+    pub usage_limit_per_customer: Option<i64>,
+    /// Orders that consumed the code.
+    pub times_used: i64,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    pub is_active: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Why a code cannot be used on a cart now. The HTTP layer maps these onto the spec's codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscountRejection {
+    #[error("no such discount code")]
+    Unknown,
+    #[error("this discount code is not active")]
+    Inactive,
+    #[error("this discount code applies to {0} orders only")]
+    WrongCurrency(Currency),
+    #[error("this discount code is not valid yet")]
+    NotStarted,
+    #[error("this discount code has expired")]
+    Expired,
+    #[error("this discount code has been used up")]
+    Exhausted,
+    #[error("the order is below this code's minimum of {0} minor units")]
+    MinimumNotMet(i64),
+}
+
+impl Discount {
+    /// Whether the code can discount a cart of `subtotal` in `currency` at `now`, for a
+    /// customer who has used it `used_by_customer` times (`None`: unknown customer, checked
+    /// again at checkout).
+    ///
+    /// # Errors
+    /// The first reason it cannot, in the order a shopper would want to hear them.
+    pub fn check(
+        &self,
+        now: Timestamp,
+        currency: Currency,
+        subtotal: i64,
+        used_by_customer: Option<i64>,
+    ) -> Result<(), DiscountRejection> {
+        if !self.is_active {
+            return Err(DiscountRejection::Inactive);
+        }
+        if let Some(only) = self.currency
+            && only != currency
+        {
+            return Err(DiscountRejection::WrongCurrency(only));
+        }
+        if self.starts_at.is_some_and(|t| now < t) {
+            return Err(DiscountRejection::NotStarted);
+        }
+        if self.ends_at.is_some_and(|t| now >= t) {
+            return Err(DiscountRejection::Expired);
+        }
+        if self.usage_limit.is_some_and(|l| self.times_used >= l) {
+            return Err(DiscountRejection::Exhausted);
+        }
+        if let (Some(limit), Some(used)) = (self.usage_limit_per_customer, used_by_customer)
+            && used >= limit
+        {
+            return Err(DiscountRejection::Exhausted);
+        }
+        if let Some(min) = self.minimum_order_amount
+            && subtotal < min
+        {
+            return Err(DiscountRejection::MinimumNotMet(min));
+        }
+        Ok(())
+    }
+
+    /// The amount off a subtotal: never negative, never more than the subtotal.
+    #[must_use]
+    pub fn amount_off(&self, subtotal: i64) -> i64 {
+        let subtotal = subtotal.max(0);
+        let off = match self.value {
+            DiscountValue::Percentage(p) => Rate::percent(p.min(100)).map_or(0, |r| r.of(subtotal)),
+            DiscountValue::FixedAmount(v) => v.max(0),
+        };
+        off.min(subtotal)
+    }
+}
+
+/// What an admin sends to create or replace a code (spec §11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscountInput {
+    pub code: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: i64,
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    #[serde(default)]
+    pub minimum_order_amount: Option<i64>,
+    #[serde(default)]
+    pub usage_limit: Option<i64>,
+    #[serde(default)]
+    pub usage_limit_per_customer: Option<i64>,
+    #[serde(default)]
+    pub starts_at: Option<Timestamp>,
+    #[serde(default)]
+    pub ends_at: Option<Timestamp>,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+/// A checked input: the normalised code and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDiscount {
+    pub code: String,
+    pub value: DiscountValue,
+    pub input: DiscountInput,
+}
+
+impl DiscountInput {
+    /// # Errors
+    /// Every invalid field.
+    pub fn validate(&self) -> Result<ValidDiscount, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let code = self.code.trim().to_uppercase();
+        if code.is_empty()
+            || code.len() > 50
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            errors.add("code", "must be 1 to 50 of A-Z, 0-9, - and _");
+        }
+        let value = match self.kind.as_str() {
+            "percentage" => {
+                if !(1..=100).contains(&self.value) {
+                    errors.add("value", "a percentage is 1 to 100");
+                }
+                DiscountValue::Percentage(u32::try_from(self.value.clamp(0, 100)).unwrap_or(0))
+            }
+            "fixed_amount" => {
+                if !(1..=1_000_000_000_000).contains(&self.value) {
+                    errors.add("value", "a fixed amount is 1 to 10^12 minor units");
+                }
+                if self.currency.is_none() {
+                    errors.add("currency", "is required for a fixed_amount code");
+                }
+                DiscountValue::FixedAmount(self.value)
+            }
+            _ => {
+                errors.add("type", "must be percentage or fixed_amount");
+                DiscountValue::FixedAmount(0)
+            }
+        };
+        if let Some(min) = self.minimum_order_amount {
+            if !(0..=1_000_000_000_000).contains(&min) {
+                errors.add("minimum_order_amount", "must be 0 to 10^12 minor units");
+            }
+            if self.currency.is_none() {
+                errors.add(
+                    "currency",
+                    "is required with minimum_order_amount (it is in that currency's minor units)",
+                );
+            }
+        }
+        for (field, limit) in [
+            ("usage_limit", self.usage_limit),
+            ("usage_limit_per_customer", self.usage_limit_per_customer),
+        ] {
+            if limit.is_some_and(|l| l < 1) {
+                errors.add(field, "must be at least 1 (leave it out for no limit)");
+            }
+        }
+        if let (Some(start), Some(end)) = (self.starts_at, self.ends_at)
+            && end <= start
+        {
+            errors.add("ends_at", "must be after starts_at");
+        }
+        errors.into_result()?;
+        Ok(ValidDiscount {
+            code,
+            value,
+            input: self.clone(),
+        })
+    }
+}
+
+impl From<&Discount> for DiscountInput {
+    fn from(d: &Discount) -> Self {
+        let (kind, value) = match d.value {
+            DiscountValue::Percentage(p) => ("percentage", i64::from(p)),
+            DiscountValue::FixedAmount(v) => ("fixed_amount", v),
+        };
+        Self {
+            code: d.code.clone(),
+            kind: kind.to_owned(),
+            value,
+            currency: d.currency,
+            minimum_order_amount: d.minimum_order_amount,
+            usage_limit: d.usage_limit,
+            usage_limit_per_customer: d.usage_limit_per_customer,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            is_active: d.is_active,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+
+    fn save20() -> Discount {
+        Discount {
+            id: DiscountId::new(),
+            code: "SAVE20".into(),
+            value: DiscountValue::Percentage(20),
+            currency: None,
+            minimum_order_amount: None,
+            usage_limit: Some(2),
+            usage_limit_per_customer: Some(1),
+            times_used: 0,
+            starts_at: None,
+            ends_at: None,
+            is_active: true,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_seed_figure_save20_on_5900_fils_takes_1180() {
+        assert_eq!(save20().amount_off(5_900), 1_180);
+    }
+
+    #[test]
+    fn amounts_never_exceed_the_subtotal_nor_go_negative() {
+        let mut fixed = save20();
+        fixed.value = DiscountValue::FixedAmount(5_000);
+        assert_eq!(fixed.amount_off(3_000), 3_000);
+        assert_eq!(fixed.amount_off(-10), 0);
+        let mut all = save20();
+        all.value = DiscountValue::Percentage(100);
+        assert_eq!(all.amount_off(1_234), 1_234);
+    }
+
+    #[test]
+    fn checks_report_why_a_code_cannot_be_used() {
+        let now = Utc::now();
+        let usd = Currency::Usd;
+        let d = save20();
+        assert_eq!(d.check(now, usd, 100, Some(0)), Ok(()));
+        assert_eq!(
+            d.check(now, usd, 100, Some(1)),
+            Err(DiscountRejection::Exhausted)
+        );
+        let mut used_up = save20();
+        used_up.times_used = 2;
+        assert_eq!(
+            used_up.check(now, usd, 100, None),
+            Err(DiscountRejection::Exhausted)
+        );
+        let mut ended = save20();
+        ended.ends_at = Some(now - Duration::seconds(1));
+        assert_eq!(
+            ended.check(now, usd, 100, None),
+            Err(DiscountRejection::Expired)
+        );
+        let mut later = save20();
+        later.starts_at = Some(now + Duration::hours(1));
+        assert_eq!(
+            later.check(now, usd, 100, None),
+            Err(DiscountRejection::NotStarted)
+        );
+        let mut off = save20();
+        off.is_active = false;
+        assert_eq!(
+            off.check(now, usd, 100, None),
+            Err(DiscountRejection::Inactive)
+        );
+        let mut jod = save20();
+        jod.currency = Some(Currency::Jod);
+        jod.minimum_order_amount = Some(5_000);
+        assert_eq!(
+            jod.check(now, usd, 9_000, None),
+            Err(DiscountRejection::WrongCurrency(Currency::Jod))
+        );
+        assert_eq!(
+            jod.check(now, Currency::Jod, 4_999, None),
+            Err(DiscountRejection::MinimumNotMet(5_000))
+        );
+    }
+
+    #[test]
+    fn inputs_are_validated_field_by_field() {
+        let input = DiscountInput {
+            code: "bad code!".into(),
+            kind: "fixed_amount".into(),
+            value: 0,
+            currency: None,
+            minimum_order_amount: Some(100),
+            usage_limit: Some(0),
+            usage_limit_per_customer: None,
+            starts_at: None,
+            ends_at: None,
+            is_active: true,
+        };
+        let err = input.validate().expect_err("invalid");
+        let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["code", "value", "currency", "currency", "usage_limit"]
+        );
+        let ok = DiscountInput {
+            code: " save20 ".into(),
+            kind: "percentage".into(),
+            value: 20,
+            currency: None,
+            minimum_order_amount: None,
+            usage_limit: None,
+            usage_limit_per_customer: None,
+            starts_at: None,
+            ends_at: None,
+            is_active: true,
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(ok.code, "SAVE20");
+        assert_eq!(ok.value, DiscountValue::Percentage(20));
+    }
+}

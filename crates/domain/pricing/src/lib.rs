@@ -1,0 +1,33 @@
+//! Pricing: tax tables, shipping zones and methods, discount codes, postal-code rules, and the
+//! one pure quote function every total in Merx comes from (carts, the checkout calculators,
+//! checkout sessions and orders).
+//!
+//! Rounding: every percentage is applied to a non-negative amount in minor units and rounded
+//! half-up to the minor unit, per line, so currencies with 0 and 3 decimals come out exact.
+
+mod defaults;
+mod destination;
+mod discount;
+mod error;
+mod ports;
+mod postal;
+mod quote;
+mod rate;
+mod service;
+mod shipping;
+mod tax;
+
+pub use defaults::PricingDefaults;
+pub use destination::Destination;
+pub use destination::DestinationError;
+pub use discount::{
+    Discount, DiscountId, DiscountInput, DiscountRejection, DiscountValue, ValidDiscount,
+};
+pub use error::PricingError;
+pub use ports::*;
+pub use postal::validate_postal_code;
+pub use quote::{LineQuote, Quote, QuoteInput, QuoteLine, quote};
+pub use rate::Rate;
+pub use service::{Customer, PricingService, PricingTables, QuoteRequest};
+pub use shipping::{MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput};
+pub use tax::{TaxRate, TaxRateId, TaxRateInput, TaxTable};

@@ -1,0 +1,76 @@
+use async_trait::async_trait;
+use merx_kernel::{Page, PageRequest, StoreError};
+
+use crate::{Discount, DiscountId, PricingError, ShippingZone, ShippingZoneId, TaxRate, TaxRateId};
+
+/// Tax rates, one per country or country + state.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TaxRateRepository: Send + Sync {
+    /// Every rate, by country then state (country-wide first).
+    async fn list(&self) -> Result<Vec<TaxRate>, StoreError>;
+
+    async fn find(&self, id: TaxRateId) -> Result<Option<TaxRate>, StoreError>;
+
+    /// # Errors
+    /// [`PricingError::TaxRateTaken`] when the country + state has a rate (also under a race).
+    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError>;
+
+    /// Replaces a rate; false when there is none with its id.
+    ///
+    /// # Errors
+    /// As for [`Self::insert`].
+    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError>;
+
+    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError>;
+
+    /// True for exactly one caller over the store's whole life: that caller installs the
+    /// shipped defaults. Later starts (any instance) leave an admin's tables alone, even
+    /// empty ones.
+    async fn claim_defaults_install(&self) -> Result<bool, StoreError>;
+}
+
+/// Shipping zones with their methods, stored whole.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ShippingZoneRepository: Send + Sync {
+    /// Every zone, oldest first.
+    async fn list(&self) -> Result<Vec<ShippingZone>, StoreError>;
+
+    async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError>;
+
+    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError>;
+
+    /// Replaces a zone and its methods; false when there is none with its id.
+    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError>;
+
+    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError>;
+}
+
+/// Discount codes and their use.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DiscountRepository: Send + Sync {
+    /// # Errors
+    /// [`PricingError::CodeTaken`] when another discount has the code (also under a race).
+    async fn insert(&self, discount: &Discount) -> Result<(), PricingError>;
+
+    /// Replaces everything but `times_used`; false when there is no such discount.
+    ///
+    /// # Errors
+    /// As for [`Self::insert`].
+    async fn update(&self, discount: &Discount) -> Result<bool, PricingError>;
+
+    async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError>;
+
+    /// By upper-case code.
+    async fn find_by_code(&self, code: &str) -> Result<Option<Discount>, StoreError>;
+
+    /// Newest first.
+    async fn list(&self, page: PageRequest) -> Result<Page<Discount>, StoreError>;
+
+    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError>;
+
+    /// How many orders of this customer (user id or e-mail) consumed the code.
+    async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError>;
+}

@@ -1,0 +1,430 @@
+use std::sync::Arc;
+
+use merx_kernel::{Clock, Currency, Page, PageRequest};
+
+use crate::discount::ValidDiscount;
+use crate::{
+    Destination, Discount, DiscountId, DiscountInput, DiscountRejection, DiscountRepository,
+    MethodRate, PricingDefaults, PricingError, Quote, QuoteInput, QuoteLine, ShippingMethod,
+    ShippingZone, ShippingZoneId, ShippingZoneInput, ShippingZoneRepository, TaxRate, TaxRateId,
+    TaxRateInput, TaxRateRepository, TaxTable, quote,
+};
+
+/// Who is buying, as far as prices care.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Customer {
+    /// User id or e-mail, for per-customer discount limits; `None` for an anonymous cart.
+    pub key: Option<String>,
+    /// A business customer's tax id (VAT number, 사업자등록번호…): exempt where allowed.
+    pub tax_id: Option<String>,
+}
+
+impl Customer {
+    /// A tax id counts when it has 5 to 20 letters and digits once spaces, dots and dashes
+    /// are removed: the shape every scheme we exempt shares.
+    #[must_use]
+    pub fn has_valid_tax_id(&self) -> bool {
+        self.tax_id.as_deref().is_some_and(|id| {
+            let core: Vec<char> = id
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '.'))
+                .collect();
+            (5..=20).contains(&core.len()) && core.iter().all(char::is_ascii_alphanumeric)
+        })
+    }
+}
+
+/// Tax rates and shipping zones as one quote needs them.
+#[derive(Debug, Clone, Default)]
+pub struct PricingTables {
+    pub taxes: TaxTable,
+    pub zones: Vec<ShippingZone>,
+}
+
+impl PricingTables {
+    /// The methods offered at the destination for a cart in `currency`, with their price
+    /// lists, in the zone's order.
+    #[must_use]
+    pub fn methods_for(
+        &self,
+        to: &Destination,
+        currency: Currency,
+    ) -> Vec<(&ShippingMethod, &MethodRate)> {
+        ShippingZone::for_destination(&self.zones, to)
+            .map(|zone| {
+                zone.methods
+                    .iter()
+                    .filter_map(|m| m.offered(to, currency).map(|r| (m, r)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// # Errors
+    /// [`PricingError::ShippingUnavailable`] when the code is not offered there.
+    pub fn method(
+        &self,
+        to: &Destination,
+        currency: Currency,
+        code: &str,
+    ) -> Result<(&ShippingMethod, &MethodRate), PricingError> {
+        let code = code.trim().to_ascii_lowercase();
+        self.methods_for(to, currency)
+            .into_iter()
+            .find(|(m, _)| m.code == code)
+            .ok_or(PricingError::ShippingUnavailable(code))
+    }
+}
+
+/// What to price: lines, where to, how, with which code, for whom.
+#[derive(Debug, Clone)]
+pub struct QuoteRequest<'a> {
+    pub currency: Currency,
+    pub lines: &'a [QuoteLine],
+    pub destination: Option<&'a Destination>,
+    pub shipping_method: Option<&'a str>,
+    /// Already checked for this cart with [`PricingService::usable_discount`].
+    pub discount: Option<&'a Discount>,
+    pub customer: &'a Customer,
+}
+
+/// Tax rates, shipping zones and discount codes, and quotes from them.
+pub struct PricingService {
+    taxes: Arc<dyn TaxRateRepository>,
+    zones: Arc<dyn ShippingZoneRepository>,
+    discounts: Arc<dyn DiscountRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl PricingService {
+    #[must_use]
+    pub fn new(
+        taxes: Arc<dyn TaxRateRepository>,
+        zones: Arc<dyn ShippingZoneRepository>,
+        discounts: Arc<dyn DiscountRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            taxes,
+            zones,
+            discounts,
+            clock,
+        }
+    }
+
+    /// Installs the shipped defaults when this store never had them. True when it did.
+    ///
+    /// # Errors
+    /// A default that does not validate (a broken file), or a storage failure.
+    pub async fn install_defaults(&self, defaults: PricingDefaults) -> Result<bool, PricingError> {
+        // Validate everything before claiming, so a broken file is reported, not half-loaded.
+        let rates = defaults
+            .tax_rates
+            .into_iter()
+            .map(TaxRateInput::normalized)
+            .collect::<Result<Vec<_>, _>>()?;
+        let zones = defaults
+            .shipping_zones
+            .into_iter()
+            .map(ShippingZoneInput::normalized)
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.taxes.claim_defaults_install().await? {
+            return Ok(false);
+        }
+        for rate in rates {
+            match self.create_tax_rate(rate).await {
+                Ok(_) | Err(PricingError::TaxRateTaken) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for zone in zones {
+            self.create_zone(zone).await?;
+        }
+        Ok(true)
+    }
+
+    /// # Errors
+    /// Storage failure.
+    pub async fn tables(&self) -> Result<PricingTables, PricingError> {
+        Ok(PricingTables {
+            taxes: TaxTable {
+                rates: self.taxes.list().await?,
+            },
+            zones: self.zones.list().await?,
+        })
+    }
+
+    /// Prices lines against the current tables.
+    ///
+    /// # Errors
+    /// [`PricingError::ShippingUnavailable`] for a method not offered at the destination (or
+    /// any method without a destination); the errors of [`quote`].
+    pub async fn quote(&self, request: &QuoteRequest<'_>) -> Result<Quote, PricingError> {
+        let tables = self.tables().await?;
+        Self::quote_with(&tables, request)
+    }
+
+    /// [`Self::quote`] with tables already loaded.
+    ///
+    /// # Errors
+    /// As for [`Self::quote`].
+    pub fn quote_with(
+        tables: &PricingTables,
+        request: &QuoteRequest<'_>,
+    ) -> Result<Quote, PricingError> {
+        let shipping = match (request.shipping_method, request.destination) {
+            (Some(code), Some(to)) => Some(tables.method(to, request.currency, code)?),
+            (Some(code), None) => return Err(PricingError::ShippingUnavailable(code.to_owned())),
+            (None, _) => None,
+        };
+        let tax = match request.destination {
+            Some(to) => tables.taxes.rate_at(to)?,
+            None => None,
+        };
+        quote(&QuoteInput {
+            currency: request.currency,
+            lines: request.lines,
+            discount: request.discount,
+            shipping,
+            tax,
+            business_tax_id: request.customer.has_valid_tax_id(),
+        })
+    }
+
+    /// The code, when it can discount a cart of `subtotal` in `currency` for this customer.
+    ///
+    /// # Errors
+    /// [`PricingError::Discount`] with the reason it cannot.
+    pub async fn usable_discount(
+        &self,
+        code: &str,
+        currency: Currency,
+        subtotal: i64,
+        customer: &Customer,
+    ) -> Result<Discount, PricingError> {
+        let discount = self
+            .discounts
+            .find_by_code(&code.trim().to_uppercase())
+            .await?
+            .ok_or(DiscountRejection::Unknown)?;
+        let used = match (&customer.key, discount.usage_limit_per_customer) {
+            (Some(key), Some(_)) => Some(self.discounts.uses_by_customer(discount.id, key).await?),
+            _ => None,
+        };
+        discount.check(self.clock.now(), currency, subtotal, used)?;
+        Ok(discount)
+    }
+
+    // --- admin: tax rates ---
+
+    /// # Errors
+    /// Storage failure.
+    pub async fn tax_rates(&self) -> Result<Vec<TaxRate>, PricingError> {
+        Ok(self.taxes.list().await?)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn tax_rate(&self, id: TaxRateId) -> Result<TaxRate, PricingError> {
+        self.taxes.find(id).await?.ok_or(PricingError::NotFound)
+    }
+
+    /// # Errors
+    /// Validation; [`PricingError::TaxRateTaken`].
+    pub async fn create_tax_rate(&self, input: TaxRateInput) -> Result<TaxRate, PricingError> {
+        let input = input.normalized()?;
+        let now = self.clock.now();
+        let rate = TaxRate {
+            id: TaxRateId::new(),
+            country: input.country,
+            state: input.state,
+            name: input.name,
+            rate: input.rate,
+            tax_shipping: input.tax_shipping,
+            business_exemption: input.business_exemption,
+            created_at: now,
+            updated_at: now,
+        };
+        self.taxes.insert(&rate).await?;
+        Ok(rate)
+    }
+
+    /// # Errors
+    /// Validation; [`PricingError::NotFound`]; [`PricingError::TaxRateTaken`].
+    pub async fn replace_tax_rate(
+        &self,
+        id: TaxRateId,
+        input: TaxRateInput,
+    ) -> Result<TaxRate, PricingError> {
+        let input = input.normalized()?;
+        let current = self.tax_rate(id).await?;
+        let rate = TaxRate {
+            country: input.country,
+            state: input.state,
+            name: input.name,
+            rate: input.rate,
+            tax_shipping: input.tax_shipping,
+            business_exemption: input.business_exemption,
+            updated_at: self.clock.now(),
+            ..current
+        };
+        if !self.taxes.update(&rate).await? {
+            return Err(PricingError::NotFound);
+        }
+        Ok(rate)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn delete_tax_rate(&self, id: TaxRateId) -> Result<(), PricingError> {
+        if self.taxes.delete(id).await? {
+            Ok(())
+        } else {
+            Err(PricingError::NotFound)
+        }
+    }
+
+    // --- admin: shipping zones ---
+
+    /// # Errors
+    /// Storage failure.
+    pub async fn zones(&self) -> Result<Vec<ShippingZone>, PricingError> {
+        Ok(self.zones.list().await?)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn zone(&self, id: ShippingZoneId) -> Result<ShippingZone, PricingError> {
+        self.zones.find(id).await?.ok_or(PricingError::NotFound)
+    }
+
+    /// # Errors
+    /// Validation.
+    pub async fn create_zone(
+        &self,
+        input: ShippingZoneInput,
+    ) -> Result<ShippingZone, PricingError> {
+        let input = input.normalized()?;
+        let now = self.clock.now();
+        let zone = ShippingZone {
+            id: ShippingZoneId::new(),
+            name: input.name,
+            countries: input.countries,
+            states: input.states,
+            methods: input.methods,
+            created_at: now,
+            updated_at: now,
+        };
+        self.zones.insert(&zone).await?;
+        Ok(zone)
+    }
+
+    /// # Errors
+    /// Validation; [`PricingError::NotFound`].
+    pub async fn replace_zone(
+        &self,
+        id: ShippingZoneId,
+        input: ShippingZoneInput,
+    ) -> Result<ShippingZone, PricingError> {
+        let input = input.normalized()?;
+        let current = self.zone(id).await?;
+        let zone = ShippingZone {
+            name: input.name,
+            countries: input.countries,
+            states: input.states,
+            methods: input.methods,
+            updated_at: self.clock.now(),
+            ..current
+        };
+        if !self.zones.update(&zone).await? {
+            return Err(PricingError::NotFound);
+        }
+        Ok(zone)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn delete_zone(&self, id: ShippingZoneId) -> Result<(), PricingError> {
+        if self.zones.delete(id).await? {
+            Ok(())
+        } else {
+            Err(PricingError::NotFound)
+        }
+    }
+
+    // --- admin: discount codes ---
+
+    /// # Errors
+    /// Storage failure.
+    pub async fn discounts(&self, page: PageRequest) -> Result<Page<Discount>, PricingError> {
+        Ok(self.discounts.list(page).await?)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn discount(&self, id: DiscountId) -> Result<Discount, PricingError> {
+        self.discounts.find(id).await?.ok_or(PricingError::NotFound)
+    }
+
+    /// # Errors
+    /// Validation; [`PricingError::CodeTaken`].
+    pub async fn create_discount(&self, input: &DiscountInput) -> Result<Discount, PricingError> {
+        let ValidDiscount { code, value, input } = input.validate()?;
+        let now = self.clock.now();
+        let discount = Discount {
+            id: DiscountId::new(),
+            code,
+            value,
+            currency: input.currency,
+            minimum_order_amount: input.minimum_order_amount,
+            usage_limit: input.usage_limit,
+            usage_limit_per_customer: input.usage_limit_per_customer,
+            times_used: 0,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            is_active: input.is_active,
+            created_at: now,
+            updated_at: now,
+        };
+        self.discounts.insert(&discount).await?;
+        Ok(discount)
+    }
+
+    /// # Errors
+    /// Validation; [`PricingError::NotFound`]; [`PricingError::CodeTaken`].
+    pub async fn replace_discount(
+        &self,
+        id: DiscountId,
+        input: &DiscountInput,
+    ) -> Result<Discount, PricingError> {
+        let ValidDiscount { code, value, input } = input.validate()?;
+        let current = self.discount(id).await?;
+        let discount = Discount {
+            code,
+            value,
+            currency: input.currency,
+            minimum_order_amount: input.minimum_order_amount,
+            usage_limit: input.usage_limit,
+            usage_limit_per_customer: input.usage_limit_per_customer,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            is_active: input.is_active,
+            updated_at: self.clock.now(),
+            ..current
+        };
+        if !self.discounts.update(&discount).await? {
+            return Err(PricingError::NotFound);
+        }
+        Ok(discount)
+    }
+
+    /// # Errors
+    /// [`PricingError::NotFound`].
+    pub async fn delete_discount(&self, id: DiscountId) -> Result<(), PricingError> {
+        if self.discounts.delete(id).await? {
+            Ok(())
+        } else {
+            Err(PricingError::NotFound)
+        }
+    }
+}
