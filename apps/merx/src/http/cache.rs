@@ -29,7 +29,7 @@ pub enum Lookup {
     /// Serve this body.
     Hit(Bytes),
     /// Compute the answer (and store it): absent, past the TTL, or this request was chosen to
-    /// refresh an entry in the second half of its life.
+    /// refresh an entry past the first quarter of its life.
     Compute,
 }
 
@@ -45,18 +45,24 @@ impl ResponseCache {
         }
     }
 
+    /// When a refresh starts: early enough that a slow recomputation (a heavy search under
+    /// load) still finishes before the TTL, so readers rarely wait.
+    fn soft(&self) -> Duration {
+        self.ttl / 4
+    }
+
     #[must_use]
     pub fn enabled(&self) -> bool {
         !self.ttl.is_zero()
     }
 
-    /// An entry is served as it is for the first half of the TTL; in the second half one
+    /// An entry is served as it is for the first quarter of the TTL; after that one
     /// request at a time recomputes it while the others are still served the cached body, so
     /// an expiry never sends every concurrent request to the database at once. Nothing older
     /// than the TTL is ever served.
     #[must_use]
     pub fn lookup(&self, key: &str) -> Lookup {
-        let soft = self.ttl / 2;
+        let soft = self.soft();
         {
             let entries = self
                 .entries
@@ -78,7 +84,7 @@ impl ResponseCache {
         else {
             return Lookup::Compute;
         };
-        // A refresher that has not come back within half the TTL is presumed lost.
+        // A refresher that has not come back within a quarter of the TTL is presumed lost.
         if e.refreshing_since.is_some_and(|at| at.elapsed() < soft) {
             return Lookup::Hit(e.body.clone());
         }
@@ -113,7 +119,7 @@ impl ResponseCache {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(key)
-            .filter(|e| e.stored_at.elapsed() < self.ttl / 2)
+            .filter(|e| e.stored_at.elapsed() < self.soft())
             .map(|e| e.body.clone());
         let result = match fresh {
             Some(body) => Ok(body),
@@ -178,21 +184,21 @@ mod tests {
 
     #[test]
     fn entries_are_served_then_refreshed_by_one_request_then_expire() {
-        let cache = ResponseCache::new(Duration::from_millis(60), 10);
+        let cache = ResponseCache::new(Duration::from_millis(200), 10);
         assert!(hit(cache.lookup("a")).is_none(), "absent: compute");
         cache.put("a".into(), Bytes::from_static(b"1"));
         assert_eq!(hit(cache.lookup("a")).as_deref(), Some(&b"1"[..]));
-        std::thread::sleep(Duration::from_millis(35));
+        std::thread::sleep(Duration::from_millis(100));
         assert!(
             hit(cache.lookup("a")).is_none(),
-            "second half: the first asker refreshes"
+            "past the first quarter: the first asker refreshes"
         );
         assert_eq!(
             hit(cache.lookup("a")).as_deref(),
             Some(&b"1"[..]),
             "the others keep the cached body"
         );
-        std::thread::sleep(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(120));
         assert!(
             hit(cache.lookup("a")).is_none(),
             "past the TTL nothing is served"
