@@ -29,7 +29,7 @@ pub enum Lookup {
     /// Serve this body.
     Hit(Bytes),
     /// Compute the answer (and store it): absent, past the TTL, or this request was chosen to
-    /// refresh an entry past the first quarter of its life.
+    /// refresh an entry in the second half of its life.
     Compute,
 }
 
@@ -45,10 +45,10 @@ impl ResponseCache {
         }
     }
 
-    /// When a refresh starts: early enough that a slow recomputation (a heavy search under
-    /// load) still finishes before the TTL, so readers rarely wait.
+    /// When one request starts refreshing an entry. Halfway measured better than a quarter:
+    /// earlier refreshes mean more heavy recomputations competing with reads for the CPU.
     fn soft(&self) -> Duration {
-        self.ttl / 4
+        self.ttl / 2
     }
 
     #[must_use]
@@ -56,7 +56,7 @@ impl ResponseCache {
         !self.ttl.is_zero()
     }
 
-    /// An entry is served as it is for the first quarter of the TTL; after that one
+    /// An entry is served as it is for the first half of the TTL; in the second half one
     /// request at a time recomputes it while the others are still served the cached body, so
     /// an expiry never sends every concurrent request to the database at once. Nothing older
     /// than the TTL is ever served.
@@ -84,7 +84,7 @@ impl ResponseCache {
         else {
             return Lookup::Compute;
         };
-        // A refresher that has not come back within a quarter of the TTL is presumed lost.
+        // A refresher that has not come back within half the TTL is presumed lost.
         if e.refreshing_since.is_some_and(|at| at.elapsed() < soft) {
             return Lookup::Hit(e.body.clone());
         }
@@ -188,17 +188,17 @@ mod tests {
         assert!(hit(cache.lookup("a")).is_none(), "absent: compute");
         cache.put("a".into(), Bytes::from_static(b"1"));
         assert_eq!(hit(cache.lookup("a")).as_deref(), Some(&b"1"[..]));
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(120));
         assert!(
             hit(cache.lookup("a")).is_none(),
-            "past the first quarter: the first asker refreshes"
+            "second half: the first asker refreshes"
         );
         assert_eq!(
             hit(cache.lookup("a")).as_deref(),
             Some(&b"1"[..]),
             "the others keep the cached body"
         );
-        std::thread::sleep(Duration::from_millis(120));
+        std::thread::sleep(Duration::from_millis(100));
         assert!(
             hit(cache.lookup("a")).is_none(),
             "past the TTL nothing is served"

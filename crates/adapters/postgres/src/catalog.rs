@@ -441,11 +441,6 @@ impl ProductRepository for PgCatalog {
 
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let total: i64 = filtered(query)
-            .count()
-            .get_result(&mut c)
-            .await
-            .map_err(store_error)?;
         let mut q = filtered(query);
         let desc = query.sort_order == SortOrder::Desc;
         q = match (query.sort_by, desc) {
@@ -459,15 +454,32 @@ impl ProductRepository for PgCatalog {
             }
         };
         let page = query.page;
-        let rows: Vec<ProductRow> = q
+        // The total rides along with the page (a window count): one pass over the matches
+        // instead of a second, separate COUNT query.
+        let rows: Vec<(ProductRow, i64)> = q
             .limit(i64::from(page.page_size()))
             .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-            .select(ProductRow::as_select())
+            .select((
+                ProductRow::as_select(),
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+            ))
             .load(&mut c)
             .await
             .map_err(store_error)?;
+        let total = match rows.iter().next() {
+            Some((_, total)) => *total,
+            // Past the last page (or nothing matches): count on its own.
+            None if page.offset() == 0 => 0,
+            None => filtered(query)
+                .count()
+                .get_result(&mut c)
+                .await
+                .map_err(store_error)?,
+        };
         drop(c);
-        let items = self.load(rows).await?;
+        let items = self
+            .load(rows.into_iter().map(|(row, _)| row).collect())
+            .await?;
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 
