@@ -295,6 +295,11 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
             .replace('%', "\\%")
             .replace('_', "\\_");
         query = query.filter(products::search_text.like(format!("%{escaped}%")));
+        let lowered = text.to_lowercase();
+        if lowered.chars().count() == 2 {
+            // No trigram to index: narrow by the bigram index first (see the migration).
+            query = query.filter(products::search_bigrams.contains(vec![lowered]));
+        }
     }
     if let Some(want) = q.in_stock {
         // Mirrors StockLevel::is_in_stock (no reservations yet): tracked with stock, or untracked.

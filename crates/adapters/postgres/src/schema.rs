@@ -99,6 +99,7 @@ diesel::table! {
         seo_description -> Nullable<Text>,
         min_price -> BigInt,
         search_text -> Text,
+        search_bigrams -> Array<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
