@@ -34,7 +34,7 @@ psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 PORT=$PORT "$BIN" serve 2> "$OUT/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 
 SLUG=$(curl -sf "http://127.0.0.1:$PORT/api/v1/products?page_size=1&sort_by=name" | python3 -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["items"][0]["slug"]))')
 declare -A URLS=(
