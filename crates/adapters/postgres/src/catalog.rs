@@ -186,6 +186,22 @@ fn catalog_error(e: DbError, product: &Product) -> CatalogError {
     CatalogError::Store(store_error(e))
 }
 
+/// Recounts the product's sellable variants (the `in_stock` filter's column). Callers hold the
+/// product row's lock (they updated it, or locked it first), so concurrent stock changes of one
+/// product recount one after the other and each sees the previous one's result.
+async fn recount_sellable(tx: &mut AsyncPgConnection, product: uuid::Uuid) -> Result<(), DbError> {
+    diesel::sql_query(
+        "UPDATE products SET sellable_variants = (\
+             SELECT count(*) FROM variants v JOIN stock_levels s ON s.variant_id = v.id \
+             WHERE v.product_id = $1 AND (s.on_hand > 0 OR NOT s.track_inventory)) \
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(product)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_stock(
     tx: &mut AsyncPgConnection,
     stock: &[(VariantId, InitialStock)],
@@ -302,21 +318,12 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
         }
     }
     if let Some(want) = q.in_stock {
-        // Mirrors StockLevel::is_in_stock (no reservations yet): tracked with stock, or untracked.
-        let sellable = exists(
-            variants::table
-                .inner_join(stock_levels::table)
-                .filter(variants::product_id.eq(products::id))
-                .filter(
-                    stock_levels::on_hand
-                        .gt(0)
-                        .or(stock_levels::track_inventory.eq(false)),
-                ),
-        );
+        // Mirrors StockLevel::is_in_stock on stock on hand: a tracked variant with stock, or
+        // an untracked one (the count is kept by every write; see `recount_sellable`).
         query = if want {
-            query.filter(sellable)
+            query.filter(products::sellable_variants.gt(0))
         } else {
-            query.filter(not(sellable))
+            query.filter(products::sellable_variants.eq(0))
         };
     }
     query
@@ -346,7 +353,8 @@ impl ProductRepository for PgCatalog {
                 .values(&vrows)
                 .execute(tx)
                 .await?;
-            insert_stock(tx, stock, at).await
+            insert_stock(tx, stock, at).await?;
+            recount_sellable(tx, row.id).await
         })
         .await
         .map_err(|e| catalog_error(e, product))
@@ -391,6 +399,7 @@ impl ProductRepository for PgCatalog {
                     .await?;
             }
             insert_stock(tx, new_stock, at).await?;
+            recount_sellable(tx, row.id).await?;
             Ok(true)
         })
         .await
@@ -471,11 +480,11 @@ impl ProductRepository for PgCatalog {
             .load(&mut c)
             .await
             .map_err(store_error)?;
-        let total = match rows.iter().next() {
-            Some((_, total)) => *total,
+        let total = match rows.as_slice() {
+            [(_, total), ..] => *total,
             // Past the last page (or nothing matches): count on its own.
-            None if page.offset() == 0 => 0,
-            None => filtered(query)
+            [] if page.offset() == 0 => 0,
+            [] => filtered(query)
                 .count()
                 .get_result(&mut c)
                 .await
@@ -606,6 +615,20 @@ impl StockRepository for PgStock {
         let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
         let result = c
             .transaction::<_, AdjustFailure, _>(async move |tx| {
+                // The product row first (as catalog writes do), then the stock row.
+                let product: Option<uuid::Uuid> = products::table
+                    .filter(
+                        products::id.eq_any(
+                            variants::table
+                                .filter(variants::id.eq(id))
+                                .select(variants::product_id),
+                        ),
+                    )
+                    .select(products::id)
+                    .for_update()
+                    .first(tx)
+                    .await
+                    .optional()?;
                 let before: Option<i64> = stock_levels::table
                     .find(id)
                     .select(stock_levels::on_hand)
@@ -633,6 +656,9 @@ impl StockRepository for PgStock {
                     ))
                     .execute(tx)
                     .await?;
+                if let Some(product) = product {
+                    recount_sellable(tx, product).await?;
+                }
                 Ok(StockAdjustment {
                     variant_id: variant,
                     actor,

@@ -100,6 +100,7 @@ diesel::table! {
         min_price -> BigInt,
         search_text -> Text,
         search_bigrams -> Array<Text>,
+        sellable_variants -> Integer,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

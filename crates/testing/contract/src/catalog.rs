@@ -225,6 +225,41 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
         .await
         .expect("list");
     assert_eq!(slugs(in_stock), ["cheap", "oil"]);
+    // Stock changes move products in and out of stock at once.
+    repos
+        .stock
+        .adjust(
+            sold_out.variants[0].id,
+            StockChange::Set(3),
+            "admin",
+            "restock",
+            now(),
+        )
+        .await
+        .expect("restock");
+    repos
+        .stock
+        .adjust(
+            cheap.variants[0].id,
+            StockChange::Delta(-4),
+            "admin",
+            "sold",
+            now(),
+        )
+        .await
+        .expect("sold");
+    let filter = |want: bool| ProductQuery {
+        in_stock: Some(want),
+        ..query()
+    };
+    assert_eq!(
+        slugs(repos.products.list(&filter(true)).await.expect("list")),
+        ["sold-out", "oil"]
+    );
+    assert_eq!(
+        slugs(repos.products.list(&filter(false)).await.expect("list")),
+        ["cheap"]
+    );
     let priced = ProductQuery {
         min_price: Some(1000),
         max_price: Some(20_000),
