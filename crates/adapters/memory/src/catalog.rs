@@ -6,7 +6,8 @@ use merx_catalog::{
     CatalogError, InitialStock, Product, ProductQuery, ProductRepository, SortBy, SortOrder,
 };
 use merx_inventory::{
-    InventoryError, StockAdjustment, StockChange, StockLevel, StockRepository, StockSettings,
+    InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
+    StockLevel, StockRepository, StockSettings, merged,
 };
 use merx_kernel::{Page, ProductId, StoreError, Timestamp, VariantId};
 
@@ -16,6 +17,27 @@ use crate::lock;
 struct StockState {
     levels: HashMap<VariantId, StockLevel>,
     adjustments: Vec<StockAdjustment>,
+    reservations: Vec<Held>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    holder: String,
+    variant_id: VariantId,
+    quantity: i64,
+    expires_at: Timestamp,
+}
+
+impl StockState {
+    /// Units of the variant held by live reservations at `now`, except `holder`'s.
+    fn reserved(&self, variant: VariantId, now: Timestamp, except: Option<&str>) -> i64 {
+        self.reservations
+            .iter()
+            .filter(|h| h.variant_id == variant && h.expires_at > now)
+            .filter(|h| except != Some(h.holder.as_str()))
+            .map(|h| h.quantity)
+            .sum()
+    }
 }
 
 /// Stock levels in memory. [`MemoryCatalog`] writes the levels of new variants here, under
@@ -37,12 +59,74 @@ impl MemoryStock {
 
 #[async_trait]
 impl StockRepository for MemoryStock {
-    async fn levels(&self, variants: &[VariantId]) -> Result<Vec<StockLevel>, StoreError> {
+    async fn levels(
+        &self,
+        variants: &[VariantId],
+        now: Timestamp,
+    ) -> Result<Vec<StockLevel>, StoreError> {
         let state = lock(&self.state);
         Ok(variants
             .iter()
-            .filter_map(|v| state.levels.get(v).cloned())
+            .filter_map(|v| {
+                state.levels.get(v).map(|l| StockLevel {
+                    reserved: state.reserved(*v, now, None),
+                    ..l.clone()
+                })
+            })
             .collect())
+    }
+
+    async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let mut state = lock(&self.state);
+        let lines = merged(lines);
+        let mut short = Vec::new();
+        for line in &lines {
+            let available = match state.levels.get(&line.variant_id) {
+                Some(l) if !l.settings.track_inventory => continue,
+                Some(l) => (l.on_hand - state.reserved(line.variant_id, now, Some(holder))).max(0),
+                None => 0,
+            };
+            if line.quantity > available {
+                short.push(Shortage {
+                    variant_id: line.variant_id,
+                    available,
+                    requested: line.quantity,
+                });
+            }
+        }
+        if !short.is_empty() {
+            return Ok(ReserveOutcome::Short(short));
+        }
+        state.reservations.retain(|h| h.holder != holder);
+        for line in lines {
+            state.reservations.push(Held {
+                holder: holder.to_owned(),
+                variant_id: line.variant_id,
+                quantity: line.quantity,
+                expires_at,
+            });
+        }
+        Ok(ReserveOutcome::Reserved)
+    }
+
+    async fn release(&self, holder: &str) -> Result<u64, StoreError> {
+        let mut state = lock(&self.state);
+        let before = state.reservations.len();
+        state.reservations.retain(|h| h.holder != holder);
+        Ok((before - state.reservations.len()) as u64)
+    }
+
+    async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut state = lock(&self.state);
+        let before = state.reservations.len();
+        state.reservations.retain(|h| h.expires_at > now);
+        Ok((before - state.reservations.len()) as u64)
     }
 
     async fn adjust(

@@ -13,13 +13,16 @@ use merx_catalog::{
     ProductStatus, SortBy, SortOrder, Variant,
 };
 use merx_inventory::{
-    InventoryError, StockAdjustment, StockChange, StockLevel, StockRepository, StockSettings,
+    InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
+    StockLevel, StockRepository, StockSettings, merged,
 };
 use merx_kernel::{Currency, Money, Page, ProductId, StoreError, Timestamp, VariantId};
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
-use crate::schema::{cart_items, products, stock_adjustments, stock_levels, variants};
+use crate::schema::{
+    cart_items, products, stock_adjustments, stock_levels, stock_reservations, variants,
+};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -184,6 +187,31 @@ fn catalog_error(e: DbError, product: &Product) -> CatalogError {
         }
     }
     CatalogError::Store(store_error(e))
+}
+
+/// Units held by reservations live at `now`, per variant, leaving out `except`'s.
+async fn live_reservations(
+    c: &mut AsyncPgConnection,
+    ids: &[uuid::Uuid],
+    now: Timestamp,
+    except: Option<&str>,
+) -> Result<HashMap<uuid::Uuid, i64>, DbError> {
+    let mut query = stock_reservations::table
+        .filter(stock_reservations::variant_id.eq_any(ids))
+        .filter(stock_reservations::expires_at.gt(now))
+        .group_by(stock_reservations::variant_id)
+        .select((
+            stock_reservations::variant_id,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "SUM(quantity)::BIGINT",
+            ),
+        ))
+        .into_boxed();
+    if let Some(holder) = except {
+        query = query.filter(stock_reservations::holder.ne(holder.to_owned()));
+    }
+    let sums: Vec<(uuid::Uuid, Option<i64>)> = query.load(c).await?;
+    Ok(sums.into_iter().map(|(v, n)| (v, n.unwrap_or(0))).collect())
 }
 
 /// Recounts the product's sellable variants (the `in_stock` filter's column). Callers hold the
@@ -591,16 +619,126 @@ impl From<DbError> for AdjustFailure {
 
 #[async_trait]
 impl StockRepository for PgStock {
-    async fn levels(&self, variant_ids: &[VariantId]) -> Result<Vec<StockLevel>, StoreError> {
+    async fn levels(
+        &self,
+        variant_ids: &[VariantId],
+        now: Timestamp,
+    ) -> Result<Vec<StockLevel>, StoreError> {
         let ids: Vec<uuid::Uuid> = variant_ids.iter().map(|v| *v.as_uuid()).collect();
         let mut c = conn(&self.pool).await?;
         let rows: Vec<LevelRow> = stock_levels::table
-            .filter(stock_levels::variant_id.eq_any(ids))
+            .filter(stock_levels::variant_id.eq_any(&ids))
             .select(LevelRow::as_select())
             .load(&mut c)
             .await
             .map_err(store_error)?;
-        Ok(rows.into_iter().map(StockLevel::from).collect())
+        let held = live_reservations(&mut c, &ids, now, None)
+            .await
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let reserved = held.get(&row.variant_id).copied().unwrap_or(0);
+                StockLevel {
+                    reserved,
+                    ..StockLevel::from(row)
+                }
+            })
+            .collect())
+    }
+
+    async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let lines = merged(lines);
+        let holder = holder.to_owned();
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
+            // Lock the levels in id order (lines are sorted): concurrent reservations of the
+            // same variants queue here and each sees the ones committed before it.
+            let locked: Vec<(uuid::Uuid, i64, bool)> = stock_levels::table
+                .filter(stock_levels::variant_id.eq_any(&ids))
+                .order(stock_levels::variant_id)
+                .select((
+                    stock_levels::variant_id,
+                    stock_levels::on_hand,
+                    stock_levels::track_inventory,
+                ))
+                .for_update()
+                .load(tx)
+                .await?;
+            let held = live_reservations(tx, &ids, now, Some(&holder)).await?;
+            let mut short = Vec::new();
+            for line in &lines {
+                let id = *line.variant_id.as_uuid();
+                let available = match locked.iter().find(|(v, _, _)| *v == id) {
+                    Some((_, _, false)) => continue,
+                    Some((_, on_hand, true)) => {
+                        (on_hand - held.get(&id).copied().unwrap_or(0)).max(0)
+                    }
+                    None => 0,
+                };
+                if line.quantity > available {
+                    short.push(Shortage {
+                        variant_id: line.variant_id,
+                        available,
+                        requested: line.quantity,
+                    });
+                }
+            }
+            if !short.is_empty() {
+                return Ok(ReserveOutcome::Short(short));
+            }
+            diesel::delete(
+                stock_reservations::table.filter(stock_reservations::holder.eq(&holder)),
+            )
+            .execute(tx)
+            .await?;
+            let rows: Vec<_> = lines
+                .iter()
+                .map(|l| {
+                    (
+                        stock_reservations::holder.eq(holder.clone()),
+                        stock_reservations::variant_id.eq(*l.variant_id.as_uuid()),
+                        stock_reservations::quantity.eq(l.quantity),
+                        stock_reservations::expires_at.eq(expires_at),
+                    )
+                })
+                .collect();
+            diesel::insert_into(stock_reservations::table)
+                .values(&rows)
+                .execute(tx)
+                .await?;
+            Ok(ReserveOutcome::Reserved)
+        })
+        .await
+        .map_err(store_error)
+    }
+
+    async fn release(&self, holder: &str) -> Result<u64, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n =
+            diesel::delete(stock_reservations::table.filter(stock_reservations::holder.eq(holder)))
+                .execute(&mut c)
+                .await
+                .map_err(store_error)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(
+            stock_reservations::table.filter(stock_reservations::expires_at.le(now)),
+        )
+        .execute(&mut c)
+        .await
+        .map_err(store_error)?;
+        Ok(n as u64)
     }
 
     async fn adjust(

@@ -236,3 +236,15 @@ diesel::table! {
 
 diesel::joinable!(cart_items -> carts (cart_id));
 diesel::allow_tables_to_appear_in_same_query!(carts, cart_items);
+
+diesel::table! {
+    stock_reservations (id) {
+        id -> BigInt,
+        holder -> Text,
+        variant_id -> Uuid,
+        quantity -> BigInt,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(stock_levels, stock_reservations);

@@ -171,7 +171,12 @@ impl CartService {
     }
 
     async fn level(&self, variant: VariantId) -> Result<Option<StockLevel>, CartError> {
-        Ok(self.stock.levels(&[variant]).await?.into_iter().next())
+        Ok(self
+            .stock
+            .levels(&[variant], self.clock.now())
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Adds units to the cart (or to the caller's current cart, created on this first add in
@@ -402,7 +407,7 @@ impl CartService {
         let variants: Vec<VariantId> = guest.items.iter().map(|i| i.variant_id).collect();
         let levels: HashMap<VariantId, StockLevel> = self
             .stock
-            .levels(&variants)
+            .levels(&variants, self.clock.now())
             .await?
             .into_iter()
             .map(|l| (l.variant_id, l))
@@ -478,7 +483,7 @@ impl CartService {
             HashMap::new()
         } else {
             self.stock
-                .levels(&variants)
+                .levels(&variants, self.clock.now())
                 .await?
                 .into_iter()
                 .map(|l| (l.variant_id, l))

@@ -1,14 +1,41 @@
 use async_trait::async_trait;
 use merx_kernel::{StoreError, Timestamp, VariantId};
 
-use crate::{InventoryError, StockAdjustment, StockChange, StockLevel};
+use crate::{
+    InventoryError, ReservationLine, ReserveOutcome, StockAdjustment, StockChange, StockLevel,
+};
 
 /// Stock levels of variants and the audit trail of their changes.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait StockRepository: Send + Sync {
-    /// The levels of those variants that have one, in any order.
-    async fn levels(&self, variants: &[VariantId]) -> Result<Vec<StockLevel>, StoreError>;
+    /// The levels of those variants that have one, in any order; `reserved` counts the
+    /// reservations still live at `now`.
+    async fn levels(
+        &self,
+        variants: &[VariantId],
+        now: Timestamp,
+    ) -> Result<Vec<StockLevel>, StoreError>;
+
+    /// Holds every line for `holder` until `expires_at`, or nothing: the levels are locked,
+    /// each tracked line must fit in what is available at `now` (reservations of other holders
+    /// live at `now` count against it), and only then are the reservations written. A holder's
+    /// earlier reservations are replaced. Concurrent callers never together hold more than is on
+    /// hand. Lines are merged per variant and sorted (see [`crate::merged`]).
+    async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError>;
+
+    /// Drops the holder's reservations; how many lines were held.
+    async fn release(&self, holder: &str) -> Result<u64, StoreError>;
+
+    /// Deletes reservations that expired at or before `now` (they already stopped counting);
+    /// how many.
+    async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError>;
 
     /// Applies `change` and records the adjustment, as one atomic step: the count is read
     /// and written under a lock, and [`StockChange::apply`] decides the new count, so

@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use merx_kernel::{Clock, ValidationErrors, VariantId, has_control_chars};
 
-use crate::{InventoryError, StockAdjustment, StockChange, StockLevel, StockRepository};
+use crate::{
+    InventoryError, ReservationLine, ReserveOutcome, StockAdjustment, StockChange, StockLevel,
+    StockRepository,
+};
 
 /// Reads and adjusts stock.
 pub struct InventoryService {
@@ -20,7 +23,7 @@ impl InventoryService {
     /// [`InventoryError::NotFound`] when the variant has no stock record.
     pub async fn level(&self, variant: VariantId) -> Result<StockLevel, InventoryError> {
         self.stock
-            .levels(&[variant])
+            .levels(&[variant], self.clock.now())
             .await?
             .into_iter()
             .next()
@@ -30,7 +33,7 @@ impl InventoryService {
     /// # Errors
     /// `Store` on storage failure.
     pub async fn levels(&self, variants: &[VariantId]) -> Result<Vec<StockLevel>, InventoryError> {
-        Ok(self.stock.levels(variants).await?)
+        Ok(self.stock.levels(variants, self.clock.now()).await?)
     }
 
     /// Applies an admin's change, with who and why recorded.
@@ -64,5 +67,45 @@ impl InventoryService {
         variant: VariantId,
     ) -> Result<Vec<StockAdjustment>, InventoryError> {
         Ok(self.stock.adjustments(variant).await?)
+    }
+
+    /// Holds every line for `holder` for `ttl`, or nothing (each short line is reported).
+    ///
+    /// # Errors
+    /// `Validation` for a line of less than one unit or an empty list; `Store`.
+    pub async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        ttl: chrono::Duration,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        if lines.is_empty() || lines.iter().any(|l| l.quantity < 1) {
+            return Err(ValidationErrors::single(
+                "lines",
+                "reserve at least one line of at least one unit",
+            )
+            .into());
+        }
+        let now = self.clock.now();
+        Ok(self.stock.reserve(holder, lines, now, now + ttl).await?)
+    }
+
+    /// Frees what `holder` holds; how many lines it held.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn release(&self, holder: &str) -> Result<u64, InventoryError> {
+        Ok(self.stock.release(holder).await?)
+    }
+
+    /// Deletes reservations that have expired (they stopped counting already).
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn delete_expired_reservations(&self) -> Result<u64, InventoryError> {
+        Ok(self
+            .stock
+            .delete_expired_reservations(self.clock.now())
+            .await?)
     }
 }

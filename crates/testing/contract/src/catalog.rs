@@ -7,7 +7,9 @@ use merx_catalog::{
     CatalogError, InitialStock, Product, ProductQuery, ProductRepository, ProductStatus, SortBy,
     SortOrder, Variant,
 };
-use merx_inventory::{InventoryError, StockChange, StockRepository};
+use merx_inventory::{
+    InventoryError, ReservationLine, ReserveOutcome, Shortage, StockChange, StockRepository,
+};
 use merx_kernel::{Currency, Money, PageRequest, ProductId, Timestamp, VariantId};
 
 /// The catalog and stock ports of one store (they share its data).
@@ -102,7 +104,7 @@ pub async fn a_product_is_stored_whole_with_its_stock(repos: &CatalogRepos) {
         Some(p.clone())
     );
     let ids: Vec<_> = p.variants.iter().map(|v| v.id).collect();
-    let levels = repos.stock.levels(&ids).await.expect("levels");
+    let levels = repos.stock.levels(&ids, now()).await.expect("levels");
     assert_eq!(levels.len(), 2);
     assert!(levels.iter().all(|l| l.on_hand == 7 && l.reserved == 0));
 }
@@ -137,7 +139,12 @@ pub async fn a_clashing_slug_or_sku_stores_nothing(repos: &CatalogRepos) {
     assert_eq!(repos.products.find(same_sku.id).await.expect("find"), None);
     let ids: Vec<_> = same_sku.variants.iter().map(|v| v.id).collect();
     assert!(
-        repos.stock.levels(&ids).await.expect("levels").is_empty(),
+        repos
+            .stock
+            .levels(&ids, now())
+            .await
+            .expect("levels")
+            .is_empty(),
         "no stock for a product that was refused"
     );
     assert!(repos.products.slug_taken("cap", None).await.expect("taken"));
@@ -178,7 +185,7 @@ pub async fn an_update_replaces_the_variant_list(repos: &CatalogRepos) {
     );
     let levels = repos
         .stock
-        .levels(&[removed.id, added.id])
+        .levels(&[removed.id, added.id], now())
         .await
         .expect("levels");
     assert_eq!(levels.len(), 1, "the removed variant's stock went with it");
@@ -319,7 +326,7 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
     );
     let level = repos
         .stock
-        .levels(&[vid])
+        .levels(&[vid], now())
         .await
         .expect("levels")
         .pop()
@@ -339,4 +346,153 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
         .adjust(VariantId::new(), StockChange::Delta(1), "a", "b", at)
         .await;
     assert!(matches!(missing, Err(InventoryError::NotFound)));
+}
+
+fn stock(on_hand: i64) -> InitialStock {
+    InitialStock {
+        on_hand,
+        track_inventory: true,
+        low_stock_threshold: 5,
+    }
+}
+
+fn hold(variant: VariantId, quantity: i64) -> ReservationLine {
+    ReservationLine {
+        variant_id: variant,
+        quantity,
+    }
+}
+
+pub async fn reservations_are_all_or_nothing_and_stop_counting_at_expiry(repos: &CatalogRepos) {
+    let p = product("held", vec![variant("HELD-1", 100), variant("HELD-2", 100)]);
+    let (a, b) = (p.variants[0].id, p.variants[1].id);
+    repos
+        .products
+        .insert(&p, &[(a, stock(5)), (b, stock(1))])
+        .await
+        .expect("insert");
+    let t0 = now();
+    let until = t0 + Duration::minutes(15);
+    let short = repos
+        .stock
+        .reserve("checkout:1", &[hold(a, 2), hold(b, 2)], t0, until)
+        .await
+        .expect("reserve");
+    assert_eq!(
+        short,
+        ReserveOutcome::Short(vec![Shortage {
+            variant_id: b,
+            available: 1,
+            requested: 2
+        }])
+    );
+    let level = |levels: Vec<merx_inventory::StockLevel>, v: VariantId| {
+        levels
+            .into_iter()
+            .find(|l| l.variant_id == v)
+            .expect("level")
+    };
+    let levels = repos.stock.levels(&[a, b], t0).await.expect("levels");
+    assert_eq!(
+        level(levels, a).reserved,
+        0,
+        "nothing is held after a shortfall"
+    );
+
+    assert_eq!(
+        repos
+            .stock
+            .reserve("checkout:1", &[hold(a, 2), hold(b, 1)], t0, until)
+            .await
+            .expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    let levels = repos.stock.levels(&[a, b], t0).await.expect("levels");
+    let la = level(levels.clone(), a);
+    assert_eq!((la.on_hand, la.reserved, la.available()), (5, 2, 3));
+    assert_eq!(level(levels, b).available(), 0);
+    // Another holder cannot take what is held; the same holder re-reserving replaces.
+    assert!(matches!(
+        repos
+            .stock
+            .reserve("checkout:2", &[hold(b, 1)], t0, until)
+            .await
+            .expect("reserve"),
+        ReserveOutcome::Short(_)
+    ));
+    assert_eq!(
+        repos
+            .stock
+            .reserve("checkout:1", &[hold(a, 4)], t0, until)
+            .await
+            .expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    let levels = repos.stock.levels(&[a, b], t0).await.expect("levels");
+    assert_eq!(level(levels.clone(), a).reserved, 4);
+    assert_eq!(level(levels, b).reserved, 0);
+
+    // At the expiry the hold stops counting, before any sweep.
+    let levels = repos.stock.levels(&[a], until).await.expect("levels");
+    assert_eq!(level(levels, a).available(), 5);
+    assert_eq!(
+        repos
+            .stock
+            .reserve(
+                "checkout:3",
+                &[hold(a, 5)],
+                until,
+                until + Duration::minutes(15)
+            )
+            .await
+            .expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    assert_eq!(
+        repos
+            .stock
+            .delete_expired_reservations(until)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(repos.stock.release("checkout:3").await.expect("release"), 1);
+    assert_eq!(repos.stock.release("checkout:3").await.expect("release"), 0);
+    let levels = repos.stock.levels(&[a], until).await.expect("levels");
+    assert_eq!(level(levels, a).available(), 5);
+}
+
+pub async fn concurrent_reservations_never_hold_more_than_is_on_hand(repos: &CatalogRepos) {
+    let p = product("flash", vec![variant("FLASH-1", 100)]);
+    let v = p.variants[0].id;
+    repos
+        .products
+        .insert(&p, &[(v, stock(10))])
+        .await
+        .expect("insert");
+    let t0 = now();
+    let attempts: Vec<_> = (0..40)
+        .map(|i| {
+            let stock = repos.stock.clone();
+            tokio::spawn(async move {
+                stock
+                    .reserve(
+                        &format!("checkout:{i}"),
+                        &[hold(v, 1)],
+                        t0,
+                        t0 + Duration::minutes(15),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut held = 0;
+    for a in attempts {
+        if a.await.expect("joined").expect("reserve") == ReserveOutcome::Reserved {
+            held += 1;
+        }
+    }
+    assert_eq!(held, 10, "exactly the stock on hand is held");
+    let level = repos.stock.levels(&[v], t0).await.expect("levels");
+    assert_eq!((level[0].reserved, level[0].available()), (10, 0));
 }

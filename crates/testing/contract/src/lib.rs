@@ -52,6 +52,8 @@ macro_rules! catalog_contract_tests {
             an_update_replaces_the_variant_list,
             lists_filter_on_stock_price_and_text,
             concurrent_adjustments_lose_nothing_and_never_go_below_zero,
+            reservations_are_all_or_nothing_and_stop_counting_at_expiry,
+            concurrent_reservations_never_hold_more_than_is_on_hand,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {
