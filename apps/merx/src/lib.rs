@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod sweeper;
 pub mod telemetry;
 pub mod wiring;
 

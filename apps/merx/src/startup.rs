@@ -57,6 +57,13 @@ impl Application {
             );
         }
 
+        if config.sweep_interval_secs > 0 {
+            crate::sweeper::spawn(
+                state.clone(),
+                Duration::from_secs(config.sweep_interval_secs),
+            );
+        }
+
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(Metrics::new());
