@@ -98,14 +98,11 @@ impl From<CartError> for ApiError {
                     "available_quantity": s.available_quantity,
                     "requested_quantity": s.requested_quantity,
                 });
-                Self::new(StatusCode::CONFLICT, "insufficient_inventory", message).with_details(
-                    json!({
-                        "sku": s.sku,
-                        "available_quantity": s.available_quantity,
-                        "requested_quantity": s.requested_quantity,
-                        "lines": [line],
-                    }),
-                )
+                // The line's facts at the top, and as the one-line list checkout also sends.
+                let mut details = line.clone();
+                details["lines"] = json!([line]);
+                Self::new(StatusCode::CONFLICT, "insufficient_inventory", message)
+                    .with_details(details)
             }
             CartError::NoOwner => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             CartError::DiscountAlreadyApplied => {

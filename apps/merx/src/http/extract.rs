@@ -22,6 +22,37 @@ type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 /// A JSON request body.
 pub struct Json<T>(pub T);
 
+/// Reads an already parsed JSON value (a merged PATCH body) as `T`; shape errors are 422s
+/// naming the field, as for [`parse_json`].
+///
+/// # Errors
+/// The [`ApiError`] to answer with.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| shape_error(&e))
+}
+
+/// A 422 naming the field whose value has the wrong shape (or is missing).
+fn shape_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    // serde_json appends " at line L column C"; the client wants the reason alone.
+    let full = e.inner().to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m)
+        .to_owned();
+    // serde reports a missing field at its parent's path; name the field itself.
+    let missing = message
+        .strip_prefix("missing field `")
+        .map(|rest| rest.trim_end_matches('`'));
+    let field = match (path.as_str(), missing) {
+        (".", Some(name)) => name.to_owned(),
+        (p, Some(name)) => format!("{p}.{name}"),
+        (".", None) => "body".to_owned(),
+        (p, None) => p.to_owned(),
+    };
+    ApiError::validation(&ValidationErrors::single(field, message))
+}
+
 /// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field).
 ///
 /// # Errors
@@ -33,24 +64,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::bad_request(format!("malformed JSON: {inner}"));
         }
-        let path = e.path().to_string();
-        // serde_json appends " at line L column C"; the client wants the reason alone.
-        let full = inner.to_string();
-        let message = full
-            .rsplit_once(" at line ")
-            .map_or(full.as_str(), |(m, _)| m)
-            .to_owned();
-        // serde reports a missing field at its parent's path; name the field itself.
-        let missing = message
-            .strip_prefix("missing field `")
-            .map(|rest| rest.trim_end_matches('`'));
-        let field = match (path.as_str(), missing) {
-            (".", Some(name)) => name.to_owned(),
-            (p, Some(name)) => format!("{p}.{name}"),
-            (".", None) => "body".to_owned(),
-            (p, None) => p.to_owned(),
-        };
-        ApiError::validation(&ValidationErrors::single(field, message))
+        shape_error(&e)
     })?;
     // Anything but whitespace after the value makes the body malformed, not "valid plus junk".
     de.end()

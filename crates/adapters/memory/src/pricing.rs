@@ -112,37 +112,29 @@ impl ShippingZoneRepository for MemoryShippingZones {
 
 #[derive(Debug, Default)]
 pub struct MemoryDiscounts {
-    state: Mutex<DiscountState>,
-}
-
-#[derive(Debug, Default)]
-struct DiscountState {
-    discounts: HashMap<DiscountId, Discount>,
-    /// (discount, customer) → orders that consumed it (written by checkout).
-    uses: HashMap<(DiscountId, String), i64>,
+    discounts: Mutex<HashMap<DiscountId, Discount>>,
 }
 
 #[async_trait]
 impl DiscountRepository for MemoryDiscounts {
     async fn insert(&self, discount: &Discount) -> Result<(), PricingError> {
-        let mut state = lock(&self.state);
-        if state.discounts.values().any(|d| d.code == discount.code) {
+        let mut discounts = lock(&self.discounts);
+        if discounts.values().any(|d| d.code == discount.code) {
             return Err(PricingError::CodeTaken(discount.code.clone()));
         }
-        state.discounts.insert(discount.id, discount.clone());
+        discounts.insert(discount.id, discount.clone());
         Ok(())
     }
 
     async fn update(&self, discount: &Discount) -> Result<bool, PricingError> {
-        let mut state = lock(&self.state);
-        if state
-            .discounts
+        let mut discounts = lock(&self.discounts);
+        if discounts
             .values()
             .any(|d| d.code == discount.code && d.id != discount.id)
         {
             return Err(PricingError::CodeTaken(discount.code.clone()));
         }
-        match state.discounts.get_mut(&discount.id) {
+        match discounts.get_mut(&discount.id) {
             Some(d) => {
                 let times_used = d.times_used;
                 *d = Discount {
@@ -156,32 +148,28 @@ impl DiscountRepository for MemoryDiscounts {
     }
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {
-        Ok(lock(&self.state).discounts.get(&id).cloned())
+        Ok(lock(&self.discounts).get(&id).cloned())
     }
 
     async fn find_by_code(&self, code: &str) -> Result<Option<Discount>, StoreError> {
-        Ok(lock(&self.state)
-            .discounts
+        Ok(lock(&self.discounts)
             .values()
             .find(|d| d.code == code)
             .cloned())
     }
 
     async fn list(&self, page: PageRequest) -> Result<Page<Discount>, StoreError> {
-        let mut all: Vec<Discount> = lock(&self.state).discounts.values().cloned().collect();
+        let mut all: Vec<Discount> = lock(&self.discounts).values().cloned().collect();
         all.sort_by_key(|d| std::cmp::Reverse((d.created_at, d.id)));
         Ok(Page::of_all(all, page))
     }
 
     async fn delete(&self, id: DiscountId) -> Result<bool, StoreError> {
-        Ok(lock(&self.state).discounts.remove(&id).is_some())
+        Ok(lock(&self.discounts).remove(&id).is_some())
     }
 
-    async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {
-        Ok(lock(&self.state)
-            .uses
-            .get(&(id, customer.to_owned()))
-            .copied()
-            .unwrap_or(0))
+    async fn uses_by_customer(&self, _id: DiscountId, _customer: &str) -> Result<i64, StoreError> {
+        // Nothing records a use in memory yet: redemptions are written by checkout.
+        Ok(0)
     }
 }

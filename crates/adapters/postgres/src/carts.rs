@@ -54,6 +54,20 @@ fn item_row(cart: CartId, i: &CartItem) -> ItemRow {
     }
 }
 
+fn cart_row(cart: &Cart) -> CartRow {
+    let (user_id, session_id) = owner_columns(&cart.owner);
+    CartRow {
+        id: *cart.id.as_uuid(),
+        user_id,
+        session_id,
+        currency: cart.currency.code().to_owned(),
+        discount_code: cart.discount_code.clone(),
+        created_at: cart.created_at,
+        updated_at: cart.updated_at,
+        expires_at: cart.expires_at,
+    }
+}
+
 fn owner_columns(owner: &CartOwner) -> (Option<uuid::Uuid>, Option<String>) {
     match owner {
         CartOwner::User(u) => (Some(*u.as_uuid()), None),
@@ -201,18 +215,8 @@ impl PgCarts {
 #[async_trait]
 impl CartRepository for PgCarts {
     async fn insert(&self, cart: &Cart) -> Result<(), StoreError> {
-        let (user_id, session_id) = owner_columns(&cart.owner);
         let mut c = conn(&self.pool).await?;
-        let row = CartRow {
-            id: *cart.id.as_uuid(),
-            user_id,
-            session_id,
-            currency: cart.currency.code().to_owned(),
-            discount_code: cart.discount_code.clone(),
-            created_at: cart.created_at,
-            updated_at: cart.updated_at,
-            expires_at: cart.expires_at,
-        };
+        let row = cart_row(cart);
         let items: Vec<ItemRow> = cart.items.iter().map(|i| item_row(cart.id, i)).collect();
         c.transaction::<_, DbError, _>(async move |tx| {
             diesel::insert_into(carts::table)
@@ -251,17 +255,7 @@ impl CartRepository for PgCarts {
 
     async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError> {
         let key = owner_key(&new.owner);
-        let (user_id, session_id) = owner_columns(&new.owner);
-        let row = CartRow {
-            id: *new.id.as_uuid(),
-            user_id,
-            session_id,
-            currency: new.currency.code().to_owned(),
-            discount_code: None,
-            created_at: new.created_at,
-            updated_at: new.updated_at,
-            expires_at: new.expires_at,
-        };
+        let row = cart_row(new);
         let owner = new.owner.clone();
         let mut c = conn(&self.pool).await?;
         let found = c

@@ -1,12 +1,12 @@
 //! Quotes for the checkout calculators: a cart (or loose items) priced for an address.
 
-use merx_catalog::ProductStatus;
 use merx_kernel::{Currency, Money, ValidationErrors, VariantId};
 use merx_pricing::{
     Customer, Destination, Discount, PricingService, Quote, QuoteLine, QuoteRequest,
 };
 
-use crate::{CartCaller, CartError, CartId, CartService, MAX_LINE_QUANTITY};
+use crate::service::check_quantity;
+use crate::{CartCaller, CartError, CartId, CartService, MAX_LINE_QUANTITY, ProductRef};
 
 /// Most lines a calculator prices without a cart.
 const MAX_LOOSE_ITEMS: usize = 100;
@@ -51,18 +51,13 @@ struct Priced {
 
 impl CartService {
     async fn priced(&self, ask: &QuoteAsk<'_>) -> Result<Priced, CartError> {
-        let (currency, lines, cart_code, key) = match &ask.source {
+        let (currency, lines, cart_discount, key) = match &ask.source {
             QuoteSource::Cart(id) => {
                 let cart = self.get(*id, ask.caller).await?;
                 let customer = Self::customer_of(&cart);
                 let view = self.view(cart, &customer).await?;
                 let lines = Self::quote_lines(&view.cart, &view.lines);
-                let code = view
-                    .cart
-                    .discount_code
-                    .clone()
-                    .filter(|_| view.discount_applies);
-                (view.cart.currency, lines, code, customer.key)
+                (view.cart.currency, lines, view.discount, customer.key)
             }
             QuoteSource::Items(items) => {
                 let (currency, lines) = self.loose_lines(items).await?;
@@ -78,16 +73,19 @@ impl CartService {
             key,
             tax_id: ask.tax_id.clone(),
         };
-        let subtotal = lines.iter().fold(0_i64, |acc, l| {
-            acc.saturating_add(l.unit_price.amount().saturating_mul(l.quantity))
-        });
-        let discount = match ask.discount_code.map(str::to_owned).or(cart_code) {
-            Some(code) => Some(
-                self.pricing()
-                    .usable_discount(&code, currency, subtotal, &customer)
-                    .await?,
-            ),
-            None => None,
+        // A code asked for is checked now; else the cart's code, as its view checked it.
+        let discount = match ask.discount_code {
+            Some(code) => {
+                let subtotal = lines.iter().fold(0_i64, |acc, l| {
+                    acc.saturating_add(l.unit_price.amount().saturating_mul(l.quantity))
+                });
+                Some(
+                    self.pricing()
+                        .usable_discount(code, currency, subtotal, &customer)
+                        .await?,
+                )
+            }
+            None => cart_discount,
         };
         Ok(Priced {
             currency,
@@ -112,17 +110,8 @@ impl CartService {
         let mut currency = None;
         let mut lines: Vec<QuoteLine> = Vec::with_capacity(items.len());
         for (variant_id, quantity) in items {
-            if !(1..=MAX_LINE_QUANTITY).contains(quantity) {
-                return Err(CartError::QuantityInvalid(format!(
-                    "quantity must be 1 to {MAX_LINE_QUANTITY}"
-                )));
-            }
-            let product = self
-                .products()
-                .find_by_variant(*variant_id)
-                .await?
-                .filter(|p| p.status == ProductStatus::Active)
-                .ok_or_else(|| CartError::InvalidProduct("no such product or variant".into()))?;
+            check_quantity(*quantity)?;
+            let (product, _) = self.purchasable(ProductRef::Variant(*variant_id)).await?;
             let variant = product
                 .variant(*variant_id)
                 .ok_or_else(|| CartError::InvalidProduct("no such variant".into()))?;

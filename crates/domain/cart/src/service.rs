@@ -42,7 +42,7 @@ pub struct CartService {
 
 const METADATA_MAX_BYTES: usize = 16 * 1024;
 
-fn check_quantity(quantity: i64) -> Result<(), CartError> {
+pub(crate) fn check_quantity(quantity: i64) -> Result<(), CartError> {
     if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
         Ok(())
     } else {
@@ -141,7 +141,10 @@ impl CartService {
     }
 
     /// The product a line refers to, when it can go in a cart.
-    async fn purchasable(&self, product: ProductRef) -> Result<(Product, VariantId), CartError> {
+    pub(crate) async fn purchasable(
+        &self,
+        product: ProductRef,
+    ) -> Result<(Product, VariantId), CartError> {
         let found = match product {
             ProductRef::Variant(v) => self.products.find_by_variant(v).await?.map(|p| (p, v)),
             ProductRef::Product(p) => match self.products.find(p).await? {
@@ -170,13 +173,25 @@ impl CartService {
         }
     }
 
-    async fn level(&self, variant: VariantId) -> Result<Option<StockLevel>, CartError> {
+    /// Stock levels (live reservations counted) of the variants that have one.
+    async fn levels_by_variant(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<HashMap<VariantId, StockLevel>, CartError> {
+        if variants.is_empty() {
+            return Ok(HashMap::new());
+        }
         Ok(self
             .stock
-            .levels(&[variant], self.clock.now())
+            .levels(variants, self.clock.now())
             .await?
             .into_iter()
-            .next())
+            .map(|l| (l.variant_id, l))
+            .collect())
+    }
+
+    async fn level(&self, variant: VariantId) -> Result<Option<StockLevel>, CartError> {
+        Ok(self.levels_by_variant(&[variant]).await?.remove(&variant))
     }
 
     /// Adds units to the cart (or to the caller's current cart, created on this first add in
@@ -405,13 +420,7 @@ impl CartService {
             _ => return Ok(self.carts.reassign(guest.id, &user_owner, touch).await?),
         };
         let variants: Vec<VariantId> = guest.items.iter().map(|i| i.variant_id).collect();
-        let levels: HashMap<VariantId, StockLevel> = self
-            .stock
-            .levels(&variants, self.clock.now())
-            .await?
-            .into_iter()
-            .map(|l| (l.variant_id, l))
-            .collect();
+        let levels = self.levels_by_variant(&variants).await?;
         let lines: Vec<CartItem> = guest
             .items
             .iter()
@@ -479,16 +488,7 @@ impl CartService {
             }
         }
         let variants: Vec<VariantId> = cart.items.iter().map(|i| i.variant_id).collect();
-        let levels: HashMap<VariantId, StockLevel> = if variants.is_empty() {
-            HashMap::new()
-        } else {
-            self.stock
-                .levels(&variants, self.clock.now())
-                .await?
-                .into_iter()
-                .map(|l| (l.variant_id, l))
-                .collect()
-        };
+        let levels = self.levels_by_variant(&variants).await?;
         let mut lines = Vec::with_capacity(cart.items.len());
         for item in &cart.items {
             let Some(product) = products.get(&item.product_id) else {
@@ -554,7 +554,7 @@ impl CartService {
             cart,
             lines,
             quote,
-            discount_applies: discount.is_some(),
+            discount,
         })
     }
 
@@ -592,10 +592,6 @@ impl CartService {
             Err(PricingError::Discount(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
-    }
-
-    pub(crate) fn products(&self) -> &dyn ProductRepository {
-        self.products.as_ref()
     }
 
     /// The pricing service carts quote with (checkout shares it).

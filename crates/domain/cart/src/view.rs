@@ -1,5 +1,5 @@
 use merx_kernel::{Money, ProductId, VariantId};
-use merx_pricing::Quote;
+use merx_pricing::{Discount, Quote};
 
 use crate::{Cart, CartItem};
 
@@ -34,7 +34,7 @@ pub struct CartView {
     pub quote: Quote,
     /// The applied code when it still discounts this cart; a code that stopped applying
     /// (expired, used up, minimum no longer met) stays on the cart but discounts nothing.
-    pub discount_applies: bool,
+    pub discount: Option<Discount>,
 }
 
 impl CartView {

@@ -21,6 +21,13 @@ pub struct PostalAddress {
 
 const MAX_FIELD: usize = 200;
 
+/// Whether `code` has the shape of an ISO 3166-1 alpha-2 code as Merx stores it: two ASCII
+/// capital letters (callers upper-case first).
+#[must_use]
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 fn check_text(errors: &mut ValidationErrors, prefix: &str, field: &str, value: &str) {
     if value.chars().count() > MAX_FIELD {
         errors.add(
@@ -72,7 +79,7 @@ impl PostalAddress {
             }
         }
         self.country = self.country.trim().to_ascii_uppercase();
-        if self.country.len() != 2 || !self.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        if !is_country_code(&self.country) {
             errors.add(
                 format!("{prefix}country"),
                 "must be an ISO 3166-1 alpha-2 code such as US",

@@ -11,7 +11,7 @@ mod store;
 pub mod time;
 pub mod validation;
 
-pub use address::PostalAddress;
+pub use address::{PostalAddress, is_country_code};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};
 pub use store::StoreError;

@@ -1,4 +1,4 @@
-use merx_kernel::{PostalAddress, ValidationErrors, has_control_chars};
+use merx_kernel::{PostalAddress, ValidationErrors, has_control_chars, is_country_code};
 use serde::{Deserialize, Serialize};
 
 use crate::validate_postal_code;
@@ -30,7 +30,7 @@ impl Destination {
     ) -> Result<Self, DestinationError> {
         let mut errors = ValidationErrors::new();
         let country = country.trim().to_ascii_uppercase();
-        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        if !is_country_code(&country) {
             errors.add(
                 format!("{prefix}country"),
                 "must be an ISO 3166-1 alpha-2 code such as US",

@@ -149,6 +149,35 @@ pub struct ValidDiscount {
     pub input: DiscountInput,
 }
 
+impl ValidDiscount {
+    /// The discount this checked input describes.
+    #[must_use]
+    pub fn into_discount(
+        self,
+        id: DiscountId,
+        times_used: i64,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+    ) -> Discount {
+        let input = self.input;
+        Discount {
+            id,
+            code: self.code,
+            value: self.value,
+            currency: input.currency,
+            minimum_order_amount: input.minimum_order_amount,
+            usage_limit: input.usage_limit,
+            usage_limit_per_customer: input.usage_limit_per_customer,
+            times_used,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            is_active: input.is_active,
+            created_at,
+            updated_at,
+        }
+    }
+}
+
 impl DiscountInput {
     /// # Errors
     /// Every invalid field.

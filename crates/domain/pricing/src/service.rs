@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use merx_kernel::{Clock, Currency, Page, PageRequest};
 
-use crate::discount::ValidDiscount;
 use crate::{
     Destination, Discount, DiscountId, DiscountInput, DiscountRejection, DiscountRepository,
     MethodRate, PricingDefaults, PricingError, Quote, QuoteInput, QuoteLine, ShippingMethod,
@@ -232,19 +231,8 @@ impl PricingService {
     /// # Errors
     /// Validation; [`PricingError::TaxRateTaken`].
     pub async fn create_tax_rate(&self, input: TaxRateInput) -> Result<TaxRate, PricingError> {
-        let input = input.normalized()?;
         let now = self.clock.now();
-        let rate = TaxRate {
-            id: TaxRateId::new(),
-            country: input.country,
-            state: input.state,
-            name: input.name,
-            rate: input.rate,
-            tax_shipping: input.tax_shipping,
-            business_exemption: input.business_exemption,
-            created_at: now,
-            updated_at: now,
-        };
+        let rate = input.normalized()?.into_rate(TaxRateId::new(), now, now);
         self.taxes.insert(&rate).await?;
         Ok(rate)
     }
@@ -258,16 +246,7 @@ impl PricingService {
     ) -> Result<TaxRate, PricingError> {
         let input = input.normalized()?;
         let current = self.tax_rate(id).await?;
-        let rate = TaxRate {
-            country: input.country,
-            state: input.state,
-            name: input.name,
-            rate: input.rate,
-            tax_shipping: input.tax_shipping,
-            business_exemption: input.business_exemption,
-            updated_at: self.clock.now(),
-            ..current
-        };
+        let rate = input.into_rate(id, current.created_at, self.clock.now());
         if !self.taxes.update(&rate).await? {
             return Err(PricingError::NotFound);
         }
@@ -304,17 +283,10 @@ impl PricingService {
         &self,
         input: ShippingZoneInput,
     ) -> Result<ShippingZone, PricingError> {
-        let input = input.normalized()?;
         let now = self.clock.now();
-        let zone = ShippingZone {
-            id: ShippingZoneId::new(),
-            name: input.name,
-            countries: input.countries,
-            states: input.states,
-            methods: input.methods,
-            created_at: now,
-            updated_at: now,
-        };
+        let zone = input
+            .normalized()?
+            .into_zone(ShippingZoneId::new(), now, now);
         self.zones.insert(&zone).await?;
         Ok(zone)
     }
@@ -328,14 +300,7 @@ impl PricingService {
     ) -> Result<ShippingZone, PricingError> {
         let input = input.normalized()?;
         let current = self.zone(id).await?;
-        let zone = ShippingZone {
-            name: input.name,
-            countries: input.countries,
-            states: input.states,
-            methods: input.methods,
-            updated_at: self.clock.now(),
-            ..current
-        };
+        let zone = input.into_zone(id, current.created_at, self.clock.now());
         if !self.zones.update(&zone).await? {
             return Err(PricingError::NotFound);
         }
@@ -369,23 +334,10 @@ impl PricingService {
     /// # Errors
     /// Validation; [`PricingError::CodeTaken`].
     pub async fn create_discount(&self, input: &DiscountInput) -> Result<Discount, PricingError> {
-        let ValidDiscount { code, value, input } = input.validate()?;
         let now = self.clock.now();
-        let discount = Discount {
-            id: DiscountId::new(),
-            code,
-            value,
-            currency: input.currency,
-            minimum_order_amount: input.minimum_order_amount,
-            usage_limit: input.usage_limit,
-            usage_limit_per_customer: input.usage_limit_per_customer,
-            times_used: 0,
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
-            is_active: input.is_active,
-            created_at: now,
-            updated_at: now,
-        };
+        let discount = input
+            .validate()?
+            .into_discount(DiscountId::new(), 0, now, now);
         self.discounts.insert(&discount).await?;
         Ok(discount)
     }
@@ -397,21 +349,10 @@ impl PricingService {
         id: DiscountId,
         input: &DiscountInput,
     ) -> Result<Discount, PricingError> {
-        let ValidDiscount { code, value, input } = input.validate()?;
+        let valid = input.validate()?;
         let current = self.discount(id).await?;
-        let discount = Discount {
-            code,
-            value,
-            currency: input.currency,
-            minimum_order_amount: input.minimum_order_amount,
-            usage_limit: input.usage_limit,
-            usage_limit_per_customer: input.usage_limit_per_customer,
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
-            is_active: input.is_active,
-            updated_at: self.clock.now(),
-            ..current
-        };
+        let discount =
+            valid.into_discount(id, current.times_used, current.created_at, self.clock.now());
         if !self.discounts.update(&discount).await? {
             return Err(PricingError::NotFound);
         }

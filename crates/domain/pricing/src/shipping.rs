@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use merx_kernel::{Currency, Timestamp, ValidationErrors, has_control_chars};
+use merx_kernel::{Currency, Timestamp, ValidationErrors, has_control_chars, is_country_code};
 use serde::{Deserialize, Serialize};
 
 use crate::{Destination, PricingError, Rate};
@@ -83,6 +83,25 @@ impl From<&ShippingZone> for ShippingZoneInput {
 }
 
 impl ShippingZoneInput {
+    /// The zone this (normalised) input describes.
+    #[must_use]
+    pub fn into_zone(
+        self,
+        id: ShippingZoneId,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+    ) -> ShippingZone {
+        ShippingZone {
+            id,
+            name: self.name,
+            countries: self.countries,
+            states: self.states,
+            methods: self.methods,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// Normalised and checked: codes unique within the zone, one rate per currency, no
     /// negative amounts.
     ///
@@ -98,12 +117,7 @@ impl ShippingZoneInput {
         for c in &mut self.countries {
             *c = c.trim().to_ascii_uppercase();
         }
-        if self.countries.is_empty()
-            || self
-                .countries
-                .iter()
-                .any(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
-        {
+        if self.countries.is_empty() || self.countries.iter().any(|c| !is_country_code(c)) {
             errors.add("countries", "must list ISO 3166-1 alpha-2 codes such as US");
         }
         for s in &mut self.states {

@@ -1,4 +1,4 @@
-use merx_kernel::{Timestamp, ValidationErrors, has_control_chars};
+use merx_kernel::{Timestamp, ValidationErrors, has_control_chars, is_country_code};
 use serde::{Deserialize, Serialize};
 
 use crate::{Destination, Rate};
@@ -54,6 +54,22 @@ impl From<&TaxRate> for TaxRateInput {
 }
 
 impl TaxRateInput {
+    /// The rate this (normalised) input describes.
+    #[must_use]
+    pub fn into_rate(self, id: TaxRateId, created_at: Timestamp, updated_at: Timestamp) -> TaxRate {
+        TaxRate {
+            id,
+            country: self.country,
+            state: self.state,
+            name: self.name,
+            rate: self.rate,
+            tax_shipping: self.tax_shipping,
+            business_exemption: self.business_exemption,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// Normalised (country and state upper case, name trimmed) and checked.
     ///
     /// # Errors
@@ -61,7 +77,7 @@ impl TaxRateInput {
     pub fn normalized(mut self) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         self.country = self.country.trim().to_ascii_uppercase();
-        if self.country.len() != 2 || !self.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        if !is_country_code(&self.country) {
             errors.add("country", "must be an ISO 3166-1 alpha-2 code such as US");
         }
         self.state = self

@@ -141,6 +141,12 @@ pub fn quantity_of(raw: Option<&Value>, default: Option<i64>) -> Result<i64, Api
     }
 }
 
+/// The cart priced now, as clients see it.
+pub async fn cart_body(state: &AppState, cart: Cart) -> Result<CartBody, ApiError> {
+    let customer = CartService::customer_of(&cart);
+    Ok(CartBody::from(state.carts.view(cart, &customer).await?))
+}
+
 /// The cart's body, with the status given and the guest session header when one was made.
 async fn respond(
     state: &AppState,
@@ -148,13 +154,12 @@ async fn respond(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let session = cart.session_id().map(str::to_owned);
-    let customer = CartService::customer_of(&cart);
-    let view = state.carts.view(cart, &customer).await?;
+    let body = cart_body(state, cart).await?;
     let mut response = HttpResponse::build(status);
     if let Some(s) = session {
         response.insert_header((SESSION_HEADER, s));
     }
-    Ok(response.json(CartBody::from(view)))
+    Ok(response.json(body))
 }
 
 /// A guest without a session gets one made now (returned in `X-Session-ID` and the body).

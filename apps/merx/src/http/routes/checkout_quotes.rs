@@ -2,7 +2,6 @@
 //! or loose items at an address, and applying a discount code to a cart. Every figure comes
 //! from the one quote function.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use merx_cart::{CartId, QuoteAsk, QuoteSource};
 use merx_kernel::{Currency, ValidationErrors, VariantId};
@@ -14,7 +13,7 @@ use utoipa::ToSchema;
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::Json;
-use crate::http::routes::carts::{CartBody, quantity_of};
+use crate::http::routes::carts::{CartBody, cart_body, quantity_of};
 use crate::state::AppState;
 
 /// Where to ship. Other address fields (name, line1…) are accepted and ignored here.
@@ -266,7 +265,5 @@ pub async fn apply_discount(
             &body.discount_code,
         )
         .await?;
-    let customer = merx_cart::CartService::customer_of(&cart);
-    let view = state.carts.view(cart, &customer).await?;
-    Ok(HttpResponse::build(StatusCode::OK).json(CartBody::from(view)))
+    Ok(HttpResponse::Ok().json(cart_body(&state, cart).await?))
 }

@@ -8,12 +8,11 @@ use merx_pricing::{
     ShippingZoneInput, TaxRate, TaxRateId, TaxRateInput,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Admin, Json, Paging, path_id};
+use crate::http::extract::{Admin, Json, Paging, from_value, path_id};
 use crate::http::page::PageBody;
 use crate::state::AppState;
 
@@ -122,19 +121,6 @@ impl From<ShippingZone> for ShippingZoneBody {
     }
 }
 
-/// A request body read as `T`, type errors named by field.
-fn input<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let field = if field == "." {
-            "body".to_owned()
-        } else {
-            field
-        };
-        ApiError::validation(&ValidationErrors::single(field, e.inner().to_string()))
-    })
-}
-
 /// The current values with the patch's fields laid over them.
 fn merged(mut current: Value, patch: Value) -> Result<Value, ApiError> {
     let Value::Object(fields) = patch else {
@@ -173,7 +159,7 @@ pub async fn create_discount(
     _admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: DiscountInput = input(body.0)?;
+    let input: DiscountInput = from_value(body.0)?;
     let discount = state.pricing.create_discount(&input).await?;
     Ok(HttpResponse::Created().json(DiscountBody::from(discount)))
 }
@@ -204,7 +190,7 @@ pub async fn update_discount(
     let id: DiscountId = path_id(&path, "id")?;
     let current = state.pricing.discount(id).await?;
     let base = serde_json::to_value(DiscountInput::from(&current)).unwrap_or_default();
-    let input: DiscountInput = input(merged(base, body.0)?)?;
+    let input: DiscountInput = from_value(merged(base, body.0)?)?;
     let discount = state.pricing.replace_discount(id, &input).await?;
     Ok(HttpResponse::Ok().json(DiscountBody::from(discount)))
 }
@@ -249,7 +235,7 @@ pub async fn create_tax_rate(
     _admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: TaxRateInput = input(body.0)?;
+    let input: TaxRateInput = from_value(body.0)?;
     let rate = state.pricing.create_tax_rate(input).await?;
     Ok(HttpResponse::Created().json(TaxRateBody::from(rate)))
 }
@@ -280,7 +266,7 @@ pub async fn update_tax_rate(
     let id: TaxRateId = path_id(&path, "id")?;
     let current = state.pricing.tax_rate(id).await?;
     let base = serde_json::to_value(TaxRateInput::from(&current)).unwrap_or_default();
-    let input: TaxRateInput = input(merged(base, body.0)?)?;
+    let input: TaxRateInput = from_value(merged(base, body.0)?)?;
     let rate = state.pricing.replace_tax_rate(id, input).await?;
     Ok(HttpResponse::Ok().json(TaxRateBody::from(rate)))
 }
@@ -325,7 +311,7 @@ pub async fn create_zone(
     _admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: ShippingZoneInput = input(body.0)?;
+    let input: ShippingZoneInput = from_value(body.0)?;
     let zone = state.pricing.create_zone(input).await?;
     Ok(HttpResponse::Created().json(ShippingZoneBody::from(zone)))
 }
@@ -356,7 +342,7 @@ pub async fn update_zone(
     let id: ShippingZoneId = path_id(&path, "id")?;
     let current = state.pricing.zone(id).await?;
     let base = serde_json::to_value(ShippingZoneInput::from(&current)).unwrap_or_default();
-    let input: ShippingZoneInput = input(merged(base, body.0)?)?;
+    let input: ShippingZoneInput = from_value(merged(base, body.0)?)?;
     let zone = state.pricing.replace_zone(id, input).await?;
     Ok(HttpResponse::Ok().json(ShippingZoneBody::from(zone)))
 }
