@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use merx_cart::CartService;
 use merx_catalog::CatalogService;
+use merx_checkout::CheckoutService;
 use merx_identity::{AddressBook, ApiKeyService, AuthService};
 use merx_inventory::InventoryService;
+use merx_kernel::{Clock, IdempotencyStore};
 use merx_postgres::PgPool;
 use merx_pricing::PricingService;
 use merx_redis::RedisPool;
@@ -17,7 +19,10 @@ pub struct AppState {
     pub catalog: CatalogService,
     pub inventory: InventoryService,
     pub pricing: Arc<PricingService>,
-    pub carts: CartService,
+    pub carts: Arc<CartService>,
+    pub checkout: CheckoutService,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
 }
 

@@ -1,5 +1,6 @@
-//! The background sweeper: every `MERX_SWEEP_INTERVAL_SECS` it deletes what has expired
-//! (stock reservations, carts). Expired things already stopped counting when they expired, so
+//! The background sweeper: every `MERX_SWEEP_INTERVAL_SECS` it marks checkout sessions whose
+//! time ran out expired, cancels orders left unpaid past their time (`payment_timeout`), and
+//! deletes what has expired (stock reservations, carts, idempotency keys). Expired things already stopped counting when they expired, so
 //! the sweep only tidies; every instance may run it, and running it twice deletes nothing twice.
 
 use std::time::Duration;
@@ -11,13 +12,24 @@ use crate::state::AppState;
 /// What one sweep removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Swept {
+    pub sessions: u64,
+    pub unpaid_orders: u64,
     pub reservations: u64,
     pub carts: u64,
+    pub idempotency_keys: u64,
 }
 
 /// One sweep. A failing part is logged; the next sweep tries again.
 pub async fn sweep_once(state: &AppState) -> Swept {
     let mut swept = Swept::default();
+    // Sessions and unpaid orders first: closing them frees their holds with them.
+    match state.checkout.expire().await {
+        Ok((sessions, orders)) => {
+            swept.sessions = sessions;
+            swept.unpaid_orders = orders;
+        }
+        Err(e) => tracing::warn!(error = %e, "expiring sessions and unpaid orders failed"),
+    }
     match state.inventory.delete_expired_reservations().await {
         Ok(n) => swept.reservations = n,
         Err(e) => tracing::warn!(error = %e, "sweeping reservations failed"),
@@ -26,10 +38,17 @@ pub async fn sweep_once(state: &AppState) -> Swept {
         Ok(n) => swept.carts = n,
         Err(e) => tracing::warn!(error = %e, "sweeping carts failed"),
     }
+    match state.idempotency.delete_expired(state.clock.now()).await {
+        Ok(n) => swept.idempotency_keys = n,
+        Err(e) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+    }
     if swept != Swept::default() {
         tracing::info!(
+            sessions = swept.sessions,
+            unpaid_orders = swept.unpaid_orders,
             reservations = swept.reservations,
             carts = swept.carts,
+            idempotency_keys = swept.idempotency_keys,
             "expired data swept"
         );
     }

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use merx_cart::{CartRepository, CartService};
 use merx_catalog::{CatalogService, ProductRepository};
+use merx_checkout::{CheckoutService, CheckoutStore};
 use merx_crypto::{BcryptHasher, JwtCodec};
 use merx_identity::{
     AddressBook, AddressRepository, ApiKeyRepository, ApiKeyService, AuthPolicy, AuthPorts,
     AuthService, OneTimeTokenRepository, RefreshTokenRepository, UserRepository,
 };
 use merx_inventory::{InventoryService, StockRepository};
-use merx_kernel::{Clock, StoreError, SystemClock};
+use merx_kernel::{Clock, IdempotencyStore, StoreError, SystemClock};
 use merx_memory::LogMailer;
+use merx_orders::OrderRepository;
+use merx_payments::PaymentGateways;
 use merx_pricing::{DiscountRepository, PricingService, ShippingZoneRepository, TaxRateRepository};
 
 use crate::config::{Config, ConfigError};
@@ -45,6 +48,9 @@ pub struct Stores {
     pub shipping_zones: Arc<dyn ShippingZoneRepository>,
     pub discounts: Arc<dyn DiscountRepository>,
     pub carts: Arc<dyn CartRepository>,
+    pub checkout: Arc<dyn CheckoutStore>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
@@ -54,14 +60,24 @@ impl Stores {
         let stock = Arc::new(merx_memory::MemoryStock::default());
         let catalog = Arc::new(merx_memory::MemoryCatalog::new(stock.clone()));
         let carts = Arc::new(merx_memory::MemoryCarts::default());
+        let discounts = Arc::new(merx_memory::MemoryDiscounts::default());
+        let checkout = Arc::new(merx_memory::MemoryCheckout::new(
+            stock.clone(),
+            carts.clone(),
+            discounts.clone(),
+        ));
         catalog.track_references(carts.clone());
+        catalog.track_references(checkout.clone());
         Self {
             products: catalog,
             stock,
             tax_rates: Arc::new(merx_memory::MemoryTaxRates::default()),
             shipping_zones: Arc::new(merx_memory::MemoryShippingZones::default()),
-            discounts: Arc::new(merx_memory::MemoryDiscounts::default()),
+            discounts,
             carts,
+            checkout: checkout.clone(),
+            orders: checkout,
+            idempotency: Arc::new(merx_memory::MemoryIdempotency::default()),
             users: Arc::new(merx_memory::MemoryUsers::default()),
             refresh_tokens: Arc::new(merx_memory::MemoryRefreshTokens::default()),
             one_time_tokens: Arc::new(merx_memory::MemoryOneTimeTokens::default()),
@@ -93,6 +109,9 @@ impl Stores {
             shipping_zones: Arc::new(merx_postgres::PgShippingZones::new(pool.clone())),
             discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
             carts: Arc::new(merx_postgres::PgCarts::new(pool.clone())),
+            checkout: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
+            orders: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
+            idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -154,22 +173,38 @@ pub fn build_state(
         stores.discounts.clone(),
         clock.clone(),
     ));
-    let carts = CartService::new(
+    let carts = Arc::new(CartService::new(
         stores.carts.clone(),
         stores.products.clone(),
         stores.stock.clone(),
         pricing.clone(),
         clock.clone(),
         config.currency,
+    ));
+    let checkout = CheckoutService::new(
+        stores.checkout.clone(),
+        stores.orders.clone(),
+        stores.stock.clone(),
+        carts.clone(),
+        PaymentGateways::cash_only(),
+        clock.clone(),
+        merx_checkout::Settings {
+            reservation_ttl: chrono::Duration::seconds(
+                i64::try_from(config.reservation_ttl_secs).unwrap_or(900),
+            ),
+        },
     );
     Ok(AppState {
         auth,
         api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
         addresses: AddressBook::new(stores.addresses.clone(), clock.clone()),
         catalog: CatalogService::new(stores.products.clone(), clock.clone(), config.currency),
-        inventory: InventoryService::new(stores.stock.clone(), clock),
+        inventory: InventoryService::new(stores.stock.clone(), clock.clone()),
         pricing,
         carts,
+        checkout,
+        idempotency: stores.idempotency.clone(),
+        clock,
         health: HealthProbes {
             database: stores.database.clone(),
             redis,

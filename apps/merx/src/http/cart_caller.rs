@@ -10,8 +10,9 @@ use crate::http::extract::MaybeCaller;
 
 pub const SESSION_HEADER: &str = "X-Session-ID";
 
-/// The caller as carts see it. A malformed `X-Session-ID` is a 422.
-pub struct CartActor(pub CartCaller);
+/// The caller as carts see it, and the signed-in user's e-mail (checkout uses it for
+/// receipts). A malformed `X-Session-ID` is a 422.
+pub struct CartActor(pub CartCaller, pub Option<String>);
 
 /// A session id clients may choose: 8 to 128 of letters, digits, `-`, `_` and `.`.
 fn sane_session(raw: &str) -> bool {
@@ -54,14 +55,23 @@ impl FromRequest for CartActor {
         Box::pin(async move {
             let session = session?;
             let caller = caller.await?;
-            Ok(Self(CartCaller {
-                user: caller
-                    .0
-                    .as_ref()
-                    .and_then(merx_identity::Principal::user_id),
-                session,
-                is_admin: caller.is_admin(),
-            }))
+            let email = match &caller.0 {
+                Some(merx_identity::Principal::User { email, .. }) => {
+                    Some(email.as_str().to_owned())
+                }
+                _ => None,
+            };
+            Ok(Self(
+                CartCaller {
+                    user: caller
+                        .0
+                        .as_ref()
+                        .and_then(merx_identity::Principal::user_id),
+                    session,
+                    is_admin: caller.is_admin(),
+                },
+                email,
+            ))
         })
     }
 }

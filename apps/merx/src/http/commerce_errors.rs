@@ -92,18 +92,7 @@ impl From<CartError> for ApiError {
                 "quantity_invalid",
                 message,
             ),
-            CartError::Insufficient(s) => {
-                let line = json!({
-                    "sku": s.sku,
-                    "available_quantity": s.available_quantity,
-                    "requested_quantity": s.requested_quantity,
-                });
-                // The line's facts at the top, and as the one-line list checkout also sends.
-                let mut details = line.clone();
-                details["lines"] = json!([line]);
-                Self::new(StatusCode::CONFLICT, "insufficient_inventory", message)
-                    .with_details(details)
-            }
+            CartError::Insufficient(s) => insufficient(&[s]),
             CartError::NoOwner => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             CartError::DiscountAlreadyApplied => {
                 Self::new(StatusCode::CONFLICT, "discount_already_applied", message)
@@ -111,6 +100,85 @@ impl From<CartError> for ApiError {
             CartError::Discount(r) => r.into(),
             CartError::Pricing(p) => p.into(),
             CartError::Store(s) => s.into(),
+        }
+    }
+}
+
+fn insufficient(lines: &[merx_cart::Shortfall]) -> ApiError {
+    let list: Vec<_> = lines
+        .iter()
+        .map(|s| {
+            json!({
+                "sku": s.sku,
+                "available_quantity": s.available_quantity,
+                "requested_quantity": s.requested_quantity,
+            })
+        })
+        .collect();
+    let message = match lines {
+        [one] => format!("Only {} left of SKU {}", one.available_quantity, one.sku),
+        _ => format!("Not enough stock for {} lines", lines.len()),
+    };
+    // The first line's facts at the top (as the cart sends them), and every short line.
+    let mut details = list.first().cloned().unwrap_or_else(|| json!({}));
+    details["lines"] = json!(list);
+    ApiError::new(StatusCode::CONFLICT, "insufficient_inventory", message).with_details(details)
+}
+
+impl From<merx_payments::PaymentError> for ApiError {
+    fn from(e: merx_payments::PaymentError) -> Self {
+        let message = e.to_string();
+        match e {
+            merx_payments::PaymentError::Unavailable(method) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "payment_method_unavailable",
+                message,
+            )
+            .with_details(json!({ "payment_method": method })),
+            merx_payments::PaymentError::Declined(_) => {
+                Self::new(StatusCode::PAYMENT_REQUIRED, "payment_failed", message)
+            }
+            merx_payments::PaymentError::Provider(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "payment_provider_error", message)
+            }
+        }
+    }
+}
+
+impl From<merx_orders::OrderError> for ApiError {
+    fn from(e: merx_orders::OrderError) -> Self {
+        let message = e.to_string();
+        match e {
+            merx_orders::OrderError::Validation(v) => Self::validation(&v),
+            merx_orders::OrderError::NotFound => {
+                Self::new(StatusCode::NOT_FOUND, "order_not_found", message)
+            }
+            merx_orders::OrderError::InvalidTransition(t) => {
+                Self::new(StatusCode::CONFLICT, "invalid_transition", message)
+                    .with_details(json!({ "from": t.from.as_str(), "to": t.to.as_str() }))
+            }
+            merx_orders::OrderError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<merx_checkout::CheckoutError> for ApiError {
+    fn from(e: merx_checkout::CheckoutError) -> Self {
+        use merx_checkout::CheckoutError as E;
+        let message = e.to_string();
+        match e {
+            E::Validation(v) => Self::validation(&v),
+            E::Cart(c) => c.into(),
+            E::Pricing(p) => p.into(),
+            E::EmptyCart => Self::new(StatusCode::BAD_REQUEST, "empty_cart", message),
+            E::NotFound => Self::new(StatusCode::NOT_FOUND, "checkout_not_found", message),
+            E::Expired(_) => Self::new(StatusCode::GONE, "checkout_expired", message),
+            E::Insufficient(lines) => insufficient(&lines),
+            E::PaymentRequired => Self::new(StatusCode::CONFLICT, "payment_required", message),
+            E::Payment(p) => p.into(),
+            E::SessionClosed(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", message),
+            E::Order(o) => o.into(),
+            E::Store(s) => s.into(),
         }
     }
 }

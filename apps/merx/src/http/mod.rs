@@ -6,6 +6,7 @@ pub mod cart_caller;
 mod commerce_errors;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod page;
@@ -24,8 +25,8 @@ use crate::http::error::ApiError;
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
-        addresses, api_keys, auth, carts, checkout_quotes, customers, inventory, ops,
-        pricing_admin, products,
+        addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
+        ops, orders, pricing_admin, products,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -81,6 +82,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(checkout_quotes::shipping_cost)
             .service(checkout_quotes::tax)
             .service(checkout_quotes::apply_discount)
+            .service(checkout_sessions::create)
+            .service(checkout_sessions::get)
+            .service(checkout_sessions::release)
+            .service(checkout_sessions::confirm)
+            .service(orders::create)
+            .service(orders::list)
+            .service(orders::get)
+            .service(orders::update)
+            .service(orders::cancel)
+            .service(orders::pay)
             .service(pricing_admin::list_discounts)
             .service(pricing_admin::create_discount)
             .service(pricing_admin::get_discount)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    addresses, api_keys, auth, carts, checkout_quotes, customers, inventory, ops, pricing_admin,
-    products,
+    addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
+    ops, orders, pricing_admin, products,
 };
 
 #[derive(OpenApi)]
@@ -30,6 +30,9 @@ use crate::http::routes::{
         carts::update_current_item, carts::remove_current_item,
         checkout_quotes::shipping_methods, checkout_quotes::shipping_cost, checkout_quotes::tax,
         checkout_quotes::apply_discount,
+        checkout_sessions::create, checkout_sessions::get, checkout_sessions::release,
+        checkout_sessions::confirm,
+        orders::create, orders::list, orders::get, orders::update, orders::cancel, orders::pay,
         pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
         pricing_admin::update_discount, pricing_admin::delete_discount,
         pricing_admin::list_tax_rates, pricing_admin::create_tax_rate, pricing_admin::get_tax_rate,
@@ -47,7 +50,8 @@ use crate::http::routes::{
         (name = "catalog", description = "Products and variants"),
         (name = "inventory", description = "Stock levels"),
         (name = "carts", description = "Guest and user carts, by id and the current cart"),
-        (name = "checkout", description = "Shipping, tax and discount calculators"),
+        (name = "checkout", description = "Calculators, and checkout sessions that lock prices and hold stock"),
+        (name = "orders", description = "Orders: placing, paying, reading, editing, cancelling"),
         (name = "admin-pricing", description = "Discount codes, tax rates and shipping zones"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -410,7 +410,7 @@ async fn bad_cart_input_gets_the_specs_errors(store: Store) {
     assert_eq!(short["details"]["sku"], "SV-C-30");
     assert_eq!(short["details"]["available_quantity"], 1);
     assert_eq!(short["details"]["requested_quantity"], 2);
-    assert_eq!(short["message"], "only 1 left of SKU SV-C-30");
+    assert_eq!(short["message"], "Only 1 left of SKU SV-C-30");
     error_body(
         add(json!({"variant_id": usd, "metadata": {"bad": "nul\u{0}"}})).await,
         422,

@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod carts;
 mod catalog;
+mod checkout;
 mod cli;
 mod conventions;
 mod embedding;

@@ -31,6 +31,17 @@ fn current<'a>(
         .max_by_key(|c| (c.updated_at, c.id))
 }
 
+impl MemoryCarts {
+    /// Empties the cart (an order took its lines).
+    pub(crate) fn empty(&self, cart: CartId, now: Timestamp) {
+        if let Some(c) = lock(&self.carts).get_mut(&cart) {
+            c.items.clear();
+            c.discount_code = None;
+            c.updated_at = now;
+        }
+    }
+}
+
 impl ProductReferences for MemoryCarts {
     fn references(&self, product: ProductId) -> bool {
         lock(&self.carts)

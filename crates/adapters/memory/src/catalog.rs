@@ -57,6 +57,90 @@ impl MemoryStock {
     }
 }
 
+impl MemoryStock {
+    /// Takes the units from stock (an order leaves with them) and drops `holder`'s
+    /// reservations, or changes nothing and lists every line that does not fit.
+    pub(crate) fn take_held(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<(), Vec<Shortage>> {
+        let mut state = lock(&self.state);
+        let lines = merged(lines);
+        let short: Vec<Shortage> = lines
+            .iter()
+            .filter_map(|l| {
+                let level = state.levels.get(&l.variant_id);
+                let on_hand = match level {
+                    Some(level) if !level.settings.track_inventory => return None,
+                    Some(level) => level.on_hand,
+                    None => 0,
+                };
+                (on_hand < l.quantity).then_some(Shortage {
+                    variant_id: l.variant_id,
+                    available: on_hand,
+                    requested: l.quantity,
+                })
+            })
+            .collect();
+        if !short.is_empty() {
+            return Err(short);
+        }
+        for l in &lines {
+            state.change_on_hand(l.variant_id, -l.quantity, actor, "order placed", at);
+        }
+        state.reservations.retain(|h| h.holder != holder);
+        Ok(())
+    }
+
+    /// Returns an order's units to stock.
+    pub(crate) fn put_back(&self, lines: &[ReservationLine], actor: &str, at: Timestamp) {
+        let mut state = lock(&self.state);
+        for l in merged(lines) {
+            state.change_on_hand(l.variant_id, l.quantity, actor, "order cancelled", at);
+        }
+    }
+
+    pub(crate) fn release_now(&self, holder: &str) {
+        lock(&self.state)
+            .reservations
+            .retain(|h| h.holder != holder);
+    }
+}
+
+impl StockState {
+    /// Moves a tracked level by `delta` with an audit record (untracked levels stay).
+    fn change_on_hand(
+        &mut self,
+        variant: VariantId,
+        delta: i64,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) {
+        let Some(level) = self.levels.get_mut(&variant) else {
+            return;
+        };
+        if !level.settings.track_inventory {
+            return;
+        }
+        let before = level.on_hand;
+        level.on_hand = (before + delta).max(0);
+        level.updated_at = at;
+        let after = level.on_hand;
+        self.adjustments.push(StockAdjustment {
+            variant_id: variant,
+            actor: actor.to_owned(),
+            reason: reason.to_owned(),
+            before,
+            after,
+            at,
+        });
+    }
+}
+
 #[async_trait]
 impl StockRepository for MemoryStock {
     async fn levels(

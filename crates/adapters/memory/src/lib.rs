@@ -5,12 +5,16 @@
 
 mod carts;
 mod catalog;
+mod checkout;
+mod idempotency;
 mod identity;
 mod mailer;
 mod pricing;
 
 pub use carts::MemoryCarts;
 pub use catalog::{MemoryCatalog, MemoryStock, ProductReferences};
+pub use checkout::MemoryCheckout;
+pub use idempotency::MemoryIdempotency;
 pub use identity::{
     MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
 };

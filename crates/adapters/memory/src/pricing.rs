@@ -8,6 +8,8 @@ use merx_pricing::{
     ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
 };
 
+use merx_checkout::Redemption;
+
 use crate::lock;
 
 #[derive(Debug, Default)]
@@ -113,6 +115,31 @@ impl ShippingZoneRepository for MemoryShippingZones {
 #[derive(Debug, Default)]
 pub struct MemoryDiscounts {
     discounts: Mutex<HashMap<DiscountId, Discount>>,
+    /// (discount, order, customer) of every use.
+    redemptions: Mutex<Vec<(DiscountId, String, String)>>,
+}
+
+impl MemoryDiscounts {
+    /// Whether the use fits the limits now.
+    pub(crate) fn can_redeem(&self, r: &Redemption) -> bool {
+        let id = DiscountId::from_uuid(r.discount_id);
+        let used = lock(&self.discounts).get(&id).map_or(0, |d| d.times_used);
+        let by_customer = lock(&self.redemptions)
+            .iter()
+            .filter(|(d, _, c)| *d == id && *c == r.customer)
+            .count() as i64;
+        r.usage_limit.is_none_or(|l| used < l)
+            && r.per_customer_limit.is_none_or(|l| by_customer < l)
+    }
+
+    /// Counts a use (callers checked [`Self::can_redeem`] under the checkout's lock).
+    pub(crate) fn redeem(&self, r: &Redemption, order: &str) {
+        let id = DiscountId::from_uuid(r.discount_id);
+        if let Some(d) = lock(&self.discounts).get_mut(&id) {
+            d.times_used += 1;
+        }
+        lock(&self.redemptions).push((id, order.to_owned(), r.customer.clone()));
+    }
 }
 
 #[async_trait]
@@ -168,8 +195,10 @@ impl DiscountRepository for MemoryDiscounts {
         Ok(lock(&self.discounts).remove(&id).is_some())
     }
 
-    async fn uses_by_customer(&self, _id: DiscountId, _customer: &str) -> Result<i64, StoreError> {
-        // Nothing records a use in memory yet: redemptions are written by checkout.
-        Ok(0)
+    async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {
+        Ok(lock(&self.redemptions)
+            .iter()
+            .filter(|(d, _, c)| *d == id && c == customer)
+            .count() as i64)
     }
 }

@@ -217,7 +217,10 @@ async fn live_reservations(
 /// Recounts the product's sellable variants (the `in_stock` filter's column). Callers hold the
 /// product row's lock (they updated it, or locked it first), so concurrent stock changes of one
 /// product recount one after the other and each sees the previous one's result.
-async fn recount_sellable(tx: &mut AsyncPgConnection, product: uuid::Uuid) -> Result<(), DbError> {
+pub(crate) async fn recount_sellable(
+    tx: &mut AsyncPgConnection,
+    product: uuid::Uuid,
+) -> Result<(), DbError> {
     diesel::sql_query(
         "UPDATE products SET sellable_variants = (\
              SELECT count(*) FROM variants v JOIN stock_levels s ON s.variant_id = v.id \
@@ -527,8 +530,19 @@ impl ProductRepository for PgCatalog {
 
     async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        diesel::select(exists(
+        let in_cart: bool = diesel::select(exists(
             cart_items::table.filter(cart_items::product_id.eq(*id.as_uuid())),
+        ))
+        .get_result(&mut c)
+        .await
+        .map_err(store_error)?;
+        if in_cart {
+            return Ok(true);
+        }
+        // Order lines are a JSONB snapshot; the GIN index answers containment.
+        let probe = serde_json::json!([{ "product_id": id }]);
+        diesel::select(exists(
+            crate::schema::orders::table.filter(crate::schema::orders::items.contains(probe)),
         ))
         .get_result(&mut c)
         .await

@@ -6,17 +6,22 @@
 
 mod carts;
 mod catalog;
+mod checkout;
 mod database;
 mod error;
+mod idempotency;
 mod identity;
 mod pricing;
 mod schema;
+mod stock_moves;
 
 pub use carts::PgCarts;
 pub use catalog::{PgCatalog, PgStock};
+pub use checkout::PgCheckout;
 pub use database::{
     MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,
     with_database,
 };
+pub use idempotency::PgIdempotency;
 pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};

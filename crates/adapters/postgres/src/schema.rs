@@ -248,3 +248,63 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(stock_levels, stock_reservations);
+diesel::allow_tables_to_appear_in_same_query!(products, stock_reservations);
+diesel::allow_tables_to_appear_in_same_query!(variants, stock_reservations);
+
+diesel::table! {
+    orders (id) {
+        id -> Uuid,
+        order_number -> Text,
+        user_id -> Nullable<Uuid>,
+        email -> Text,
+        status -> Text,
+        payment_status -> Text,
+        currency -> Text,
+        items -> Jsonb,
+        totals -> Jsonb,
+        discount_code -> Nullable<Text>,
+        shipping_address -> Jsonb,
+        billing_address -> Jsonb,
+        shipping_method -> Text,
+        payment_method -> Text,
+        payment_provider_ref -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        admin_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        checkout_id -> Nullable<Uuid>,
+        token_hash -> Nullable<Text>,
+        stock_taken -> Bool,
+        payment_due_at -> Nullable<Timestamptz>,
+        confirmed_at -> Nullable<Timestamptz>,
+        shipped_at -> Nullable<Timestamptz>,
+        delivered_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        paid_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    checkout_sessions (id) {
+        id -> Uuid,
+        cart_id -> Uuid,
+        status -> Text,
+        expires_at -> Timestamptz,
+        order_id -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+        body -> Jsonb,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<SmallInt>,
+        body -> Nullable<Text>,
+        expires_at -> Timestamptz,
+    }
+}

@@ -6,7 +6,10 @@ use merx_pricing::{
 };
 
 use crate::service::check_quantity;
-use crate::{CartCaller, CartError, CartId, CartService, MAX_LINE_QUANTITY, ProductRef};
+use crate::{
+    Cart, CartCaller, CartError, CartId, CartItem, CartItemId, CartOwner, CartService,
+    MAX_LINE_QUANTITY, ProductRef,
+};
 
 /// Most lines a calculator prices without a cart.
 const MAX_LOOSE_ITEMS: usize = 100;
@@ -139,6 +142,63 @@ impl CartService {
         }
         let currency = currency.ok_or_else(|| CartError::InvalidProduct("no items".into()))?;
         Ok((currency, lines))
+    }
+
+    /// Loose items as a cart that is not stored (an order placed without a cart): the same
+    /// checks as adding them to a cart, one line per variant, all in one currency.
+    ///
+    /// # Errors
+    /// `validation_error` for no or too many items; the cart's item errors.
+    pub async fn transient(
+        &self,
+        items: &[(VariantId, i64)],
+        caller: &CartCaller,
+    ) -> Result<Cart, CartError> {
+        if items.is_empty() || items.len() > MAX_LOOSE_ITEMS {
+            return Err(ValidationErrors::single(
+                "items",
+                format!("must list 1 to {MAX_LOOSE_ITEMS} items"),
+            )
+            .into());
+        }
+        let now = self.now();
+        let mut cart: Option<Cart> = None;
+        for (variant_id, quantity) in items {
+            check_quantity(*quantity)?;
+            let (product, _) = self.purchasable(ProductRef::Variant(*variant_id)).await?;
+            let cart = cart.get_or_insert_with(|| Cart {
+                id: CartId::new(),
+                owner: caller
+                    .owner()
+                    .unwrap_or_else(|| CartOwner::Guest("transient".into())),
+                currency: product.currency,
+                items: Vec::new(),
+                discount_code: None,
+                created_at: now,
+                updated_at: now,
+                expires_at: now,
+            });
+            if product.currency != cart.currency {
+                return Err(CartError::InvalidProduct(
+                    "all items must be priced in one currency".into(),
+                ));
+            }
+            match cart.items.iter_mut().find(|i| i.variant_id == *variant_id) {
+                Some(item) => {
+                    item.quantity += quantity;
+                    check_quantity(item.quantity)?;
+                }
+                None => cart.items.push(CartItem {
+                    id: CartItemId::new(),
+                    product_id: product.id,
+                    variant_id: *variant_id,
+                    quantity: *quantity,
+                    metadata: serde_json::Map::new(),
+                    added_at: now,
+                }),
+            }
+        }
+        cart.ok_or_else(|| CartError::InvalidProduct("no items".into()))
     }
 
     /// The full breakdown for the destination (and method, when named).

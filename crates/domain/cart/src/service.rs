@@ -72,6 +72,10 @@ impl CartService {
         }
     }
 
+    pub(crate) fn now(&self) -> merx_kernel::Timestamp {
+        self.clock.now()
+    }
+
     fn touch(&self) -> Touch {
         Touch::at(self.clock.now())
     }

@@ -5,6 +5,7 @@
 
 pub mod address;
 mod id;
+pub mod idempotency;
 pub mod money;
 pub mod page;
 mod store;
@@ -12,6 +13,7 @@ pub mod time;
 pub mod validation;
 
 pub use address::{PostalAddress, is_country_code};
+pub use idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};
 pub use store::StoreError;

@@ -35,6 +35,11 @@ impl ValidationErrors {
         });
     }
 
+    /// Adds every field of `other`.
+    pub fn extend(&mut self, other: Self) {
+        self.fields.extend(other.fields);
+    }
+
     /// Records the error of `result` under `field` and returns its value, if any.
     pub fn check<T, E: std::fmt::Display>(
         &mut self,

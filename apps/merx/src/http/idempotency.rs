@@ -1,0 +1,124 @@
+//! `Idempotency-Key` (spec §1) on the POSTs that create or pay: the same key with the same
+//! body gets the first answer again (`Idempotent-Replayed: true`), with another body 422
+//! `idempotency_key_reused`, and while the first is still running 409 `idempotency_conflict`.
+//! Only successful answers are kept: after an error the key is free, so a retry runs again.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use merx_cart::CartCaller;
+use merx_kernel::idempotency::IDEMPOTENCY_KEY_HOURS;
+use merx_kernel::{IdempotencyClaim, StoredResponse, ValidationErrors};
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+pub const HEADER: &str = "Idempotency-Key";
+
+/// A JSON answer an idempotent route gives; kept so it can be given again.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    pub fn new(status: StatusCode, body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Ok(Self {
+            status,
+            body: serde_json::to_value(body).map_err(|_| ApiError::internal())?,
+        })
+    }
+}
+
+fn respond(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.body(body)
+}
+
+fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(raw) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    match raw.to_str().map(str::trim) {
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        _ => Err(ApiError::validation(&ValidationErrors::single(
+            HEADER,
+            "must be 1 to 255 visible ASCII characters",
+        ))),
+    }
+}
+
+/// Runs `work` once per key (without a key, every time). `caller` scopes keys, so two
+/// clients choosing the same key never see each other's answers.
+pub async fn once<F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+    caller: &CartCaller,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Answer, ApiError>>,
+{
+    let Some(key) = key_of(req)? else {
+        let answer = work().await?;
+        return Ok(respond(answer.status, answer.body.to_string(), false));
+    };
+    let who = match (&caller.user, &caller.session) {
+        (Some(user), _) => format!("user:{user}"),
+        (None, Some(session)) => format!("session:{session}"),
+        (None, None) => "anonymous".to_owned(),
+    };
+    let scope = format!("{} {} {who}", req.method(), req.path());
+    let fingerprint = merx_identity::hash_secret(&String::from_utf8_lossy(body));
+    let now = state.clock.now();
+    let claim = state
+        .idempotency
+        .claim(
+            &scope,
+            &key,
+            fingerprint.as_str(),
+            now,
+            now + chrono::Duration::hours(IDEMPOTENCY_KEY_HOURS),
+        )
+        .await?;
+    match claim {
+        IdempotencyClaim::Replay(stored) => Ok(respond(
+            StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
+            stored.body,
+            true,
+        )),
+        IdempotencyClaim::InProgress => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+        )),
+        IdempotencyClaim::Reused => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+        )),
+        IdempotencyClaim::Claimed => match work().await {
+            Ok(answer) => {
+                let body = answer.body.to_string();
+                let stored = StoredResponse {
+                    status: answer.status.as_u16(),
+                    body: body.clone(),
+                };
+                state.idempotency.complete(&scope, &key, &stored).await?;
+                Ok(respond(answer.status, body, false))
+            }
+            Err(e) => {
+                state.idempotency.abandon(&scope, &key).await?;
+                Err(e)
+            }
+        },
+    }
+}

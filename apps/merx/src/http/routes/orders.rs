@@ -1,0 +1,509 @@
+//! Orders (spec §6): the orders-first flow (`POST /orders`, `POST /orders/{id}/payment`),
+//! customers' and admins' lists, reading with a guest's `?token=`, admin edits, and the
+//! owner's cancel that returns stock.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use merx_checkout::{NewOrderRequest, OrderSource};
+use merx_identity::hash_secret;
+use merx_kernel::{Currency, PostalAddress, ValidationErrors, VariantId};
+use merx_orders::{Order, OrderEdit, OrderId, OrderItem, OrderStatus, OrderViewer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::http::cart_caller::CartActor;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Admin, Caller, MaybeCaller, Paging, from_value, parse_json, path_id};
+use crate::http::idempotency::{Answer, once};
+use crate::http::page::PageBody;
+use crate::http::patch::double_option;
+use crate::http::routes::carts::quantity_of;
+use crate::state::AppState;
+
+/// A bought line as it was when the order was placed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderItemBody {
+    pub product_id: uuid::Uuid,
+    pub variant_id: uuid::Uuid,
+    pub sku: String,
+    pub name: String,
+    pub variant_name: String,
+    pub image: Option<String>,
+    /// Minor units of the order's currency.
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub line_total: i64,
+    /// The line's share of the order discount.
+    pub discount: i64,
+    /// Tax on `line_total − discount`.
+    pub tax: i64,
+}
+
+impl From<&OrderItem> for OrderItemBody {
+    fn from(i: &OrderItem) -> Self {
+        Self {
+            product_id: *i.product_id.as_uuid(),
+            variant_id: *i.variant_id.as_uuid(),
+            sku: i.sku.clone(),
+            name: i.name.clone(),
+            variant_name: i.variant_name.clone(),
+            image: i.image.clone(),
+            unit_price: i.unit_price,
+            quantity: i.quantity,
+            line_total: i.line_total,
+            discount: i.discount,
+            tax: i.tax,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderTimestamps {
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub confirmed: Option<chrono::DateTime<chrono::Utc>>,
+    pub paid: Option<chrono::DateTime<chrono::Utc>>,
+    pub shipped: Option<chrono::DateTime<chrono::Utc>>,
+    pub delivered: Option<chrono::DateTime<chrono::Utc>>,
+    pub cancelled: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The order of spec §6. Money in minor units of `currency`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderBody {
+    pub id: uuid::Uuid,
+    #[schema(example = "MRX-2026-000123")]
+    pub order_number: String,
+    pub user_id: Option<uuid::Uuid>,
+    pub email: String,
+    #[schema(example = "confirmed")]
+    pub status: String,
+    #[schema(example = "pending")]
+    pub payment_status: String,
+    #[schema(value_type = String, example = "USD")]
+    pub currency: Currency,
+    pub items: Vec<OrderItemBody>,
+    pub subtotal: i64,
+    pub discount_total: i64,
+    pub tax_total: i64,
+    pub shipping_total: i64,
+    pub total: i64,
+    pub discount_code: Option<String>,
+    #[schema(value_type = Object)]
+    pub shipping_address: PostalAddress,
+    #[schema(value_type = Object)]
+    pub billing_address: PostalAddress,
+    pub shipping_method: String,
+    pub tracking_number: Option<String>,
+    pub payment_method: String,
+    pub payment_provider_ref: Option<String>,
+    pub notes: Option<String>,
+    /// Shown to admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_note: Option<String>,
+    pub cancel_reason: Option<String>,
+    /// An unpaid order placed first is cancelled at this time.
+    pub payment_due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub checkout_id: Option<uuid::Uuid>,
+    pub timestamps: OrderTimestamps,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub shipped_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The order as `viewer` may see it.
+#[must_use]
+pub fn order_body(o: &Order, admin: bool) -> OrderBody {
+    let t = &o.times;
+    OrderBody {
+        id: *o.id.as_uuid(),
+        order_number: o.number.to_string(),
+        user_id: o.user_id.map(|u| *u.as_uuid()),
+        email: o.email.clone(),
+        status: o.status.as_str().to_owned(),
+        payment_status: serde_json::to_value(o.payment_status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        currency: o.currency,
+        items: o.items.iter().map(OrderItemBody::from).collect(),
+        subtotal: o.totals.subtotal,
+        discount_total: o.totals.discount_total,
+        tax_total: o.totals.tax_total,
+        shipping_total: o.totals.shipping_total,
+        total: o.totals.total,
+        discount_code: o.discount_code.clone(),
+        shipping_address: o.shipping_address.clone(),
+        billing_address: o.billing_address.clone(),
+        shipping_method: o.shipping_method.clone(),
+        tracking_number: o.tracking_number.clone(),
+        payment_method: o.payment_method.clone(),
+        payment_provider_ref: o.payment_provider_ref.clone(),
+        notes: o.notes.clone(),
+        admin_note: if admin { o.admin_note.clone() } else { None },
+        cancel_reason: o.cancel_reason.clone(),
+        payment_due_at: o.payment_due_at,
+        checkout_id: o.checkout_id,
+        timestamps: OrderTimestamps {
+            created: o.created_at,
+            confirmed: t.confirmed_at,
+            paid: o.paid_at,
+            shipped: t.shipped_at,
+            delivered: t.delivered_at,
+            cancelled: t.cancelled_at,
+        },
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        paid_at: o.paid_at,
+        confirmed_at: t.confirmed_at,
+        shipped_at: t.shipped_at,
+        delivered_at: t.delivered_at,
+        cancelled_at: t.cancelled_at,
+    }
+}
+
+/// An address, or (for billing) the string `"same"`.
+pub fn address(value: Option<Value>, field: &str) -> Result<Option<PostalAddress>, ApiError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("same") => Ok(None),
+        Some(v @ Value::Object(_)) => from_value::<PostalAddress>(v).map(Some).map_err(|_| {
+            ApiError::validation(&ValidationErrors::single(
+                field,
+                "must be an address {name, line1, city, postal_code, country, ...}",
+            ))
+        }),
+        Some(_) => Err(ApiError::validation(&ValidationErrors::single(
+            field,
+            "must be an address object",
+        ))),
+    }
+}
+
+/// The shipping address, which is required.
+pub fn shipping_address(value: Option<Value>) -> Result<PostalAddress, ApiError> {
+    address(value, "shipping_address")?.ok_or_else(|| {
+        ApiError::validation(&ValidationErrors::single("shipping_address", "is required"))
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrderItemRequest {
+    pub variant_id: uuid::Uuid,
+    #[schema(value_type = i64)]
+    pub quantity: Value,
+}
+
+/// `POST /orders`: `cart_id` or `items`, the addresses, methods and notes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateOrderRequest {
+    pub cart_id: Option<uuid::Uuid>,
+    pub items: Option<Vec<OrderItemRequest>>,
+    /// Required for guests.
+    pub email: Option<String>,
+    #[schema(value_type = Object)]
+    pub shipping_address: Option<Value>,
+    /// An address, or `"same"` (the default).
+    #[schema(value_type = Object)]
+    pub billing_address: Option<Value>,
+    #[schema(example = "standard")]
+    pub shipping_method: String,
+    #[schema(example = "cash_on_delivery")]
+    pub payment_method: String,
+    pub discount_code: Option<String>,
+    pub notes: Option<String>,
+    pub tax_id: Option<String>,
+}
+
+/// The order body plus, for guests, the token that reads it (`?token=`), shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedOrderBody {
+    #[serde(flatten)]
+    pub order: OrderBody,
+    pub order_token: Option<String>,
+}
+
+/// Places an order before payment (orders-first flow): pending, its stock held for the
+/// reservation time; an order still unpaid then is cancelled (`payment_timeout`).
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CreateOrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = CreatedOrderBody), (status = 400, description = "empty_cart or invalid_product", body = ErrorBody),
+              (status = 404, description = "cart_not_found", body = ErrorBody),
+              (status = 409, description = "insufficient_inventory", body = ErrorBody),
+              (status = 422, description = "validation_error, shipping_unavailable, payment_method_unavailable", body = ErrorBody)))]
+#[post("/orders")]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    actor: CartActor,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let CartActor(caller, email) = actor;
+    once(&state, &req, &body, &caller, || async {
+        let r: CreateOrderRequest = parse_json(&body)?;
+        let source = match (r.cart_id, r.items) {
+            (Some(id), None) => OrderSource::Cart(merx_cart::CartId::from_uuid(id)),
+            (None, Some(items)) => OrderSource::Items(
+                items
+                    .iter()
+                    .map(|i| {
+                        quantity_of(Some(&i.quantity), None)
+                            .map(|q| (VariantId::from_uuid(i.variant_id), q))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => {
+                return Err(ApiError::validation(&ValidationErrors::single(
+                    "cart_id",
+                    "send cart_id or items",
+                )));
+            }
+        };
+        let placed = state
+            .checkout
+            .place(
+                NewOrderRequest {
+                    source,
+                    email: r.email,
+                    shipping_address: shipping_address(r.shipping_address)?,
+                    billing_address: address(r.billing_address, "billing_address")?,
+                    shipping_method: r.shipping_method,
+                    payment_method: r.payment_method,
+                    discount_code: r.discount_code,
+                    notes: r.notes,
+                    tax_id: r.tax_id,
+                },
+                &caller,
+                email.as_deref(),
+            )
+            .await?;
+        Answer::new(
+            StatusCode::CREATED,
+            &CreatedOrderBody {
+                order: order_body(&placed.order, caller.is_admin),
+                order_token: placed.order_token,
+            },
+        )
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// A guest's order token.
+    pub token: Option<String>,
+}
+
+fn viewer(caller: &MaybeCaller, token: Option<&str>) -> OrderViewer {
+    OrderViewer {
+        user: caller
+            .0
+            .as_ref()
+            .and_then(merx_identity::Principal::user_id),
+        is_admin: caller.is_admin(),
+        token_hash: token.map(|t| hash_secret(t).as_str().to_owned()),
+    }
+}
+
+fn token_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let q: TokenQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    Ok(q.token)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderListQuery {
+    /// pending, confirmed, processing, shipped, delivered or cancelled.
+    pub status: Option<String>,
+}
+
+/// The caller's orders (an admin's: everyone's), newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
+    params(OrderListQuery, crate::http::extract::PagingParams),
+    responses((status = 200, body = PageBody<OrderBody>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/orders")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    paging: Paging,
+) -> Result<HttpResponse, ApiError> {
+    let q: OrderListQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+            ApiError::validation(&ValidationErrors::single(
+                "status",
+                "must be pending, confirmed, processing, shipped, delivered or cancelled",
+            ))
+        })?),
+    };
+    let admin = caller.0.is_admin();
+    let viewer = viewer(&MaybeCaller(Some(caller.0)), None);
+    let page = state
+        .checkout
+        .orders()
+        .list(&viewer, status, paging.0)
+        .await?;
+    Ok(HttpResponse::Ok().json(PageBody::from_page(page, |o| order_body(&o, admin))))
+}
+
+/// One order: its customer's, an admin's, or a guest's with `?token=`.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = uuid::Uuid, Path), TokenQuery),
+    responses((status = 200, body = OrderBody), (status = 404, description = "order_not_found", body = ErrorBody)))]
+#[get("/orders/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    let viewer = viewer(&caller, token_of(&req)?.as_deref());
+    let order = state.checkout.orders().get(id, &viewer).await?;
+    Ok(HttpResponse::Ok().json(order_body(&order, viewer.is_admin)))
+}
+
+/// An admin's edit: `status` (through the status machine), `tracking_number`, `admin_note`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct OrderPatchRequest {
+    #[schema(example = "shipped")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub tracking_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub admin_note: Option<Option<String>>,
+}
+
+/// Moves an order along (409 `invalid_transition` for a move the machine refuses); a move
+/// to `cancelled` returns its stock.
+#[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)), request_body = OrderPatchRequest,
+    responses((status = 200, body = OrderBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "invalid_transition", body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/orders/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+    body: crate::http::extract::Json<OrderPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    let r = body.0;
+    let status = match r.status.as_deref() {
+        None => None,
+        Some(s) => Some(OrderStatus::parse(s.trim()).ok_or_else(|| {
+            ApiError::validation(&ValidationErrors::single(
+                "status",
+                "must be pending, confirmed, processing, shipped, delivered or cancelled",
+            ))
+        })?),
+    };
+    let order = state
+        .checkout
+        .edit_order(
+            id,
+            OrderEdit {
+                status,
+                tracking_number: r.tracking_number,
+                admin_note: r.admin_note,
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(order_body(&order, true)))
+}
+
+/// The owner (or an admin, or a guest with `?token=`) cancels a pending or confirmed
+/// order: its stock returns. Answers the cancelled order.
+#[utoipa::path(delete, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = uuid::Uuid, Path), TokenQuery),
+    responses((status = 200, body = OrderBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "invalid_transition (processing or later)", body = ErrorBody)))]
+#[delete("/orders/{id}")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    let viewer = viewer(&caller, token_of(&req)?.as_deref());
+    let reason = if viewer.is_admin {
+        "admin"
+    } else {
+        "customer_request"
+    };
+    let order = state.checkout.cancel(id, &viewer, reason).await?;
+    Ok(HttpResponse::Ok().json(order_body(&order, viewer.is_admin)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PayOrderRequest {
+    #[schema(example = "cash_on_delivery")]
+    pub payment_method: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentBody {
+    pub provider: String,
+    /// Cash on delivery: the order is confirmed now and paid to the courier.
+    pub settles_on_delivery: bool,
+    pub provider_ref: Option<String>,
+    /// What the client needs to pay (provider specific).
+    #[schema(value_type = Object)]
+    pub client: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayOrderResponse {
+    pub order: OrderBody,
+    pub payment: PaymentBody,
+}
+
+/// Pays a pending order. Cash on delivery confirms it (its held stock leaves the shelf).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/payment", tag = "orders",
+    params(("id" = uuid::Uuid, Path), TokenQuery, ("Idempotency-Key" = Option<String>, Header)),
+    request_body = PayOrderRequest,
+    responses((status = 200, body = PayOrderResponse), (status = 404, body = ErrorBody),
+              (status = 409, description = "invalid_transition (not pending)", body = ErrorBody),
+              (status = 410, description = "checkout_expired (time to pay ran out)", body = ErrorBody),
+              (status = 422, description = "payment_method_unavailable", body = ErrorBody)))]
+#[post("/orders/{id}/payment")]
+pub async fn pay(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    actor: CartActor,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    let viewer = viewer(&caller, token_of(&req)?.as_deref());
+    once(&state, &req, &body, &actor.0, || async {
+        let r: PayOrderRequest = parse_json(&body)?;
+        let answer = state.checkout.pay(id, &viewer, &r.payment_method).await?;
+        Answer::new(
+            StatusCode::OK,
+            &PayOrderResponse {
+                order: order_body(&answer.order, viewer.is_admin),
+                payment: PaymentBody {
+                    provider: answer.payment.method.as_str().to_owned(),
+                    settles_on_delivery: answer.payment.settles_on_delivery,
+                    provider_ref: answer.payment.provider_ref,
+                    client: answer.payment.client,
+                },
+            },
+        )
+    })
+    .await
+}

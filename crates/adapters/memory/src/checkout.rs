@@ -1,0 +1,301 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use merx_cart::CartId;
+use merx_checkout::{
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, SessionStatus,
+};
+use merx_inventory::ReservationLine;
+use merx_kernel::{Page, PageRequest, ProductId, StoreError, Timestamp};
+use merx_orders::{Order, OrderFilter, OrderId, OrderRepository, OrderStatus, PaymentStatus};
+
+use crate::catalog::ProductReferences;
+use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
+
+#[derive(Debug, Default)]
+struct State {
+    sessions: HashMap<CheckoutId, CheckoutSession>,
+    orders: HashMap<OrderId, Order>,
+    last_number: i64,
+}
+
+/// Checkout sessions and orders in memory. Every write that spans stock, discounts and carts
+/// runs under this store's lock and checks everything before it changes anything, so it is
+/// as atomic as the Postgres transaction.
+pub struct MemoryCheckout {
+    state: Mutex<State>,
+    stock: Arc<MemoryStock>,
+    carts: Arc<MemoryCarts>,
+    discounts: Arc<MemoryDiscounts>,
+}
+
+impl MemoryCheckout {
+    #[must_use]
+    pub fn new(
+        stock: Arc<MemoryStock>,
+        carts: Arc<MemoryCarts>,
+        discounts: Arc<MemoryDiscounts>,
+    ) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            stock,
+            carts,
+            discounts,
+        }
+    }
+}
+
+fn lines(order: &Order) -> Vec<ReservationLine> {
+    order
+        .items
+        .iter()
+        .map(|i| ReservationLine {
+            variant_id: i.variant_id,
+            quantity: i.quantity,
+        })
+        .collect()
+}
+
+fn actor(order: &Order) -> String {
+    format!("order {}", order.number)
+}
+
+impl ProductReferences for MemoryCheckout {
+    fn references(&self, product: ProductId) -> bool {
+        lock(&self.state)
+            .orders
+            .values()
+            .any(|o| o.items.iter().any(|i| i.product_id == product))
+    }
+}
+
+#[async_trait]
+impl CheckoutStore for MemoryCheckout {
+    async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError> {
+        lock(&self.state)
+            .sessions
+            .insert(session.id, session.clone());
+        Ok(())
+    }
+
+    async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError> {
+        Ok(lock(&self.state).sessions.get(&id).cloned())
+    }
+
+    async fn open_sessions_of_cart(&self, cart: CartId) -> Result<Vec<CheckoutId>, StoreError> {
+        Ok(lock(&self.state)
+            .sessions
+            .values()
+            .filter(|s| s.cart_id == cart && s.status == SessionStatus::Open)
+            .map(|s| s.id)
+            .collect())
+    }
+
+    async fn close_session(
+        &self,
+        id: CheckoutId,
+        to: SessionStatus,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut state = lock(&self.state);
+        let Some(s) = state.sessions.get_mut(&id) else {
+            return Ok(false);
+        };
+        if s.status != SessionStatus::Open {
+            return Ok(false);
+        }
+        s.status = to;
+        s.updated_at = now;
+        self.stock.release_now(&s.holder());
+        Ok(true)
+    }
+
+    async fn expire_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut state = lock(&self.state);
+        let mut n = 0;
+        for s in state.sessions.values_mut() {
+            if s.status == SessionStatus::Open && s.expires_at <= now {
+                s.status = SessionStatus::Expired;
+                s.updated_at = now;
+                self.stock.release_now(&s.holder());
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn next_order_number(&self) -> Result<i64, StoreError> {
+        let mut state = lock(&self.state);
+        state.last_number += 1;
+        Ok(state.last_number)
+    }
+
+    async fn place_order(&self, p: &Placement) -> Result<PlaceOutcome, StoreError> {
+        let mut state = lock(&self.state);
+        if let Some(id) = p.session {
+            let Some(s) = state.sessions.get(&id) else {
+                return Ok(PlaceOutcome::SessionClosed(SessionStatus::Cancelled));
+            };
+            if let (SessionStatus::Complete, Some(order)) = (s.status, s.order_id) {
+                return Ok(PlaceOutcome::AlreadyPlaced(order));
+            }
+            let status = s.status_at(p.now);
+            if status != SessionStatus::Open {
+                return Ok(PlaceOutcome::SessionClosed(status));
+            }
+        }
+        if let Some(r) = &p.redemption
+            && !self.discounts.can_redeem(r)
+        {
+            return Ok(PlaceOutcome::DiscountUsedUp);
+        }
+        let order = &p.order;
+        if order.stock_taken
+            && let Err(short) = self
+                .stock
+                .take_held(&p.holder, &lines(order), &actor(order), p.now)
+        {
+            return Ok(PlaceOutcome::Short(short));
+        }
+        if let Some(r) = &p.redemption {
+            self.discounts.redeem(r, &order.id.to_string());
+        }
+        if let Some(cart) = p.clear_cart {
+            self.carts.empty(cart, p.now);
+        }
+        state.orders.insert(order.id, order.clone());
+        if let Some(s) = p.session.and_then(|id| state.sessions.get_mut(&id)) {
+            s.status = SessionStatus::Complete;
+            s.order_id = Some(order.id);
+            s.updated_at = p.now;
+        }
+        Ok(PlaceOutcome::Placed)
+    }
+
+    async fn confirm_order(
+        &self,
+        id: OrderId,
+        payment_method: &str,
+        now: Timestamp,
+    ) -> Result<OrderChange, StoreError> {
+        let mut state = lock(&self.state);
+        let Some(order) = state.orders.get_mut(&id) else {
+            return Ok(OrderChange::NotFound);
+        };
+        if order.status != OrderStatus::Pending || order.payment_status != PaymentStatus::Pending {
+            return Ok(OrderChange::Refused(order.status));
+        }
+        if order.payment_due_at.is_some_and(|due| due <= now) {
+            return Ok(OrderChange::Expired);
+        }
+        if let Err(short) = self
+            .stock
+            .take_held(&order.holder(), &lines(order), &actor(order), now)
+        {
+            return Ok(OrderChange::Short(short));
+        }
+        let mut status = order.status;
+        if order
+            .times
+            .transition(&mut status, OrderStatus::Confirmed, now)
+            .is_err()
+        {
+            return Ok(OrderChange::Refused(order.status));
+        }
+        order.status = status;
+        order.stock_taken = true;
+        order.payment_due_at = None;
+        payment_method.clone_into(&mut order.payment_method);
+        order.updated_at = now;
+        Ok(OrderChange::Done(Box::new(order.clone())))
+    }
+
+    async fn cancel_order(
+        &self,
+        id: OrderId,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<OrderChange, StoreError> {
+        let mut state = lock(&self.state);
+        let Some(order) = state.orders.get_mut(&id) else {
+            return Ok(OrderChange::NotFound);
+        };
+        let mut status = order.status;
+        if order
+            .times
+            .transition(&mut status, OrderStatus::Cancelled, now)
+            .is_err()
+        {
+            return Ok(OrderChange::Refused(order.status));
+        }
+        if order.stock_taken {
+            self.stock.put_back(&lines(order), &actor(order), now);
+        } else {
+            self.stock.release_now(&order.holder());
+        }
+        order.status = status;
+        order.stock_taken = false;
+        order.payment_due_at = None;
+        order.cancel_reason = Some(reason.to_owned());
+        order.updated_at = now;
+        Ok(OrderChange::Done(Box::new(order.clone())))
+    }
+
+    async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let due: Vec<OrderId> = lock(&self.state)
+            .orders
+            .values()
+            .filter(|o| {
+                o.status == OrderStatus::Pending
+                    && o.payment_status == PaymentStatus::Pending
+                    && o.payment_due_at.is_some_and(|d| d <= now)
+            })
+            .map(|o| o.id)
+            .collect();
+        let mut n = 0;
+        for id in due {
+            if matches!(
+                self.cancel_order(id, "payment_timeout", now).await?,
+                OrderChange::Done(_)
+            ) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[async_trait]
+impl OrderRepository for MemoryCheckout {
+    async fn find(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        Ok(lock(&self.state).orders.get(&id).cloned())
+    }
+
+    async fn list(
+        &self,
+        filter: OrderFilter,
+        page: PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let mut all: Vec<Order> = lock(&self.state)
+            .orders
+            .values()
+            .filter(|o| filter.user.is_none() || o.user_id == filter.user)
+            .filter(|o| filter.status.is_none_or(|s| o.status == s))
+            .cloned()
+            .collect();
+        all.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
+        Ok(Page::of_all(all, page))
+    }
+
+    async fn update(&self, order: &Order, seen: Timestamp) -> Result<bool, StoreError> {
+        let mut state = lock(&self.state);
+        match state.orders.get_mut(&order.id) {
+            Some(o) if o.updated_at == seen => {
+                *o = order.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+use async_trait::async_trait;
+use merx_cart::CartId;
+use merx_inventory::Shortage;
+use merx_kernel::{StoreError, Timestamp};
+use merx_orders::{Order, OrderId, OrderStatus};
+
+use crate::{CheckoutId, CheckoutSession, SessionStatus};
+
+/// A discount use to count with an order: refused when the code is used up (in total or by
+/// this customer) by the time the order is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub discount_id: uuid::Uuid,
+    /// User id or e-mail.
+    pub customer: String,
+    pub usage_limit: Option<i64>,
+    pub per_customer_limit: Option<i64>,
+}
+
+/// Writing an order, with everything that goes with it, as one transaction.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// With `stock_taken`, its items leave stock now and `holder`'s reservations are deleted;
+    /// without, the reservations stay and hold the items until the order is paid or expires.
+    pub order: Order,
+    pub holder: String,
+    /// Completed with this order: it must be open and unexpired at `now`.
+    pub session: Option<CheckoutId>,
+    pub redemption: Option<Redemption>,
+    /// Emptied (lines and code) with the order.
+    pub clear_cart: Option<CartId>,
+    pub now: Timestamp,
+}
+
+/// What placing an order did. Anything but `Placed` changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    Placed,
+    /// The session became this order already.
+    AlreadyPlaced(OrderId),
+    /// The session is not open (or its time ran out) at `now`.
+    SessionClosed(SessionStatus),
+    DiscountUsedUp,
+    /// Stock fell below what is to be taken (an admin lowered it).
+    Short(Vec<Shortage>),
+}
+
+/// What a change to an order did. Anything but `Done` changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderChange {
+    Done(Box<Order>),
+    NotFound,
+    /// Not allowed from the order's current status.
+    Refused(OrderStatus),
+    /// An unpaid order's time to pay has run out.
+    Expired,
+    Short(Vec<Shortage>),
+}
+
+/// Sessions and the writes of checkout that span orders, stock, discounts and carts: each
+/// method is one transaction.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CheckoutStore: Send + Sync {
+    async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError>;
+
+    async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError>;
+
+    /// The cart's sessions that are still open.
+    async fn open_sessions_of_cart(&self, cart: CartId) -> Result<Vec<CheckoutId>, StoreError>;
+
+    /// Moves an open session to `to` and deletes its reservations; false when it was not open.
+    async fn close_session(
+        &self,
+        id: CheckoutId,
+        to: SessionStatus,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks open sessions whose time ran out by `now` expired and deletes their
+    /// reservations; how many. Safe to run on several instances at once.
+    async fn expire_sessions(&self, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// The next order number's sequence part, unique across instances.
+    async fn next_order_number(&self) -> Result<i64, StoreError>;
+
+    async fn place_order(&self, placement: &Placement) -> Result<PlaceOutcome, StoreError>;
+
+    /// A pending, unpaid order whose time to pay has not run out becomes confirmed with this
+    /// payment method: its held stock leaves the shelf.
+    async fn confirm_order(
+        &self,
+        id: OrderId,
+        payment_method: &str,
+        now: Timestamp,
+    ) -> Result<OrderChange, StoreError>;
+
+    /// Cancels a pending or confirmed order for `reason`: taken stock returns, held stock is
+    /// freed.
+    async fn cancel_order(
+        &self,
+        id: OrderId,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<OrderChange, StoreError>;
+
+    /// Cancels pending unpaid orders whose time to pay ran out by `now` (reason
+    /// `payment_timeout`) and frees their stock; how many. Safe on several instances at once.
+    async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError>;
+}

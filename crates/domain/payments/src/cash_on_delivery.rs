@@ -1,0 +1,63 @@
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use crate::{PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart};
+
+/// Cash on delivery: nothing to call; the courier collects the amount.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CashOnDelivery;
+
+#[async_trait]
+impl PaymentGateway for CashOnDelivery {
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::CashOnDelivery
+    }
+
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, PaymentError> {
+        let mut client = Map::new();
+        client.insert(
+            "instructions".into(),
+            Value::String(format!("Pay {} in cash on delivery", request.amount)),
+        );
+        Ok(PaymentStart {
+            method: PaymentMethod::CashOnDelivery,
+            provider_ref: None,
+            client,
+            settles_on_delivery: true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use merx_kernel::{Currency, Money};
+
+    use super::*;
+    use crate::PaymentGateways;
+
+    #[tokio::test]
+    async fn cash_on_delivery_settles_on_delivery_and_others_are_unavailable() {
+        let gateways = PaymentGateways::cash_only();
+        let cod = gateways.get("Cash_On_Delivery").expect("configured");
+        let start = cod
+            .start(&PaymentRequest {
+                reference: "chk_1".into(),
+                description: "Order".into(),
+                amount: Money::new(1500, Currency::Usd),
+                email: "a@b.test".into(),
+                success_url: None,
+                cancel_url: None,
+                mode: "redirect".into(),
+            })
+            .await
+            .expect("starts");
+        assert!(start.settles_on_delivery);
+        assert_eq!(start.method, PaymentMethod::CashOnDelivery);
+        assert_eq!(
+            gateways.get("stripe").err(),
+            Some(PaymentError::Unavailable("stripe".into()))
+        );
+        assert!(gateways.get("paypal").is_err());
+        assert_eq!(gateways.methods(), ["cash_on_delivery"]);
+    }
+}
