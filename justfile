@@ -29,5 +29,9 @@ ci:
 bench-catalog products="100000" seconds="15":
     bash scripts/bench-catalog.sh {{products}} {{seconds}}
 
+# Flash sale: 1,000 buyers, 50 units, two instances on one database (see docs/benchmarks.md)
+bench-flash-sale buyers="1000" units="50":
+    bash scripts/bench-flash-sale.sh {{buyers}} {{units}}
+
 # Every benchmark
-bench: bench-catalog
+bench: bench-catalog bench-flash-sale
