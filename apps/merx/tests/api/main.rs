@@ -12,6 +12,7 @@ mod checkout;
 mod cli;
 mod conventions;
 mod embedding;
+mod embedding_checkout;
 mod ops;
 mod persistence;
 mod pricing;

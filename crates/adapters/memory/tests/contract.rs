@@ -54,3 +54,36 @@ mod commerce {
 
     merx_contract::commerce_contract_tests!(repos());
 }
+
+mod checkout {
+    use std::sync::Arc;
+
+    use merx_contract::checkout::CheckoutRepos;
+    use merx_memory::{
+        MemoryCarts, MemoryCatalog, MemoryCheckout, MemoryDiscounts, MemoryIdempotency, MemoryStock,
+    };
+
+    async fn repos() -> CheckoutRepos {
+        let stock = Arc::new(MemoryStock::default());
+        let carts = Arc::new(MemoryCarts::default());
+        let discounts = Arc::new(MemoryDiscounts::default());
+        let checkout = Arc::new(MemoryCheckout::new(
+            stock.clone(),
+            carts.clone(),
+            discounts.clone(),
+        ));
+        CheckoutRepos {
+            users: Arc::new(merx_memory::MemoryUsers::default()),
+            products: Arc::new(MemoryCatalog::new(stock.clone())),
+            stock,
+            carts,
+            discounts,
+            checkout: checkout.clone(),
+            orders: checkout,
+            idempotency: Arc::new(MemoryIdempotency::default()),
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::checkout_contract_tests!(repos());
+}

@@ -60,3 +60,29 @@ mod commerce {
 
     merx_contract::commerce_contract_tests!(repos());
 }
+
+mod checkout {
+    use std::sync::Arc;
+
+    use merx_contract::checkout::CheckoutRepos;
+    use merx_postgres::{PgCarts, PgCatalog, PgCheckout, PgDiscounts, PgIdempotency, PgStock};
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> CheckoutRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 12).expect("pool");
+        CheckoutRepos {
+            users: Arc::new(merx_postgres::PgUsers::new(pool.clone())),
+            products: Arc::new(PgCatalog::new(pool.clone())),
+            stock: Arc::new(PgStock::new(pool.clone())),
+            carts: Arc::new(PgCarts::new(pool.clone())),
+            discounts: Arc::new(PgDiscounts::new(pool.clone())),
+            checkout: Arc::new(PgCheckout::new(pool.clone())),
+            orders: Arc::new(PgCheckout::new(pool.clone())),
+            idempotency: Arc::new(PgIdempotency::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::checkout_contract_tests!(repos());
+}

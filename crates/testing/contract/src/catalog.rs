@@ -19,13 +19,13 @@ pub struct CatalogRepos {
     pub guard: Box<dyn Any + Send + Sync>,
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     Utc::now()
         .duration_trunc(Duration::microseconds(1))
         .unwrap_or_else(|_| Utc::now())
 }
 
-fn variant(sku: &str, price: i64) -> Variant {
+pub(crate) fn variant(sku: &str, price: i64) -> Variant {
     Variant {
         id: VariantId::new(),
         sku: sku.into(),
@@ -39,7 +39,7 @@ fn variant(sku: &str, price: i64) -> Variant {
     }
 }
 
-fn product(slug: &str, variants: Vec<Variant>) -> Product {
+pub(crate) fn product(slug: &str, variants: Vec<Variant>) -> Product {
     let at = now();
     Product {
         id: ProductId::new(),
@@ -62,7 +62,7 @@ fn product(slug: &str, variants: Vec<Variant>) -> Product {
     }
 }
 
-fn stock_of(p: &Product, on_hand: i64) -> Vec<(VariantId, InitialStock)> {
+pub(crate) fn stock_of(p: &Product, on_hand: i64) -> Vec<(VariantId, InitialStock)> {
     p.variants
         .iter()
         .map(|v| {

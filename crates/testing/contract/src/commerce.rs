@@ -27,7 +27,7 @@ fn now() -> Timestamp {
         .unwrap_or_else(|_| Utc::now())
 }
 
-fn guest_cart(session: &str, at: Timestamp) -> Cart {
+pub(crate) fn guest_cart(session: &str, at: Timestamp) -> Cart {
     Cart {
         id: CartId::new(),
         owner: CartOwner::Guest(session.into()),
@@ -40,7 +40,7 @@ fn guest_cart(session: &str, at: Timestamp) -> Cart {
     }
 }
 
-fn line(variant: VariantId, quantity: i64, at: Timestamp) -> CartItem {
+pub(crate) fn line(variant: VariantId, quantity: i64, at: Timestamp) -> CartItem {
     let mut metadata = serde_json::Map::new();
     metadata.insert("source".into(), "3d_experience".into());
     CartItem {
@@ -370,7 +370,7 @@ pub async fn shipping_zones_are_stored_whole(r: &CommerceRepos) {
     assert!(r.zones.list().await.expect("list").is_empty());
 }
 
-fn discount(code: &str, at: Timestamp) -> Discount {
+pub(crate) fn discount(code: &str, at: Timestamp) -> Discount {
     Discount {
         id: DiscountId::new(),
         code: code.into(),

@@ -27,7 +27,7 @@ fn now() -> Timestamp {
         .unwrap_or_else(|_| Utc::now())
 }
 
-fn user(email: &str) -> User {
+pub(crate) fn user(email: &str) -> User {
     let at = now();
     User {
         id: UserId::new(),

@@ -3,6 +3,7 @@
 //! so the in-memory and Postgres stores are held to the same behaviour.
 
 pub mod catalog;
+pub mod checkout;
 pub mod commerce;
 pub mod identity;
 
@@ -88,6 +89,31 @@ macro_rules! commerce_contract_tests {
             async fn $name() {
                 let repos = $repos.await;
                 $crate::commerce::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per checkout, order and idempotency contract. `$repos` is an
+/// async expression that builds a fresh [`checkout::CheckoutRepos`] for each test.
+#[macro_export]
+macro_rules! checkout_contract_tests {
+    ($repos:expr) => {
+        $crate::checkout_contract_tests!(@each $repos;
+            placing_an_order_takes_stock_counts_the_discount_and_empties_the_cart,
+            a_session_becomes_exactly_one_order_under_concurrent_placements,
+            closed_and_expired_sessions_place_nothing_and_expire_once,
+            unpaid_orders_are_confirmed_or_cancelled_and_stock_follows,
+            orders_list_by_customer_and_status_and_edits_never_overwrite,
+            idempotency_keys_are_claimed_once_replayed_and_expire,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::checkout::$name(&repos).await;
             }
         )*
     };
