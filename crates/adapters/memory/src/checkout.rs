@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, SessionStatus,
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
+    SessionStatus, stock_actor, stock_lines,
 };
-use merx_inventory::ReservationLine;
 use merx_kernel::{Page, PageRequest, ProductId, StoreError, Timestamp};
-use merx_orders::{Order, OrderFilter, OrderId, OrderRepository, OrderStatus, PaymentStatus};
+use merx_orders::{Order, OrderFilter, OrderId, OrderRepository};
 
 use crate::catalog::ProductReferences;
 use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
@@ -44,21 +44,6 @@ impl MemoryCheckout {
             discounts,
         }
     }
-}
-
-fn lines(order: &Order) -> Vec<ReservationLine> {
-    order
-        .items
-        .iter()
-        .map(|i| ReservationLine {
-            variant_id: i.variant_id,
-            quantity: i.quantity,
-        })
-        .collect()
-}
-
-fn actor(order: &Order) -> String {
-    format!("order {}", order.number)
 }
 
 impl ProductReferences for MemoryCheckout {
@@ -152,9 +137,12 @@ impl CheckoutStore for MemoryCheckout {
         }
         let order = &p.order;
         if order.stock_taken
-            && let Err(short) = self
-                .stock
-                .take_held(&p.holder, &lines(order), &actor(order), p.now)
+            && let Err(short) = self.stock.take_held(
+                &p.holder,
+                &stock_lines(&order.items),
+                &stock_actor(order),
+                p.now,
+            )
         {
             return Ok(PlaceOutcome::Short(short));
         }
@@ -183,31 +171,25 @@ impl CheckoutStore for MemoryCheckout {
         let Some(order) = state.orders.get_mut(&id) else {
             return Ok(OrderChange::NotFound);
         };
-        if order.status != OrderStatus::Pending || order.payment_status != PaymentStatus::Pending {
+        if !order.awaits_payment() {
             return Ok(OrderChange::Refused(order.status));
         }
-        if order.payment_due_at.is_some_and(|due| due <= now) {
+        if order.is_payment_overdue(now) {
             return Ok(OrderChange::Expired);
         }
-        if let Err(short) = self
-            .stock
-            .take_held(&order.holder(), &lines(order), &actor(order), now)
-        {
-            return Ok(OrderChange::Short(short));
-        }
-        let mut status = order.status;
-        if order
-            .times
-            .transition(&mut status, OrderStatus::Confirmed, now)
-            .is_err()
-        {
+        let mut confirmed = order.clone();
+        if confirmed.confirm_payment(payment_method, now).is_err() {
             return Ok(OrderChange::Refused(order.status));
         }
-        order.status = status;
-        order.stock_taken = true;
-        order.payment_due_at = None;
-        payment_method.clone_into(&mut order.payment_method);
-        order.updated_at = now;
+        if let Err(short) = self.stock.take_held(
+            &order.holder(),
+            &stock_lines(&order.items),
+            &stock_actor(order),
+            now,
+        ) {
+            return Ok(OrderChange::Short(short));
+        }
+        *order = confirmed;
         Ok(OrderChange::Done(Box::new(order.clone())))
     }
 
@@ -221,24 +203,15 @@ impl CheckoutStore for MemoryCheckout {
         let Some(order) = state.orders.get_mut(&id) else {
             return Ok(OrderChange::NotFound);
         };
-        let mut status = order.status;
-        if order
-            .times
-            .transition(&mut status, OrderStatus::Cancelled, now)
-            .is_err()
-        {
+        let Ok(taken) = order.cancel(reason, now) else {
             return Ok(OrderChange::Refused(order.status));
-        }
-        if order.stock_taken {
-            self.stock.put_back(&lines(order), &actor(order), now);
+        };
+        if taken {
+            self.stock
+                .put_back(&stock_lines(&order.items), &stock_actor(order), now);
         } else {
             self.stock.release_now(&order.holder());
         }
-        order.status = status;
-        order.stock_taken = false;
-        order.payment_due_at = None;
-        order.cancel_reason = Some(reason.to_owned());
-        order.updated_at = now;
         Ok(OrderChange::Done(Box::new(order.clone())))
     }
 
@@ -246,11 +219,7 @@ impl CheckoutStore for MemoryCheckout {
         let due: Vec<OrderId> = lock(&self.state)
             .orders
             .values()
-            .filter(|o| {
-                o.status == OrderStatus::Pending
-                    && o.payment_status == PaymentStatus::Pending
-                    && o.payment_due_at.is_some_and(|d| d <= now)
-            })
+            .filter(|o| o.is_payment_overdue(now))
             .map(|o| o.id)
             .collect();
         let mut n = 0;

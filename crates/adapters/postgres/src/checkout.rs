@@ -9,10 +9,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_cart::CartId;
 use merx_checkout::{
     CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, Redemption,
-    SessionStatus,
+    SessionStatus, stock_actor, stock_lines,
 };
 use merx_identity::UserId;
-use merx_inventory::ReservationLine;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::{
     Order, OrderFilter, OrderId, OrderNumber, OrderRepository, OrderStatus, PaymentStatus,
@@ -189,21 +188,6 @@ fn session_of(cols: SessionColumns) -> Result<CheckoutSession, DbError> {
     Ok(s)
 }
 
-fn lines(order: &Order) -> Vec<ReservationLine> {
-    order
-        .items
-        .iter()
-        .map(|i| ReservationLine {
-            variant_id: i.variant_id,
-            quantity: i.quantity,
-        })
-        .collect()
-}
-
-fn actor(order: &Order) -> String {
-    format!("order {}", order.number)
-}
-
 async fn locked_order(tx: &mut AsyncPgConnection, id: OrderId) -> Result<Option<Order>, DbError> {
     let row: Option<OrderRow> = orders::table
         .find(*id.as_uuid())
@@ -292,31 +276,19 @@ impl PgCheckout {
         let Some(mut order) = locked_order(tx, id).await? else {
             return Ok(OrderChange::NotFound);
         };
-        if only_unpaid_due
-            && !(order.status == OrderStatus::Pending
-                && order.payment_status == PaymentStatus::Pending
-                && order.payment_due_at.is_some_and(|d| d <= now))
-        {
+        if only_unpaid_due && !order.is_payment_overdue(now) {
             return Ok(OrderChange::Refused(order.status));
         }
-        let mut status = order.status;
-        if order
-            .times
-            .transition(&mut status, OrderStatus::Cancelled, now)
-            .is_err()
-        {
-            return Ok(OrderChange::Refused(order.status));
-        }
-        if order.stock_taken {
-            stock_moves::put_back(tx, &lines(&order), &actor(&order), now).await?;
+        let status = order.status;
+        let Ok(taken) = order.cancel(reason, now) else {
+            return Ok(OrderChange::Refused(status));
+        };
+        if taken {
+            stock_moves::put_back(tx, &stock_lines(&order.items), &stock_actor(&order), now)
+                .await?;
         } else {
             stock_moves::release(tx, &order.holder()).await?;
         }
-        order.status = status;
-        order.stock_taken = false;
-        order.payment_due_at = None;
-        order.cancel_reason = Some(reason.to_owned());
-        order.updated_at = now;
         save_order(tx, &order).await?;
         Ok(OrderChange::Done(Box::new(order)))
     }
@@ -483,9 +455,14 @@ impl CheckoutStore for PgCheckout {
                     return Err(Abort::With(PlaceOutcome::DiscountUsedUp));
                 }
                 if order.stock_taken
-                    && let Err(short) =
-                        stock_moves::take(tx, &p.holder, &lines(order), &actor(order), p.now)
-                            .await?
+                    && let Err(short) = stock_moves::take(
+                        tx,
+                        &p.holder,
+                        &stock_lines(&order.items),
+                        &stock_actor(order),
+                        p.now,
+                    )
+                    .await?
                 {
                     return Err(Abort::With(PlaceOutcome::Short(short)));
                 }
@@ -536,33 +513,27 @@ impl CheckoutStore for PgCheckout {
                 let Some(mut order) = locked_order(tx, id).await? else {
                     return Ok(OrderChange::NotFound);
                 };
-                if order.status != OrderStatus::Pending
-                    || order.payment_status != PaymentStatus::Pending
-                {
+                if !order.awaits_payment() {
                     return Ok(OrderChange::Refused(order.status));
                 }
-                if order.payment_due_at.is_some_and(|due| due <= now) {
+                if order.is_payment_overdue(now) {
                     return Ok(OrderChange::Expired);
                 }
-                if let Err(short) =
-                    stock_moves::take(tx, &order.holder(), &lines(&order), &actor(&order), now)
-                        .await?
+                let status = order.status;
+                if order.confirm_payment(&method, now).is_err() {
+                    return Ok(OrderChange::Refused(status));
+                }
+                if let Err(short) = stock_moves::take(
+                    tx,
+                    &order.holder(),
+                    &stock_lines(&order.items),
+                    &stock_actor(&order),
+                    now,
+                )
+                .await?
                 {
                     return Err(Abort::With(OrderChange::Short(short)));
                 }
-                let mut status = order.status;
-                if order
-                    .times
-                    .transition(&mut status, OrderStatus::Confirmed, now)
-                    .is_err()
-                {
-                    return Err(Abort::With(OrderChange::Refused(order.status)));
-                }
-                order.status = status;
-                order.stock_taken = true;
-                order.payment_due_at = None;
-                order.payment_method = method;
-                order.updated_at = now;
                 save_order(tx, &order).await?;
                 Ok(OrderChange::Done(Box::new(order)))
             })

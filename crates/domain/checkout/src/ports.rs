@@ -6,6 +6,24 @@ use merx_orders::{Order, OrderId, OrderStatus};
 
 use crate::{CheckoutId, CheckoutSession, SessionStatus};
 
+/// The stock an order's items take (or hold), one line per item.
+#[must_use]
+pub fn stock_lines(items: &[merx_orders::OrderItem]) -> Vec<merx_inventory::ReservationLine> {
+    items
+        .iter()
+        .map(|i| merx_inventory::ReservationLine {
+            variant_id: i.variant_id,
+            quantity: i.quantity,
+        })
+        .collect()
+}
+
+/// Who the stock audit trail names for an order's stock moves.
+#[must_use]
+pub fn stock_actor(order: &Order) -> String {
+    format!("order {}", order.number)
+}
+
 /// A discount use to count with an order: refused when the code is used up (in total or by
 /// this customer) by the time the order is written.
 #[derive(Debug, Clone, PartialEq, Eq)]

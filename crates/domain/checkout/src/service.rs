@@ -2,9 +2,7 @@ use std::sync::Arc;
 
 use merx_cart::{Cart, CartCaller, CartError, CartId, CartService, Shortfall};
 use merx_identity::{Email, UserId, generate_secret, hash_secret};
-use merx_inventory::{
-    InventoryService, ReservationLine, ReserveOutcome, Shortage, StockRepository,
-};
+use merx_inventory::{InventoryService, ReserveOutcome, Shortage, StockRepository};
 use merx_kernel::{
     Clock, Money, PostalAddress, StoreError, ValidationErrors, VariantId, has_control_chars,
     json_has_nul,
@@ -160,16 +158,6 @@ fn shortfalls(short: &[Shortage], items: &[OrderItem]) -> Vec<Shortfall> {
                 .map_or_else(|| s.variant_id.to_string(), |i| i.sku.clone()),
             available_quantity: s.available,
             requested_quantity: s.requested,
-        })
-        .collect()
-}
-
-fn reservation_lines(items: &[OrderItem]) -> Vec<ReservationLine> {
-    items
-        .iter()
-        .map(|i| ReservationLine {
-            variant_id: i.variant_id,
-            quantity: i.quantity,
         })
         .collect()
 }
@@ -365,7 +353,7 @@ impl CheckoutService {
             .inventory
             .reserve(
                 holder,
-                &reservation_lines(items),
+                &crate::stock_lines(items),
                 self.settings.reservation_ttl,
             )
             .await?
@@ -842,14 +830,14 @@ impl CheckoutService {
     ) -> Result<PaymentAnswer, CheckoutError> {
         let order = self.orders.get(id, viewer).await?;
         let now = self.clock.now();
-        if order.status != OrderStatus::Pending || order.payment_status != PaymentStatus::Pending {
+        if !order.awaits_payment() {
             return Err(merx_orders::InvalidTransition {
                 from: order.status,
                 to: OrderStatus::Confirmed,
             }
             .into());
         }
-        if order.payment_due_at.is_some_and(|due| due <= now) {
+        if order.is_payment_overdue(now) {
             return Err(CheckoutError::Expired(
                 "the time to pay for this order ran out",
             ));

@@ -146,3 +146,146 @@ impl Order {
         Ok(())
     }
 }
+
+impl Order {
+    /// Placed first and not paid yet.
+    #[must_use]
+    pub fn awaits_payment(&self) -> bool {
+        self.status == OrderStatus::Pending && self.payment_status == PaymentStatus::Pending
+    }
+
+    /// Unpaid when its time to pay ran out: it is to be cancelled (`payment_timeout`).
+    #[must_use]
+    pub fn is_payment_overdue(&self, now: Timestamp) -> bool {
+        self.awaits_payment() && self.payment_due_at.is_some_and(|due| due <= now)
+    }
+
+    /// Confirms an order awaiting payment with the method that settles it; the stock it held
+    /// is now taken (the caller takes it in the same step).
+    ///
+    /// # Errors
+    /// [`InvalidTransition`] unless it awaits payment; then nothing changes.
+    pub fn confirm_payment(
+        &mut self,
+        method: &str,
+        now: Timestamp,
+    ) -> Result<(), InvalidTransition> {
+        if !self.awaits_payment() {
+            return Err(InvalidTransition {
+                from: self.status,
+                to: OrderStatus::Confirmed,
+            });
+        }
+        self.times
+            .transition(&mut self.status, OrderStatus::Confirmed, now)?;
+        self.stock_taken = true;
+        self.payment_due_at = None;
+        method.clone_into(&mut self.payment_method);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Cancels for `reason`. True when its stock had been taken (it goes back to stock);
+    /// false when it was only held (the hold is released). The caller moves the stock in the
+    /// same step.
+    ///
+    /// # Errors
+    /// [`InvalidTransition`] once it is being prepared or later; then nothing changes.
+    pub fn cancel(&mut self, reason: &str, now: Timestamp) -> Result<bool, InvalidTransition> {
+        self.times
+            .transition(&mut self.status, OrderStatus::Cancelled, now)?;
+        let taken = self.stock_taken;
+        self.stock_taken = false;
+        self.payment_due_at = None;
+        self.cancel_reason = Some(reason.to_owned());
+        self.updated_at = now;
+        Ok(taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use merx_kernel::{Currency, PostalAddress};
+
+    use super::*;
+
+    fn pending(now: Timestamp) -> Order {
+        let address = PostalAddress {
+            name: "A".into(),
+            phone: None,
+            line1: "1".into(),
+            line2: None,
+            city: "C".into(),
+            state: None,
+            postal_code: "1".into(),
+            country: "KR".into(),
+        };
+        Order {
+            id: OrderId::new(),
+            number: OrderNumber::new(2026, 1),
+            user_id: None,
+            email: "a@b.test".into(),
+            status: OrderStatus::Pending,
+            payment_status: PaymentStatus::Pending,
+            currency: Currency::Krw,
+            items: Vec::new(),
+            totals: OrderTotals::default(),
+            discount_code: None,
+            shipping_address: address.clone(),
+            billing_address: address,
+            shipping_method: "standard".into(),
+            payment_method: "tosspayments".into(),
+            payment_provider_ref: None,
+            tracking_number: None,
+            notes: None,
+            admin_note: None,
+            cancel_reason: None,
+            checkout_id: None,
+            token_hash: None,
+            stock_taken: false,
+            payment_due_at: Some(now + chrono::Duration::minutes(15)),
+            times: StatusTimes::default(),
+            paid_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn paying_confirms_once_and_takes_the_held_stock() {
+        let now = chrono::Utc::now();
+        let mut order = pending(now);
+        assert!(order.awaits_payment());
+        assert!(!order.is_payment_overdue(now));
+        assert!(order.is_payment_overdue(now + chrono::Duration::minutes(15)));
+        order
+            .confirm_payment("cash_on_delivery", now)
+            .expect("pending");
+        assert_eq!(order.status, OrderStatus::Confirmed);
+        assert!(order.stock_taken && order.payment_due_at.is_none());
+        assert_eq!(order.payment_method, "cash_on_delivery");
+        let again = order.clone();
+        assert!(order.confirm_payment("stripe", now).is_err());
+        assert_eq!(order, again, "a refused confirmation changes nothing");
+    }
+
+    #[test]
+    fn cancelling_says_whether_stock_goes_back_or_a_hold_is_released() {
+        let now = chrono::Utc::now();
+        let mut held = pending(now);
+        assert_eq!(held.cancel("payment_timeout", now), Ok(false));
+        assert_eq!(held.cancel_reason.as_deref(), Some("payment_timeout"));
+        assert_eq!(held.times.cancelled_at, Some(now));
+        let mut taken = pending(now);
+        taken
+            .confirm_payment("cash_on_delivery", now)
+            .expect("pending");
+        assert_eq!(taken.cancel("customer_request", now), Ok(true));
+        assert!(!taken.stock_taken, "returned stock is not returned twice");
+        let mut shipped = pending(now);
+        shipped.status = OrderStatus::Shipped;
+        let before = shipped.clone();
+        assert!(shipped.cancel("customer_request", now).is_err());
+        assert_eq!(shipped, before);
+    }
+}

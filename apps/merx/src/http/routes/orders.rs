@@ -316,6 +316,19 @@ fn token_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(q.token)
 }
 
+/// An order status named by a client (absent or blank: none).
+fn status_of(raw: Option<&str>) -> Result<Option<OrderStatus>, ApiError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => OrderStatus::parse(s).map(Some).ok_or_else(|| {
+            ApiError::validation(&ValidationErrors::single(
+                "status",
+                "must be pending, confirmed, processing, shipped, delivered or cancelled",
+            ))
+        }),
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderListQuery {
@@ -336,15 +349,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q: OrderListQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
-    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
-            ApiError::validation(&ValidationErrors::single(
-                "status",
-                "must be pending, confirmed, processing, shipped, delivered or cancelled",
-            ))
-        })?),
-    };
+    let status = status_of(q.status.as_deref())?;
     let admin = caller.0.is_admin();
     let viewer = viewer(&MaybeCaller(Some(caller.0)), None);
     let page = state
@@ -400,15 +405,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id(&id, "id")?;
     let r = body.0;
-    let status = match r.status.as_deref() {
-        None => None,
-        Some(s) => Some(OrderStatus::parse(s.trim()).ok_or_else(|| {
-            ApiError::validation(&ValidationErrors::single(
-                "status",
-                "must be pending, confirmed, processing, shipped, delivered or cancelled",
-            ))
-        })?),
-    };
+    let status = status_of(r.status.as_deref())?;
     let order = state
         .checkout
         .edit_order(
