@@ -862,6 +862,25 @@ async fn idempotency_keys_replay_the_first_answer(store: Store) {
     let third = json_of(send(body, "key-0002").await.expect("sent"), 201).await;
     assert_ne!(third["id"], first["id"]);
     assert_eq!(stock(&app, &pid, &vid).await, (5, 2, 3));
+    // Sessions take keys too: the same key opens one session, not two.
+    let s = "sess-idempotent-chk";
+    let cart = guest_cart(&app, s, &vid, 1).await;
+    let open_once = || {
+        app.request(Method::POST, "/api/v1/checkout/sessions")
+            .header("Idempotency-Key", "chk-0001")
+            .header("X-Session-ID", s)
+            .json(&session_body(&cart))
+            .send()
+    };
+    let a = json_of(open_once().await.expect("sent"), 201).await;
+    let b = json_of(open_once().await.expect("sent"), 201).await;
+    assert_eq!(a["checkout_id"], b["checkout_id"]);
+    assert_eq!(
+        stock(&app, &pid, &vid).await,
+        (5, 3, 2),
+        "one more unit held, once"
+    );
+
     let bad = app
         .request(Method::POST, "/api/v1/orders")
         .header("Idempotency-Key", "")
