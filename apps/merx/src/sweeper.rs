@@ -23,12 +23,13 @@ pub struct Swept {
 pub async fn sweep_once(state: &AppState) -> Swept {
     let mut swept = Swept::default();
     // Sessions and unpaid orders first: closing them frees their holds with them.
-    match state.checkout.expire().await {
-        Ok((sessions, orders)) => {
-            swept.sessions = sessions;
-            swept.unpaid_orders = orders;
-        }
-        Err(e) => tracing::warn!(error = %e, "expiring sessions and unpaid orders failed"),
+    match state.checkout.expire_sessions().await {
+        Ok(n) => swept.sessions = n,
+        Err(e) => tracing::warn!(error = %e, "expiring checkout sessions failed"),
+    }
+    match state.checkout.cancel_unpaid_orders().await {
+        Ok(n) => swept.unpaid_orders = n,
+        Err(e) => tracing::warn!(error = %e, "cancelling unpaid orders failed"),
     }
     match state.inventory.delete_expired_reservations().await {
         Ok(n) => swept.reservations = n,

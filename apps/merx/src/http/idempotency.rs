@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use merx_cart::CartCaller;
-use merx_kernel::idempotency::IDEMPOTENCY_KEY_HOURS;
+use merx_kernel::idempotency::{IDEMPOTENCY_KEY_HOURS, IDEMPOTENCY_LEASE_SECONDS};
 use merx_kernel::{IdempotencyClaim, StoredResponse, ValidationErrors};
 
 use crate::http::error::ApiError;
@@ -54,13 +54,15 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Runs `work` once per key (without a key, every time). `caller` scopes keys, so two
-/// clients choosing the same key never see each other's answers.
+/// Runs `work` once per key (without a key, every time). The caller (user, guest session,
+/// and `proof` such as the hash of a guest's order token) scopes keys, so an answer is only
+/// ever replayed to whoever could have had it first.
 pub async fn once<F, Fut>(
     state: &AppState,
     req: &HttpRequest,
     body: &[u8],
     caller: &CartCaller,
+    proof: Option<&str>,
     work: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -76,7 +78,12 @@ where
         (None, Some(session)) => format!("session:{session}"),
         (None, None) => "anonymous".to_owned(),
     };
-    let scope = format!("{} {} {who}", req.method(), req.path());
+    let who = match proof {
+        Some(p) => format!("{who} {p}"),
+        None => who,
+    };
+    // Ids in paths are UUIDs: any letter case names the same resource.
+    let scope = format!("{} {} {who}", req.method(), req.path().to_ascii_lowercase());
     let fingerprint = merx_identity::hash_secret(&String::from_utf8_lossy(body));
     let now = state.clock.now();
     let claim = state
@@ -86,7 +93,7 @@ where
             &key,
             fingerprint.as_str(),
             now,
-            now + chrono::Duration::hours(IDEMPOTENCY_KEY_HOURS),
+            now + chrono::Duration::seconds(IDEMPOTENCY_LEASE_SECONDS),
         )
         .await?;
     match claim {
@@ -112,7 +119,16 @@ where
                     status: answer.status.as_u16(),
                     body: body.clone(),
                 };
-                state.idempotency.complete(&scope, &key, &stored).await?;
+                let keep = state.clock.now() + chrono::Duration::hours(IDEMPOTENCY_KEY_HOURS);
+                // The work is done: its answer goes out even if it cannot be kept (then the
+                // lease runs out and the key is free again).
+                if let Err(e) = state
+                    .idempotency
+                    .complete(&scope, &key, &stored, keep)
+                    .await
+                {
+                    tracing::error!(error = %e, "idempotency answer not kept");
+                }
                 Ok(respond(answer.status, body, false))
             }
             Err(e) => {

@@ -110,6 +110,11 @@ async fn a_guest_checks_out_with_cash_on_delivery(store: Store) {
     );
     assert_eq!(session["billing_address"], session["shipping_address"]);
     assert_eq!(session["payment"]["provider"], "cash_on_delivery");
+    assert!(
+        session["payment"]["instructions"].is_string(),
+        "client data beside provider"
+    );
+    assert_eq!(session["addresses"]["billing"], session["shipping_address"]);
     assert_eq!(
         session["payment_provider_hints"]["available_methods"],
         json!(["cash_on_delivery"])
@@ -376,6 +381,38 @@ async fn checkout_errors_follow_the_spec(store: Store) {
     assert_eq!(short["details"]["lines"][0]["requested_quantity"], 3);
     assert_eq!(stock(&app, &pid, &vid).await, (3, 2, 1));
     assert_eq!(stock(&app, &bowl_pid, &bowl).await, (5, 0, 5));
+
+    // Bad text in notes is a 422, never a 500.
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/orders",
+        Some(
+            json!({"cart_id": cart, "shipping_address": sf(), "shipping_method": "standard",
+                    "payment_method": "cash_on_delivery", "email": "a@b.example",
+                    "notes": "nul\u{0}here"}),
+        ),
+        Some(s),
+        None,
+    )
+    .await;
+    let bad = error_body(res, 422, "validation_error").await;
+    assert_eq!(bad["details"]["fields"][0]["field"], "notes");
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/orders",
+        Some(
+            json!({"cart_id": cart, "shipping_address": sf(), "shipping_method": "standard",
+                    "payment_method": "cash_on_delivery", "email": "a@b.example",
+                    "notes": "nul\u{0}here", "tax_id": "x".repeat(80)}),
+        ),
+        Some(s),
+        None,
+    )
+    .await;
+    let bad = error_body(res, 422, "validation_error").await;
+    assert_eq!(bad["details"]["fields"][0]["field"], "tax_id");
 
     // Release frees the stock; a released session cannot be confirmed.
     let second_path = format!(
@@ -775,12 +812,20 @@ async fn unpaid_orders_are_cancelled_when_their_time_runs_out(store: Store) {
     .await;
     let admin = app.admin().await.access;
     let (pid, vid) = product(&app, &admin, "VASE-CO", "USD", 3_000, 4).await;
+    let res = app
+        .post(
+            "/api/v1/admin/discounts",
+            &json!({"code": "LATE10", "type": "percentage", "value": 10, "usage_limit": 1}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     let placed = json_of(
         app.post(
             "/api/v1/orders",
             &json!({"items": [{"variant_id": vid, "quantity": 3}], "email": "late@example.com",
                     "shipping_address": sf(), "shipping_method": "standard",
-                    "payment_method": "cash_on_delivery"}),
+                    "discount_code": "LATE10", "payment_method": "cash_on_delivery"}),
             None,
         )
         .await,
@@ -804,7 +849,11 @@ async fn unpaid_orders_are_cancelled_when_their_time_runs_out(store: Store) {
         "the sweeper cancels it: {order}"
     );
     assert_eq!(order["cancel_reason"], "payment_timeout");
+    assert_eq!(order["discount_total"], 900);
     assert_eq!(stock(&app, &pid, &vid).await, (4, 0, 4));
+    // The code's use comes back: the order never became a sale.
+    let codes = json_of(app.get("/api/v1/admin/discounts", Some(&admin)).await, 200).await;
+    assert_eq!(codes["items"][0]["times_used"], 0);
     error_body(
         app.post(
             &format!("/api/v1/orders/{id}/payment?token={token}"),

@@ -46,6 +46,54 @@ impl MemoryCheckout {
     }
 }
 
+impl MemoryCheckout {
+    /// Cancels the cart's open sessions other than `keep` and frees their holds.
+    fn cancel_open_sessions(
+        &self,
+        state: &mut State,
+        cart: CartId,
+        keep: Option<CheckoutId>,
+        now: Timestamp,
+    ) {
+        for s in state.sessions.values_mut() {
+            if s.cart_id == cart && s.status == SessionStatus::Open && Some(s.id) != keep {
+                s.status = SessionStatus::Cancelled;
+                s.updated_at = now;
+                self.stock.release_now(&s.holder());
+            }
+        }
+    }
+
+    /// Cancels one order under the store's lock; with `only_overdue`, only an order still
+    /// unpaid past its time.
+    fn cancel_locked(
+        &self,
+        state: &mut State,
+        id: OrderId,
+        reason: &str,
+        now: Timestamp,
+        only_overdue: bool,
+    ) -> OrderChange {
+        let Some(order) = state.orders.get_mut(&id) else {
+            return OrderChange::NotFound;
+        };
+        if only_overdue && !order.is_payment_overdue(now) {
+            return OrderChange::Refused(order.status);
+        }
+        let Ok(taken) = order.cancel(reason, now) else {
+            return OrderChange::Refused(order.status);
+        };
+        if taken {
+            self.stock
+                .put_back(&stock_lines(&order.items), &stock_actor(order), now);
+        } else {
+            self.stock.release_now(&order.holder());
+            self.discounts.unredeem(&order.id.to_string());
+        }
+        OrderChange::Done(Box::new(order.clone()))
+    }
+}
+
 impl ProductReferences for MemoryCheckout {
     fn references(&self, product: ProductId) -> bool {
         lock(&self.state)
@@ -58,9 +106,9 @@ impl ProductReferences for MemoryCheckout {
 #[async_trait]
 impl CheckoutStore for MemoryCheckout {
     async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError> {
-        lock(&self.state)
-            .sessions
-            .insert(session.id, session.clone());
+        let mut state = lock(&self.state);
+        self.cancel_open_sessions(&mut state, session.cart_id, None, session.created_at);
+        state.sessions.insert(session.id, session.clone());
         Ok(())
     }
 
@@ -150,6 +198,7 @@ impl CheckoutStore for MemoryCheckout {
             self.discounts.redeem(r, &order.id.to_string());
         }
         if let Some(cart) = p.clear_cart {
+            self.cancel_open_sessions(&mut state, cart, p.session, p.now);
             self.carts.empty(cart, p.now);
         }
         state.orders.insert(order.id, order.clone());
@@ -200,23 +249,12 @@ impl CheckoutStore for MemoryCheckout {
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
-        let Some(order) = state.orders.get_mut(&id) else {
-            return Ok(OrderChange::NotFound);
-        };
-        let Ok(taken) = order.cancel(reason, now) else {
-            return Ok(OrderChange::Refused(order.status));
-        };
-        if taken {
-            self.stock
-                .put_back(&stock_lines(&order.items), &stock_actor(order), now);
-        } else {
-            self.stock.release_now(&order.holder());
-        }
-        Ok(OrderChange::Done(Box::new(order.clone())))
+        Ok(self.cancel_locked(&mut state, id, reason, now, false))
     }
 
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {
-        let due: Vec<OrderId> = lock(&self.state)
+        let mut state = lock(&self.state);
+        let due: Vec<OrderId> = state
             .orders
             .values()
             .filter(|o| o.is_payment_overdue(now))
@@ -225,7 +263,7 @@ impl CheckoutStore for MemoryCheckout {
         let mut n = 0;
         for id in due {
             if matches!(
-                self.cancel_order(id, "payment_timeout", now).await?,
+                self.cancel_locked(&mut state, id, "payment_timeout", now, true),
                 OrderChange::Done(_)
             ) {
                 n += 1;

@@ -56,9 +56,11 @@ impl IdempotencyStore for MemoryIdempotency {
         scope: &str,
         key: &str,
         response: &StoredResponse,
+        expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         if let Some(r) = lock(&self.records).get_mut(&(scope.to_owned(), key.to_owned())) {
             r.response = Some(response.clone());
+            r.expires_at = expires_at;
         }
         Ok(())
     }

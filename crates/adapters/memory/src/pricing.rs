@@ -132,6 +132,18 @@ impl MemoryDiscounts {
             && r.per_customer_limit.is_none_or(|l| by_customer < l)
     }
 
+    /// Gives back the use an order counted, if it counted one.
+    pub(crate) fn unredeem(&self, order: &str) {
+        let mut redemptions = lock(&self.redemptions);
+        let Some(at) = redemptions.iter().position(|(_, o, _)| o == order) else {
+            return;
+        };
+        let (id, _, _) = redemptions.remove(at);
+        if let Some(d) = lock(&self.discounts).get_mut(&id) {
+            d.times_used = (d.times_used - 1).max(0);
+        }
+    }
+
     /// Counts a use (callers checked [`Self::can_redeem`] under the checkout's lock).
     pub(crate) fn redeem(&self, r: &Redemption, order: &str) {
         let id = DiscountId::from_uuid(r.discount_id);

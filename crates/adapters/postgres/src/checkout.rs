@@ -253,6 +253,66 @@ async fn redeem(
     Ok(true)
 }
 
+/// Cancels the cart's open sessions other than `keep` and deletes their holds. Callers hold
+/// the cart row's lock, so sessions of one cart are opened and replaced one at a time.
+async fn cancel_open_sessions(
+    tx: &mut AsyncPgConnection,
+    cart: CartId,
+    keep: Option<CheckoutId>,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    let keep = keep.map(|k| *k.as_uuid()).unwrap_or_default();
+    let ids: Vec<uuid::Uuid> = diesel::update(
+        checkout_sessions::table
+            .filter(checkout_sessions::cart_id.eq(*cart.as_uuid()))
+            .filter(checkout_sessions::status.eq("open"))
+            .filter(checkout_sessions::id.ne(keep)),
+    )
+    .set((
+        checkout_sessions::status.eq("cancelled"),
+        checkout_sessions::updated_at.eq(now),
+    ))
+    .returning(checkout_sessions::id)
+    .get_results(tx)
+    .await?;
+    for id in ids {
+        stock_moves::release(tx, &format!("checkout:{id}")).await?;
+    }
+    Ok(())
+}
+
+async fn lock_cart(tx: &mut AsyncPgConnection, cart: CartId) -> Result<(), DbError> {
+    let _: Option<uuid::Uuid> = carts::table
+        .find(*cart.as_uuid())
+        .select(carts::id)
+        .for_update()
+        .first(tx)
+        .await
+        .optional()?;
+    Ok(())
+}
+
+/// Gives an unpaid order's discount use back (it never became a sale).
+async fn unredeem(tx: &mut AsyncPgConnection, order: OrderId) -> Result<(), DbError> {
+    let codes: Vec<uuid::Uuid> = diesel::delete(
+        discount_redemptions::table.filter(discount_redemptions::order_ref.eq(order.to_string())),
+    )
+    .returning(discount_redemptions::discount_id)
+    .get_results(tx)
+    .await?;
+    for code in codes {
+        diesel::update(
+            discounts::table
+                .find(code)
+                .filter(discounts::times_used.gt(0)),
+        )
+        .set(discounts::times_used.eq(discounts::times_used - 1))
+        .execute(tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Checkout sessions and orders on a pool.
 #[derive(Clone)]
 pub struct PgCheckout {
@@ -288,6 +348,7 @@ impl PgCheckout {
                 .await?;
         } else {
             stock_moves::release(tx, &order.holder()).await?;
+            unredeem(tx, order.id).await?;
         }
         save_order(tx, &order).await?;
         Ok(OrderChange::Done(Box::new(order)))
@@ -299,20 +360,25 @@ impl CheckoutStore for PgCheckout {
     async fn insert_session(&self, s: &CheckoutSession) -> Result<(), StoreError> {
         let mut c = conn(&self.pool).await?;
         let body = serde_json::to_value(s).map_err(StoreError::other)?;
-        diesel::insert_into(checkout_sessions::table)
-            .values((
-                checkout_sessions::id.eq(*s.id.as_uuid()),
-                checkout_sessions::cart_id.eq(*s.cart_id.as_uuid()),
-                checkout_sessions::status.eq(s.status.as_str()),
-                checkout_sessions::expires_at.eq(s.expires_at),
-                checkout_sessions::order_id.eq(s.order_id.map(|o| *o.as_uuid())),
-                checkout_sessions::updated_at.eq(s.updated_at),
-                checkout_sessions::body.eq(body),
-            ))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        c.transaction::<_, DbError, _>(async move |tx| {
+            lock_cart(tx, s.cart_id).await?;
+            cancel_open_sessions(tx, s.cart_id, None, s.created_at).await?;
+            diesel::insert_into(checkout_sessions::table)
+                .values((
+                    checkout_sessions::id.eq(*s.id.as_uuid()),
+                    checkout_sessions::cart_id.eq(*s.cart_id.as_uuid()),
+                    checkout_sessions::status.eq(s.status.as_str()),
+                    checkout_sessions::expires_at.eq(s.expires_at),
+                    checkout_sessions::order_id.eq(s.order_id.map(|o| *o.as_uuid())),
+                    checkout_sessions::updated_at.eq(s.updated_at),
+                    checkout_sessions::body.eq(body),
+                ))
+                .execute(tx)
+                .await?;
+            Ok(())
+        })
+        .await
+        .map_err(store_error)
     }
 
     async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError> {
@@ -411,6 +477,10 @@ impl CheckoutStore for PgCheckout {
         let row = order_row(&p.order);
         let result = c
             .transaction::<_, Abort<PlaceOutcome>, _>(async move |tx| {
+                // The cart first (as opening a session does), then the session.
+                if let Some(cart) = p.clear_cart {
+                    lock_cart(tx, cart).await?;
+                }
                 if let Some(id) = p.session {
                     let found: Option<(String, Option<uuid::Uuid>, Timestamp)> =
                         checkout_sessions::table
@@ -467,6 +537,8 @@ impl CheckoutStore for PgCheckout {
                     return Err(Abort::With(PlaceOutcome::Short(short)));
                 }
                 if let Some(cart) = p.clear_cart {
+                    // The cart is spent: no other session of it may become an order.
+                    cancel_open_sessions(tx, cart, p.session, p.now).await?;
                     diesel::delete(
                         cart_items::table.filter(cart_items::cart_id.eq(*cart.as_uuid())),
                     )

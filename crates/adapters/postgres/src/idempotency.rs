@@ -80,12 +80,14 @@ impl IdempotencyStore for PgIdempotency {
         scope: &str,
         key: &str,
         response: &StoredResponse,
+        expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut c = conn(&self.pool).await?;
         diesel::update(idempotency_keys::table.find((scope, key)))
             .set((
                 idempotency_keys::status.eq(Some(i16::try_from(response.status).unwrap_or(500))),
                 idempotency_keys::body.eq(Some(&response.body)),
+                idempotency_keys::expires_at.eq(expires_at),
             ))
             .execute(&mut c)
             .await

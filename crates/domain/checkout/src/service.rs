@@ -221,6 +221,7 @@ impl CheckoutService {
         shipping: PostalAddress,
         billing: Option<PostalAddress>,
         method: &str,
+        tax_id: Option<&str>,
     ) -> Result<Common, CheckoutError> {
         let mut errors = ValidationErrors::new();
         let email = check_email(email, &mut errors);
@@ -237,6 +238,12 @@ impl CheckoutService {
             None => shipping.clone(),
         };
         let shipping_method = method.trim().to_ascii_lowercase();
+        if tax_id.is_some_and(|t| t.chars().count() > 50 || has_control_chars(t)) {
+            errors.add(
+                "tax_id",
+                "must be at most 50 characters, without control characters",
+            );
+        }
         if shipping_method.is_empty() || shipping_method.len() > 50 {
             errors.add("shipping_method", "is required");
         }
@@ -397,6 +404,7 @@ impl CheckoutService {
             request.shipping_address,
             request.billing_address,
             &request.shipping_method,
+            request.tax_id.as_deref(),
         )?;
         let mut errors = ValidationErrors::new();
         let mode = request
@@ -591,7 +599,18 @@ impl CheckoutService {
         if !(session.payment.settles_on_delivery || session.payment.captured) {
             return Err(CheckoutError::PaymentRequired);
         }
-        let redemption = self.redemption(&session).await?;
+        let redemption = match self.redemption(&session).await {
+            Ok(r) => r,
+            // A concurrent confirm may have just used the code's last use for this very
+            // session: then its order is the answer.
+            Err(e) => {
+                let now_session = self.visible_session(id, caller).await?;
+                if now_session.status == SessionStatus::Complete {
+                    return self.already_confirmed(now_session).await;
+                }
+                return Err(e);
+            }
+        };
         let (order_token, token_hash) = order_token(session.user_id);
         let number = self.store.next_order_number().await?;
         let order = Order {
@@ -636,7 +655,8 @@ impl CheckoutService {
             session: Some(session.id),
             redemption,
             clear_cart: Some(session.cart_id),
-            now,
+            // The expiry is judged as of the write, not of the request's start.
+            now: self.clock.now().max(now),
         };
         let outcome = self.store.place_order(&placement).await?;
         let order = placement.order;
@@ -736,13 +756,16 @@ impl CheckoutService {
             request.shipping_address,
             request.billing_address,
             &request.shipping_method,
+            request.tax_id.as_deref(),
         )?;
         if let Some(n) = &request.notes
-            && n.chars().count() > 2000
+            && (n.chars().count() > 2000 || n.contains('\0'))
         {
-            return Err(
-                ValidationErrors::single("notes", "must be at most 2000 characters").into(),
-            );
+            return Err(ValidationErrors::single(
+                "notes",
+                "must be at most 2000 characters, without NUL",
+            )
+            .into());
         }
         let method = self.payments.get(&request.payment_method)?.method();
         let (cart, clear_cart) = match &request.source {
@@ -862,7 +885,7 @@ impl CheckoutService {
         }
         let order = self.changed(
             self.store
-                .confirm_order(id, start.method.as_str(), now)
+                .confirm_order(id, start.method.as_str(), self.clock.now().max(now))
                 .await?,
             &order,
             OrderStatus::Confirmed,
@@ -920,6 +943,7 @@ impl CheckoutService {
             is_admin: true,
             ..OrderViewer::default()
         };
+        OrderService::check_edit(&edit)?;
         let mut rest = edit;
         if rest.status == Some(OrderStatus::Cancelled) {
             let order = self.orders.get(id, &admin).await?;
@@ -931,16 +955,20 @@ impl CheckoutService {
         Ok(self.orders.edit(id, &rest).await?)
     }
 
-    /// Marks sessions whose time ran out expired and cancels unpaid orders whose time to pay
-    /// ran out; (sessions, orders). Their stock stopped counting when they expired already.
+    /// Marks sessions whose time ran out expired (their holds go); how many.
     ///
     /// # Errors
     /// Storage failure.
-    pub async fn expire(&self) -> Result<(u64, u64), CheckoutError> {
-        let now = self.clock.now();
-        let sessions = self.store.expire_sessions(now).await?;
-        let orders = self.store.cancel_unpaid_orders(now).await?;
-        Ok((sessions, orders))
+    pub async fn expire_sessions(&self) -> Result<u64, CheckoutError> {
+        Ok(self.store.expire_sessions(self.clock.now()).await?)
+    }
+
+    /// Cancels unpaid orders whose time to pay ran out (`payment_timeout`); how many.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn cancel_unpaid_orders(&self) -> Result<u64, CheckoutError> {
+        Ok(self.store.cancel_unpaid_orders(self.clock.now()).await?)
     }
 }
 

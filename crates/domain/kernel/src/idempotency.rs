@@ -7,6 +7,9 @@ use crate::{StoreError, Timestamp};
 
 /// How long a key is remembered.
 pub const IDEMPOTENCY_KEY_HOURS: i64 = 24;
+/// How long a claim without an answer blocks its key: a request dropped half-way (client gone,
+/// process restarted) frees its key after this instead of after a day.
+pub const IDEMPOTENCY_LEASE_SECONDS: i64 = 60;
 
 /// The first answer given to a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +36,9 @@ pub enum IdempotencyClaim {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` within `scope` (who sent it, to which route) for a request whose
-    /// fingerprint is `fingerprint`, atomically: of concurrent claims of one key exactly one
-    /// is `Claimed`. A record whose `expires_at` has passed counts as absent.
+    /// fingerprint is `fingerprint`, until `expires_at` (a short lease), atomically: of
+    /// concurrent claims of one key exactly one is `Claimed`. A record whose `expires_at` has
+    /// passed (an answered key after its 24 h, a lease nobody completed) counts as absent.
     async fn claim(
         &self,
         scope: &str,
@@ -44,12 +48,13 @@ pub trait IdempotencyStore: Send + Sync {
         expires_at: Timestamp,
     ) -> Result<IdempotencyClaim, StoreError>;
 
-    /// Records the answer of a claimed key.
+    /// Records the answer of a claimed key, kept until `expires_at`.
     async fn complete(
         &self,
         scope: &str,
         key: &str,
         response: &StoredResponse,
+        expires_at: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// Forgets a claimed key whose work failed, so a retry may run it again.

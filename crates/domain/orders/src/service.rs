@@ -88,10 +88,17 @@ impl OrderService {
     /// # Errors
     /// `NotFound`; `InvalidTransition`; `Validation` for an odd tracking number or note.
     pub async fn edit(&self, id: OrderId, edit: &OrderEdit) -> Result<Order, OrderError> {
-        check_text("tracking_number", edit.tracking_number.as_ref(), 100)?;
-        check_text("admin_note", edit.admin_note.as_ref(), 2000)?;
+        Self::check_edit(edit)?;
         for _ in 0..EDIT_ATTEMPTS {
             let mut order = self.orders.find(id).await?.ok_or(OrderError::NotFound)?;
+            // Confirming an unpaid order takes its held stock: only paying does that.
+            if order.awaits_payment() && edit.status == Some(OrderStatus::Confirmed) {
+                return Err(InvalidTransition {
+                    from: order.status,
+                    to: OrderStatus::Confirmed,
+                }
+                .into());
+            }
             let seen = order.updated_at;
             order.apply(edit, self.clock.now().max(seen))?;
             if self.orders.update(&order, seen).await? {
@@ -102,9 +109,22 @@ impl OrderService {
     }
 }
 
+impl OrderService {
+    /// The edit's text fields, checked before anything changes.
+    ///
+    /// # Errors
+    /// `Validation` for an odd tracking number or note.
+    pub fn check_edit(edit: &OrderEdit) -> Result<(), OrderError> {
+        check_text("tracking_number", edit.tracking_number.as_ref(), 100)?;
+        check_text("admin_note", edit.admin_note.as_ref(), 2000)
+    }
+}
+
 fn check_text(field: &str, value: Option<&Option<String>>, max: usize) -> Result<(), OrderError> {
     if let Some(Some(v)) = value
-        && (v.chars().count() > max || (has_control_chars(v) && field != "admin_note"))
+        && (v.chars().count() > max
+            || v.contains('\0')
+            || (has_control_chars(v) && field != "admin_note"))
     {
         return Err(ValidationErrors::single(
             field,

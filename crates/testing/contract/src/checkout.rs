@@ -675,7 +675,7 @@ pub async fn idempotency_keys_are_claimed_once_replayed_and_expire(r: &CheckoutR
         body: "{\"id\":1}".into(),
     };
     r.idempotency
-        .complete("POST /orders user:1", "k1", &answer)
+        .complete("POST /orders user:1", "k1", &answer, later)
         .await
         .expect("complete");
     assert_eq!(
@@ -711,6 +711,29 @@ pub async fn idempotency_keys_are_claimed_once_replayed_and_expire(r: &CheckoutR
             .expect("claim"),
         IdempotencyClaim::Claimed
     );
+    // A claim nobody answered frees its key when its lease runs out.
+    let lease = at + Duration::seconds(60);
+    assert_eq!(
+        r.idempotency
+            .claim("POST /orders user:3", "k9", "fp", at, lease)
+            .await
+            .expect("claim"),
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        r.idempotency
+            .claim("POST /orders user:3", "k9", "fp", at, lease)
+            .await
+            .expect("claim"),
+        IdempotencyClaim::InProgress
+    );
+    assert_eq!(
+        r.idempotency
+            .claim("POST /orders user:3", "k9", "fp", lease, later)
+            .await
+            .expect("claim"),
+        IdempotencyClaim::Claimed
+    );
     // After 24 h a key is free again, and the sweep deletes what expired.
     assert_eq!(
         r.idempotency
@@ -725,6 +748,6 @@ pub async fn idempotency_keys_are_claimed_once_replayed_and_expire(r: &CheckoutR
             .expect("claim"),
         IdempotencyClaim::Claimed
     );
-    assert_eq!(r.idempotency.delete_expired(later).await.expect("sweep"), 1);
+    assert_eq!(r.idempotency.delete_expired(later).await.expect("sweep"), 2);
     assert_eq!(r.idempotency.delete_expired(later).await.expect("sweep"), 0);
 }

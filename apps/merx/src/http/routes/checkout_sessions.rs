@@ -68,9 +68,20 @@ pub struct SessionPaymentBody {
     pub settles_on_delivery: bool,
     pub captured: bool,
     pub provider_ref: Option<String>,
-    /// What the client needs to pay (a Stripe `url` or `client_secret`, Toss widget data).
+    /// What the client needs to pay, beside `provider`: a Stripe `url` or `client_secret` +
+    /// `publishable_key`; Toss `order_id`, `order_name`, `amount`, `client_key`; cash on
+    /// delivery `instructions`.
+    #[serde(flatten)]
     #[schema(value_type = Object)]
     pub client: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressesBody {
+    #[schema(value_type = Object)]
+    pub shipping: PostalAddress,
+    #[schema(value_type = Object)]
+    pub billing: PostalAddress,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,6 +111,8 @@ pub struct SessionBody {
     #[schema(value_type = Object)]
     pub billing_address: PostalAddress,
     pub billing_same_as_shipping: bool,
+    /// Both addresses again, as `{shipping, billing}`.
+    pub addresses: AddressesBody,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// Seconds until `expires_at` (0 once closed).
     pub time_remaining: i64,
@@ -143,6 +156,10 @@ fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
         },
         email: s.email,
         discount_code: s.discount_code,
+        addresses: AddressesBody {
+            shipping: s.shipping_address.clone(),
+            billing: s.billing_address.clone(),
+        },
         shipping_address: s.shipping_address,
         billing_address: s.billing_address,
         billing_same_as_shipping: s.billing_same,
@@ -191,7 +208,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let CartActor(caller, email) = actor;
-    once(&state, &req, &body, &caller, || async {
+    once(&state, &req, &body, &caller, None, || async {
         let r: CreateSessionRequest = parse_json(&body)?;
         let session = state
             .checkout

@@ -243,7 +243,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let CartActor(caller, email) = actor;
-    once(&state, &req, &body, &caller, || async {
+    once(&state, &req, &body, &caller, None, || async {
         let r: CreateOrderRequest = parse_json(&body)?;
         let source = match (r.cart_id, r.items) {
             (Some(id), None) => OrderSource::Cart(merx_cart::CartId::from_uuid(id)),
@@ -456,7 +456,9 @@ pub struct PaymentBody {
     /// Cash on delivery: the order is confirmed now and paid to the courier.
     pub settles_on_delivery: bool,
     pub provider_ref: Option<String>,
-    /// What the client needs to pay (provider specific).
+    /// What the client needs to pay, beside `provider` (provider specific: a Stripe
+    /// `client_secret`, Toss widget data, cash on delivery `instructions`).
+    #[serde(flatten)]
     #[schema(value_type = Object)]
     pub client: serde_json::Map<String, Value>,
 }
@@ -486,21 +488,28 @@ pub async fn pay(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id(&id, "id")?;
     let viewer = viewer(&caller, token_of(&req)?.as_deref());
-    once(&state, &req, &body, &actor.0, || async {
-        let r: PayOrderRequest = parse_json(&body)?;
-        let answer = state.checkout.pay(id, &viewer, &r.payment_method).await?;
-        Answer::new(
-            StatusCode::OK,
-            &PayOrderResponse {
-                order: order_body(&answer.order, viewer.is_admin),
-                payment: PaymentBody {
-                    provider: answer.payment.method.as_str().to_owned(),
-                    settles_on_delivery: answer.payment.settles_on_delivery,
-                    provider_ref: answer.payment.provider_ref,
-                    client: answer.payment.client,
+    once(
+        &state,
+        &req,
+        &body,
+        &actor.0,
+        viewer.token_hash.as_deref(),
+        || async {
+            let r: PayOrderRequest = parse_json(&body)?;
+            let answer = state.checkout.pay(id, &viewer, &r.payment_method).await?;
+            Answer::new(
+                StatusCode::OK,
+                &PayOrderResponse {
+                    order: order_body(&answer.order, viewer.is_admin),
+                    payment: PaymentBody {
+                        provider: answer.payment.method.as_str().to_owned(),
+                        settles_on_delivery: answer.payment.settles_on_delivery,
+                        provider_ref: answer.payment.provider_ref,
+                        client: answer.payment.client,
+                    },
                 },
-            },
-        )
-    })
+            )
+        },
+    )
     .await
 }
