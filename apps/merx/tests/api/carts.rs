@@ -7,7 +7,7 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
 use crate::both_stores;
-use crate::helpers::{Store, TestApp, error_body, spawn_app, start};
+use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app, start};
 
 both_stores!(
     a_guest_cart_belongs_to_its_session_and_is_priced_live,
@@ -71,13 +71,6 @@ pub async fn call(
         req = req.bearer_auth(t);
     }
     req.send().await.expect("sent")
-}
-
-async fn json_of(res: Response, status: u16) -> Value {
-    let got = res.status().as_u16();
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(got, status, "{body}");
-    body
 }
 
 async fn a_guest_cart_belongs_to_its_session_and_is_priced_live(store: Store) {

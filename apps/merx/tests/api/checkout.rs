@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::both_stores;
 use crate::carts::{call, product};
-use crate::helpers::{Store, TestApp, error_body, spawn_app, spawn_app_with, start};
+use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app, spawn_app_with, start};
 
 both_stores!(
     a_guest_checks_out_with_cash_on_delivery,
@@ -24,13 +24,6 @@ both_stores!(
 pub fn sf() -> Value {
     json!({"name": "Ada", "line1": "1 Market St", "city": "San Francisco", "state": "CA",
            "postal_code": "94105", "country": "US"})
-}
-
-async fn json_of(res: Response, status: u16) -> Value {
-    let got = res.status().as_u16();
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(got, status, "{body}");
-    body
 }
 
 /// A guest cart of `session` holding `quantity` of `variant`; its id.

@@ -190,6 +190,14 @@ impl Tokens {
     }
 }
 
+/// Reads a JSON body after checking the status (the body is shown when it differs).
+pub async fn json_of(res: Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(got, status, "{body}");
+    body
+}
+
 /// Reads a JSON error body and checks the spec's shape; returns it.
 pub async fn error_body(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status(), status, "status");

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::both_stores;
 use crate::carts::{call, product};
-use crate::helpers::{Store, TestApp, error_body, spawn_app};
+use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app};
 
 both_stores!(
     the_calculators_quote_from_the_shipped_defaults,
@@ -14,13 +14,6 @@ both_stores!(
     admins_manage_discount_codes,
     admins_manage_tax_rates_and_shipping_zones,
 );
-
-async fn ok(res: reqwest::Response, status: u16) -> Value {
-    let got = res.status().as_u16();
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(got, status, "{body}");
-    body
-}
 
 fn sf() -> Value {
     json!({"name": "Ada", "line1": "1 Market St", "city": "San Francisco", "state": "CA",
@@ -45,7 +38,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     let (_, jacket) = product(&app, &admin, "JACKET-1", "USD", 5_000, 10).await;
     let (_, serum) = product(&app, &admin, "SERUM-KR", "KRW", 30_000, 10).await;
     let s = "sess-calc-00001";
-    let cart = ok(
+    let cart = json_of(
         call(
             &app,
             Method::POST,
@@ -61,7 +54,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     let cart_id = cart["id"].as_str().expect("id").to_owned();
 
     // US: standard, express and overnight; 0.8 kg is one started kilo.
-    let methods = ok(
+    let methods = json_of(
         calc(
             &app,
             "shipping-methods",
@@ -94,7 +87,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     );
     assert_eq!(methods["methods"][0]["estimated_days"], "3-7");
 
-    let cost = ok(
+    let cost = json_of(
         calc(
             &app,
             "shipping-cost",
@@ -111,7 +104,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     );
 
     // California: 7.25 % of 50.00 = 3.625 → 3.63; shipping is not taxed there.
-    let tax = ok(
+    let tax = json_of(
         calc(
             &app,
             "tax",
@@ -127,7 +120,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     assert_eq!(tax["shipping_tax"], 0);
     // New York taxes shipping: 4 % of 50.00 + 4 % of 6.99 = 2.00 + 0.28.
     let ny = json!({"country": "US", "state": "NY", "city": "New York", "postal_code": "10001"});
-    let tax = ok(
+    let tax = json_of(
         calc(
             &app,
             "tax",
@@ -147,7 +140,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     let seoul = json!({"country": "KR", "city": "Seoul", "postal_code": "04524"});
     let busan = json!({"country": "KR", "city": "Busan", "postal_code": "48058"});
     let items = json!([{"variant_id": serum, "quantity": 2}]);
-    let kr = ok(
+    let kr = json_of(
         calc(
             &app,
             "shipping-methods",
@@ -175,7 +168,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
         kr["methods"][0]["price"], 0,
         "₩60,000 is over the free-shipping threshold"
     );
-    let busan_methods = ok(
+    let busan_methods = json_of(
         calc(
             &app,
             "shipping-methods",
@@ -187,7 +180,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     )
     .await;
     assert_eq!(codes(&busan_methods), [json!("standard"), json!("express")]);
-    let tax = ok(
+    let tax = json_of(
         calc(
             &app,
             "tax",
@@ -200,7 +193,7 @@ async fn the_calculators_quote_from_the_shipped_defaults(store: Store) {
     .await;
     assert_eq!(tax["tax_total"], 6_000);
     // A business with a tax id is exempt in Korea (the zone allows it).
-    let tax = ok(
+    let tax = json_of(
         calc(
             &app,
             "tax",
@@ -276,7 +269,7 @@ async fn calculator_input_gets_the_specs_errors(store: Store) {
     )
     .await;
     error_body(res, 422, "shipping_unavailable").await;
-    let none = ok(
+    let none = json_of(
         calc(
             &app,
             "shipping-methods",
@@ -353,7 +346,7 @@ async fn admins_manage_discount_codes(store: Store) {
         "authentication_required",
     )
     .await;
-    let created = ok(
+    let created = json_of(
         app.post("/api/v1/admin/discounts", &body, Some(&admin))
             .await,
         201,
@@ -404,7 +397,7 @@ async fn admins_manage_discount_codes(store: Store) {
     )
     .await;
 
-    let patched = ok(
+    let patched = json_of(
         app.send(
             Method::PATCH,
             &format!("/api/v1/admin/discounts/{id}"),
@@ -436,14 +429,14 @@ async fn admins_manage_discount_codes(store: Store) {
         "validation_error",
     )
     .await;
-    let fetched = ok(
+    let fetched = json_of(
         app.get(&format!("/api/v1/admin/discounts/{id}"), Some(&admin))
             .await,
         200,
     )
     .await;
     assert_eq!(fetched["value"], 1_500);
-    ok(
+    json_of(
         app.post(
             "/api/v1/admin/discounts",
             &json!({"code": "SECOND", "type": "percentage", "value": 5}),
@@ -453,7 +446,7 @@ async fn admins_manage_discount_codes(store: Store) {
         201,
     )
     .await;
-    let page = ok(
+    let page = json_of(
         app.get("/api/v1/admin/discounts?page_size=1", Some(&admin))
             .await,
         200,
@@ -493,7 +486,7 @@ async fn admins_manage_discount_codes(store: Store) {
 async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
     let app = spawn_app(store).await;
     let admin = app.admin().await.access;
-    let rates = ok(
+    let rates = json_of(
         app.get("/api/v1/admin/tax-rates?page_size=100", Some(&admin))
             .await,
         200,
@@ -505,7 +498,7 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
     );
 
     // Canada is not in the defaults: add a tax rate and a zone, then quote there.
-    let gst = ok(
+    let gst = json_of(
         app.post(
             "/api/v1/admin/tax-rates",
             &json!({"country": "ca", "name": "GST", "rate": "5", "tax_shipping": true}),
@@ -557,7 +550,7 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
     )
     .await;
     let gst_id = gst["id"].as_str().expect("id").to_owned();
-    let patched = ok(
+    let patched = json_of(
         app.send(
             Method::PATCH,
             &format!("/api/v1/admin/tax-rates/{gst_id}"),
@@ -576,7 +569,7 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
     let zone = json!({"name": "Canada", "countries": ["CA"], "methods": [
         {"code": "standard", "name": "Canada Post", "estimated_days_min": 4, "estimated_days_max": 8,
          "rates": [{"currency": "USD", "base": 1200, "per_kg": 300}]}]});
-    let created = ok(
+    let created = json_of(
         app.post("/api/v1/admin/shipping-zones", &zone, Some(&admin))
             .await,
         201,
@@ -599,16 +592,16 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
         json!({"country": "CA", "state": "ON", "city": "Toronto", "postal_code": "m5v 2t6"});
     let s = "sess-admin-calc1";
     let items = json!([{"variant_id": v, "quantity": 1}]);
-    let cost = ok(calc(&app, "shipping-cost", json!({"cart_items": items, "shipping_address": toronto, "shipping_method": "standard"}), s).await, 200).await;
+    let cost = json_of(calc(&app, "shipping-cost", json!({"cart_items": items, "shipping_address": toronto, "shipping_method": "standard"}), s).await, 200).await;
     assert_eq!(cost["shipping_total"], 1_200 + 300);
     // 5.5 % of 100.00 and of 15.00 shipping.
-    let tax = ok(calc(&app, "tax", json!({"cart_items": items, "shipping_address": toronto, "shipping_method": "standard"}), s).await, 200).await;
+    let tax = json_of(calc(&app, "tax", json!({"cart_items": items, "shipping_address": toronto, "shipping_method": "standard"}), s).await, 200).await;
     assert_eq!(
         (tax["tax_total"].as_i64(), tax["shipping_tax"].as_i64()),
         (Some(550 + 83), Some(83))
     );
 
-    let renamed = ok(
+    let renamed = json_of(
         app.send(
             Method::PATCH,
             &format!("/api/v1/admin/shipping-zones/{zone_id}"),
@@ -626,7 +619,7 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
         ),
         (Some("Canada (all)"), Some("Canada Post"))
     );
-    ok(
+    json_of(
         app.get(
             &format!("/api/v1/admin/shipping-zones/{zone_id}"),
             Some(&admin),
@@ -635,7 +628,7 @@ async fn admins_manage_tax_rates_and_shipping_zones(store: Store) {
         200,
     )
     .await;
-    let zones = ok(
+    let zones = json_of(
         app.get("/api/v1/admin/shipping-zones", Some(&admin)).await,
         200,
     )

@@ -790,24 +790,7 @@ impl StockRepository for PgStock {
                     .optional()?;
                 let before = before.ok_or(AdjustFailure::Rule(InventoryError::NotFound))?;
                 let after = change.apply(before).map_err(AdjustFailure::Rule)?;
-                diesel::update(stock_levels::table.find(id))
-                    .set((
-                        stock_levels::on_hand.eq(after),
-                        stock_levels::updated_at.eq(at),
-                    ))
-                    .execute(tx)
-                    .await?;
-                diesel::insert_into(stock_adjustments::table)
-                    .values((
-                        stock_adjustments::variant_id.eq(id),
-                        stock_adjustments::actor.eq(&actor),
-                        stock_adjustments::reason.eq(&reason),
-                        stock_adjustments::before.eq(before),
-                        stock_adjustments::after.eq(after),
-                        stock_adjustments::at.eq(at),
-                    ))
-                    .execute(tx)
-                    .await?;
+                crate::stock_moves::change(tx, id, before, after, &actor, &reason, at).await?;
                 if let Some(product) = product {
                     recount_sellable(tx, product).await?;
                 }

@@ -85,16 +85,6 @@ struct OrderRow {
     updated_at: Timestamp,
 }
 
-fn payment_status_str(s: PaymentStatus) -> &'static str {
-    match s {
-        PaymentStatus::Pending => "pending",
-        PaymentStatus::Paid => "paid",
-        PaymentStatus::Failed => "failed",
-        PaymentStatus::Refunded => "refunded",
-        PaymentStatus::PartiallyRefunded => "partially_refunded",
-    }
-}
-
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
@@ -106,7 +96,7 @@ fn order_row(o: &Order) -> OrderRow {
         user_id: o.user_id.map(|u| *u.as_uuid()),
         email: o.email.clone(),
         status: o.status.as_str().to_owned(),
-        payment_status: payment_status_str(o.payment_status).to_owned(),
+        payment_status: o.payment_status.as_str().to_owned(),
         currency: o.currency.code().to_owned(),
         items: json(&o.items),
         totals: json(&o.totals),
@@ -138,8 +128,8 @@ impl TryFrom<OrderRow> for Order {
     type Error = DbError;
 
     fn try_from(r: OrderRow) -> Result<Self, DbError> {
-        let payment_status: PaymentStatus =
-            serde_json::from_value(serde_json::Value::String(r.payment_status)).map_err(decode)?;
+        let payment_status =
+            PaymentStatus::parse(&r.payment_status).ok_or_else(|| decode("payment status"))?;
         Ok(Self {
             id: OrderId::from_uuid(r.id),
             number: OrderNumber::parse(&r.order_number).ok_or_else(|| decode("order number"))?,
@@ -276,7 +266,7 @@ async fn cancel_open_sessions(
     .get_results(tx)
     .await?;
     for id in ids {
-        stock_moves::release(tx, &format!("checkout:{id}")).await?;
+        stock_moves::release(tx, &CheckoutId::from_uuid(id).holder()).await?;
     }
     Ok(())
 }
@@ -430,7 +420,7 @@ impl CheckoutStore for PgCheckout {
             .execute(tx)
             .await?;
             if n == 1 {
-                stock_moves::release(tx, &format!("checkout:{id}")).await?;
+                stock_moves::release(tx, &id.holder()).await?;
             }
             Ok(n == 1)
         })
@@ -454,7 +444,7 @@ impl CheckoutStore for PgCheckout {
             .get_results(tx)
             .await?;
             for id in &ids {
-                stock_moves::release(tx, &format!("checkout:{id}")).await?;
+                stock_moves::release(tx, &CheckoutId::from_uuid(*id).holder()).await?;
             }
             Ok(ids.len() as u64)
         })

@@ -44,7 +44,8 @@ async fn lock(
     Ok((products, levels))
 }
 
-async fn change(
+/// Sets a level's on-hand count and records who changed it, why, before and after.
+pub(crate) async fn change(
     tx: &mut AsyncPgConnection,
     variant: uuid::Uuid,
     before: i64,

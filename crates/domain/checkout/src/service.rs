@@ -281,10 +281,7 @@ impl CheckoutService {
             return Err(CheckoutError::EmptyCart);
         }
         let customer = Customer {
-            key: Some(
-                cart.user_id()
-                    .map_or_else(|| common.email.clone(), |u| u.to_string()),
-            ),
+            key: Some(customer_key(cart.user_id(), &common.email)),
             tax_id,
         };
         let item_count = cart.items.len();
@@ -453,7 +450,7 @@ impl CheckoutService {
                 .await?;
         }
         let id = CheckoutId::new();
-        let holder = format!("checkout:{id}");
+        let holder = id.holder();
         self.hold(&holder, &priced.items).await?;
         let started = async {
             let start = gateway
@@ -725,11 +722,7 @@ impl CheckoutService {
             return Ok(None);
         };
         let customer = Customer {
-            key: Some(
-                session
-                    .user_id
-                    .map_or_else(|| session.email.clone(), |u| u.to_string()),
-            ),
+            key: Some(customer_key(session.user_id, &session.email)),
             tax_id: None,
         };
         let discount = self
@@ -784,7 +777,7 @@ impl CheckoutService {
         let user_id = caller.user;
         let (order_token, token_hash) = order_token(user_id);
         let id = OrderId::new();
-        let holder = format!("order:{id}");
+        let holder = id.holder();
         self.hold(&holder, &priced.items).await?;
         let placed = async {
             let number = self.store.next_order_number().await?;
@@ -970,6 +963,11 @@ impl CheckoutService {
     pub async fn cancel_unpaid_orders(&self) -> Result<u64, CheckoutError> {
         Ok(self.store.cancel_unpaid_orders(self.clock.now()).await?)
     }
+}
+
+/// Who counts for per-customer discount limits: the user, or a guest's e-mail.
+fn customer_key(user: Option<UserId>, email: &str) -> String {
+    user.map_or_else(|| email.to_owned(), |u| u.to_string())
 }
 
 fn redemption_of(discount: &Discount, customer: &Customer) -> Redemption {

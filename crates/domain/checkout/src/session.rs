@@ -10,6 +10,14 @@ merx_kernel::typed_id!(
     CheckoutId
 );
 
+impl CheckoutId {
+    /// The reservation holder of this session's stock.
+    #[must_use]
+    pub fn holder(self) -> String {
+        format!("checkout:{self}")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
@@ -93,7 +101,7 @@ impl CheckoutSession {
     /// The reservation holder of this session's stock.
     #[must_use]
     pub fn holder(&self) -> String {
-        format!("checkout:{}", self.id)
+        self.id.holder()
     }
 
     /// The status as of `now`: an open session past its time is expired even before the

@@ -9,6 +9,14 @@ merx_kernel::typed_id!(
     OrderId
 );
 
+impl OrderId {
+    /// The reservation holder of an order placed before payment.
+    #[must_use]
+    pub fn holder(self) -> String {
+        format!("order:{self}")
+    }
+}
+
 /// A bought line as it was when the order was placed. Amounts are minor units of the order's
 /// currency; `discount` is the line's share of the order discount and `tax` is on
 /// `line_total − discount`.
@@ -82,7 +90,7 @@ impl Order {
     /// The reservation holder of an order placed before payment.
     #[must_use]
     pub fn holder(&self) -> String {
-        format!("order:{}", self.id)
+        self.id.holder()
     }
 
     /// Whether `viewer` may see this order: its customer, an admin, or whoever holds its

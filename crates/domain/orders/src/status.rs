@@ -32,6 +32,32 @@ pub struct InvalidTransition {
     pub to: OrderStatus,
 }
 
+impl PaymentStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Paid,
+        Self::Failed,
+        Self::Refunded,
+        Self::PartiallyRefunded,
+    ];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+            Self::Refunded => "refunded",
+            Self::PartiallyRefunded => "partially_refunded",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
 impl OrderStatus {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -192,6 +218,14 @@ mod tests {
             assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(OrderStatus::parse("lost"), None);
+        for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(s.as_str()), Some(s));
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::Value::from(s.as_str())),
+                "the serde name is the stored name"
+            );
+        }
         assert_eq!(
             serde_json::to_string(&PaymentStatus::PartiallyRefunded)
                 .ok()

@@ -115,19 +115,24 @@ fn source(body: &QuoteRequestBody) -> Result<QuoteSource, ApiError> {
         )
         .into()),
         (Some(id), None) => Ok(QuoteSource::Cart(CartId::from_uuid(*id))),
-        (None, Some(items)) => Ok(QuoteSource::Items(
-            items
-                .iter()
-                .map(|i| {
-                    quantity_of(Some(&i.quantity), None)
-                        .map(|q| (VariantId::from_uuid(i.variant_id), q))
-                })
-                .collect::<Result<_, _>>()?,
-        )),
+        (None, Some(items)) => Ok(QuoteSource::Items(loose_items(items)?)),
         (None, None) => {
             Err(ValidationErrors::single("cart_id", "send cart_id or cart_items").into())
         }
     }
+}
+
+/// `(variant, quantity)` pairs of loose items, each quantity read as a cart line's is.
+///
+/// # Errors
+/// `quantity_invalid` for a quantity that is not a whole number.
+pub fn loose_items(items: &[LooseItem]) -> Result<Vec<(VariantId, i64)>, ApiError> {
+    items
+        .iter()
+        .map(|i| {
+            quantity_of(Some(&i.quantity), None).map(|q| (VariantId::from_uuid(i.variant_id), q))
+        })
+        .collect()
 }
 
 /// The question a calculator asks of the cart domain.

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_checkout::{NewOrderRequest, OrderSource};
 use merx_identity::hash_secret;
-use merx_kernel::{Currency, PostalAddress, ValidationErrors, VariantId};
+use merx_kernel::{Currency, PostalAddress, ValidationErrors};
 use merx_orders::{Order, OrderEdit, OrderId, OrderItem, OrderStatus, OrderViewer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,7 +18,7 @@ use crate::http::extract::{Admin, Caller, MaybeCaller, Paging, from_value, parse
 use crate::http::idempotency::{Answer, once};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
-use crate::http::routes::carts::quantity_of;
+use crate::http::routes::checkout_quotes::{LooseItem, loose_items};
 use crate::state::AppState;
 
 /// A bought line as it was when the order was placed.
@@ -125,10 +125,7 @@ pub fn order_body(o: &Order, admin: bool) -> OrderBody {
         user_id: o.user_id.map(|u| *u.as_uuid()),
         email: o.email.clone(),
         status: o.status.as_str().to_owned(),
-        payment_status: serde_json::to_value(o.payment_status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        payment_status: o.payment_status.as_str().to_owned(),
         currency: o.currency,
         items: o.items.iter().map(OrderItemBody::from).collect(),
         subtotal: o.totals.subtotal,
@@ -191,18 +188,11 @@ pub fn shipping_address(value: Option<Value>) -> Result<PostalAddress, ApiError>
     })
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct OrderItemRequest {
-    pub variant_id: uuid::Uuid,
-    #[schema(value_type = i64)]
-    pub quantity: Value,
-}
-
 /// `POST /orders`: `cart_id` or `items`, the addresses, methods and notes.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateOrderRequest {
     pub cart_id: Option<uuid::Uuid>,
-    pub items: Option<Vec<OrderItemRequest>>,
+    pub items: Option<Vec<LooseItem>>,
     /// Required for guests.
     pub email: Option<String>,
     #[schema(value_type = Object)]
@@ -247,15 +237,7 @@ pub async fn create(
         let r: CreateOrderRequest = parse_json(&body)?;
         let source = match (r.cart_id, r.items) {
             (Some(id), None) => OrderSource::Cart(merx_cart::CartId::from_uuid(id)),
-            (None, Some(items)) => OrderSource::Items(
-                items
-                    .iter()
-                    .map(|i| {
-                        quantity_of(Some(&i.quantity), None)
-                            .map(|q| (VariantId::from_uuid(i.variant_id), q))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
+            (None, Some(items)) => OrderSource::Items(loose_items(&items)?),
             _ => {
                 return Err(ApiError::validation(&ValidationErrors::single(
                     "cart_id",
