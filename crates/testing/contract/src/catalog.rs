@@ -299,6 +299,42 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
     let page = repos.products.list(&paged).await.expect("list");
     assert_eq!((page.total, page.has_prev, page.has_next), (3, true, false));
     assert_eq!(slugs(page), ["oil"]);
+    // Search pages keep the sort order and the total of every match (two characters use
+    // the bigram index in Postgres, one the plain scan).
+    let searched = |text: &str, order: SortOrder, page: i64| ProductQuery {
+        search: Some(text.into()),
+        sort_by: SortBy::Price,
+        sort_order: order,
+        page: PageRequest::new(Some(page), Some(2)).expect("valid"),
+        ..query()
+    };
+    for (text, order, page, want) in [
+        ("-1", SortOrder::Desc, 1, vec!["oil", "sold-out"]),
+        ("-1", SortOrder::Desc, 2, vec!["cheap"]),
+        ("1", SortOrder::Asc, 1, vec!["cheap", "sold-out"]),
+        ("1", SortOrder::Asc, 3, vec![]),
+    ] {
+        let got = repos
+            .products
+            .list(&searched(text, order, page))
+            .await
+            .expect("list");
+        assert_eq!(got.total, 3, "search {text} page {page}");
+        assert_eq!(slugs(got), want, "search {text} page {page}");
+    }
+    // Totals from a full page (counted), an exactly full last page and a page past the end.
+    let at = |page: i64, size: i64| ProductQuery {
+        page: PageRequest::new(Some(page), Some(size)).expect("valid"),
+        ..query()
+    };
+    for (page, size, shown) in [(1, 2, 2), (1, 3, 3), (2, 3, 0), (5, 1, 0)] {
+        let got = repos.products.list(&at(page, size)).await.expect("list");
+        assert_eq!(
+            (got.items.len(), got.total),
+            (shown, 3),
+            "page {page} of size {size}"
+        );
+    }
 }
 
 pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: &CatalogRepos) {

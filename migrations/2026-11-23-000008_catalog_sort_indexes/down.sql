@@ -1,0 +1,2 @@
+DROP INDEX products_category_name_idx;
+DROP INDEX products_category_created_idx;
