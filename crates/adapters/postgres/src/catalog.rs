@@ -27,6 +27,10 @@ use crate::schema::{
 };
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+// The bigram index's expression (migrations 000004 and 000009); a query must name it exactly.
+diesel::define_sql_function!(
+    fn merx_bigrams(x: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>
+);
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = products, check_for_backend(Pg), treat_none_as_null = true)]
@@ -356,9 +360,9 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
             .replace('_', "\\_");
         let lowered = text.to_lowercase();
         query = if lowered.chars().count() == 2 {
-            // No trigram to index; the bigram array holds every two-character piece of
-            // search_text, so containment is the same test as the LIKE (see the migration).
-            query.filter(products::search_bigrams.contains(vec![lowered]))
+            // No trigram to index; the bigram index holds every two-character piece of
+            // search_text, so containment is the same test as the LIKE (migration 000009).
+            query.filter(merx_bigrams(products::search_text).contains(vec![lowered]))
         } else {
             query.filter(products::search_text.like(format!("%{escaped}%")))
         };

@@ -99,7 +99,6 @@ diesel::table! {
         seo_description -> Nullable<Text>,
         min_price -> BigInt,
         search_text -> Text,
-        search_bigrams -> Array<Text>,
         sellable_variants -> Integer,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
