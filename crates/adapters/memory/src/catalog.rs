@@ -333,13 +333,7 @@ impl MemoryCatalog {
             && q.min_price.is_none_or(|m| price >= m)
             && q.max_price.is_none_or(|m| price <= m)
             && q.featured.is_none_or(|f| p.is_featured == f)
-            && text.is_none_or(|t| {
-                p.name.to_lowercase().contains(&t)
-                    || p.description
-                        .as_deref()
-                        .is_some_and(|d| d.to_lowercase().contains(&t))
-                    || p.variants.iter().any(|v| v.sku.to_lowercase().contains(&t))
-            })
+            && text.is_none_or(|t| p.search_text().contains(&t))
             && q.in_stock
                 .is_none_or(|want| self.stock.is_in_stock(p) == want)
     }

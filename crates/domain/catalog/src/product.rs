@@ -94,6 +94,16 @@ impl Product {
     pub fn variant(&self, id: VariantId) -> Option<&Variant> {
         self.variants.iter().find(|v| v.id == id)
     }
+
+    /// What a text search reads: name, description and SKUs, lower-cased and joined by
+    /// spaces. A product matches a search when this contains the lower-cased query.
+    #[must_use]
+    pub fn search_text(&self) -> String {
+        let mut parts = vec![self.name.as_str()];
+        parts.extend(self.description.as_deref());
+        parts.extend(self.variants.iter().map(|v| v.sku.as_str()));
+        parts.join(" ").to_lowercase()
+    }
 }
 
 /// Stock a new variant starts with (kept by inventory, written with the product).

@@ -322,6 +322,27 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
         assert_eq!(got.total, 3, "search {text} page {page}");
         assert_eq!(slugs(got), want, "search {text} page {page}");
     }
+    // Two characters narrow like any search; wildcards are literal; a search spans the name,
+    // the description and the SKUs as one text.
+    for (text, want) in [
+        ("o-", vec!["sold-out"]),
+        ("_1", vec![]),
+        ("%1", vec![]),
+        ("product oil test", vec![]),
+        ("cheap a test", vec!["cheap"]),
+        ("test product ch-1", vec!["cheap"]),
+    ] {
+        let got = repos
+            .products
+            .list(&ProductQuery {
+                search: Some(text.into()),
+                ..query()
+            })
+            .await
+            .expect("list");
+        assert_eq!(got.total, want.len() as u64, "search {text}");
+        assert_eq!(slugs(got), want, "search {text}");
+    }
     // Totals from a full page (counted), an exactly full last page and a page past the end.
     let at = |page: i64, size: i64| ProductQuery {
         page: PageRequest::new(Some(page), Some(size)).expect("valid"),
