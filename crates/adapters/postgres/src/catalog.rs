@@ -27,10 +27,10 @@ use crate::schema::{
 };
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-// The bigram index's expression (migrations 000004 and 000009); a query must name it exactly.
 diesel::define_sql_function!(
     fn strpos(text: diesel::sql_types::Text, part: diesel::sql_types::Text) -> diesel::sql_types::Integer
 );
+// The bigram index's expression (migrations 000004 and 000009); a query must name it exactly.
 diesel::define_sql_function!(
     fn merx_bigrams(x: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>
 );
@@ -353,11 +353,6 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
         query = query.filter(products::is_featured.eq(f));
     }
     if let Some(text) = &q.search {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         let lowered = text.to_lowercase();
         query = if lowered.chars().count() == 2 {
             // No trigram to index: the bigram index (every two-character piece of
@@ -369,6 +364,10 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
                 .filter(strpos(products::search_text, lowered.clone()).gt(0))
                 .filter(merx_bigrams(products::search_text).contains(vec![lowered]))
         } else {
+            let escaped = lowered
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             query.filter(products::search_text.like(format!("%{escaped}%")))
         };
     }
@@ -862,31 +861,14 @@ impl StockRepository for PgStock {
         let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
         let result = c
             .transaction::<_, AdjustFailure, _>(async move |tx| {
-                // The product row first (as catalog writes do), then the stock row.
-                let product: Option<uuid::Uuid> = products::table
-                    .filter(
-                        products::id.eq_any(
-                            variants::table
-                                .filter(variants::id.eq(id))
-                                .select(variants::product_id),
-                        ),
-                    )
-                    .select(products::id)
-                    .for_update()
-                    .first(tx)
-                    .await
-                    .optional()?;
-                let before: Option<i64> = stock_levels::table
-                    .find(id)
-                    .select(stock_levels::on_hand)
-                    .for_update()
-                    .first(tx)
-                    .await
-                    .optional()?;
-                let before = before.ok_or(AdjustFailure::Rule(InventoryError::NotFound))?;
+                let (products, levels) = crate::stock_moves::lock(tx, &[id]).await?;
+                let [(_, before, _)] = levels.as_slice() else {
+                    return Err(AdjustFailure::Rule(InventoryError::NotFound));
+                };
+                let before = *before;
                 let after = change.apply(before).map_err(AdjustFailure::Rule)?;
                 crate::stock_moves::change(tx, id, before, after, &actor, &reason, at).await?;
-                if let Some(product) = product {
+                for product in products {
                     recount_sellable(tx, product).await?;
                 }
                 Ok(StockAdjustment {

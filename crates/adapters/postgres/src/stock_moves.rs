@@ -12,8 +12,8 @@ use crate::schema::{products, stock_adjustments, stock_levels, stock_reservation
 
 type DbError = diesel::result::Error;
 
-/// Locks the lines' products and levels; the levels as (variant, on hand, tracked).
-async fn lock(
+/// Locks the variants' products and levels; the levels as (variant, on hand, tracked).
+pub(crate) async fn lock(
     tx: &mut AsyncPgConnection,
     ids: &[uuid::Uuid],
 ) -> Result<(Vec<uuid::Uuid>, Vec<(uuid::Uuid, i64, bool)>), DbError> {
