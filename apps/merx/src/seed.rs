@@ -12,8 +12,6 @@ use merx_catalog::{
 use merx_kernel::Currency;
 use serde::Deserialize;
 
-use crate::http::routes::products::VariantRequest;
-
 const DEMO_CATALOG: &str = include_str!("../demo/catalog.json");
 
 #[derive(Debug, Deserialize)]
@@ -34,7 +32,7 @@ struct DemoProduct {
     attributes: serde_json::Map<String, serde_json::Value>,
     seo_title: Option<String>,
     seo_description: Option<String>,
-    variants: Vec<VariantRequest>,
+    variants: Vec<VariantInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +65,7 @@ impl From<DemoProduct> for ProductInput {
             attributes: d.attributes,
             seo_title: d.seo_title,
             seo_description: d.seo_description,
-            variants: d.variants.into_iter().map(VariantInput::from).collect(),
+            variants: d.variants,
             ..Self::default()
         }
     }

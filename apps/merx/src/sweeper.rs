@@ -99,17 +99,10 @@ mod tests {
             .list(ProductQuery::default(), Audience::Public)
             .await
             .expect("list");
-        let ids: Vec<_> = page
+        let variant = page
             .items
             .iter()
-            .flat_map(|p| p.variants.iter().map(|v| v.id))
-            .collect();
-        let variant = state
-            .inventory
-            .levels(&ids)
-            .await
-            .expect("levels")
-            .into_iter()
+            .flat_map(|p| &p.levels)
             .find(|l| l.settings.track_inventory && l.available() > 0)
             .expect("a variant in stock")
             .variant_id;

@@ -198,7 +198,12 @@ pub fn build_state(
         auth,
         api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
         addresses: AddressBook::new(stores.addresses.clone(), clock.clone()),
-        catalog: CatalogService::new(stores.products.clone(), clock.clone(), config.currency),
+        catalog: CatalogService::new(
+            stores.products.clone(),
+            stores.stock.clone(),
+            clock.clone(),
+            config.currency,
+        ),
         inventory: InventoryService::new(stores.stock.clone(), clock.clone()),
         pricing,
         carts,

@@ -215,6 +215,7 @@ impl From<CatalogError> for ApiError {
                 "last_variant",
                 "a product keeps at least one variant; delete the product instead",
             ),
+            CatalogError::Stock(e) => e.into(),
             CatalogError::Store(s) => s.into(),
         }
     }

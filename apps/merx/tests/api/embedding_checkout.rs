@@ -39,12 +39,11 @@ async fn a_payment_that_is_not_captured_cannot_be_confirmed() {
     for p in products
         .items
         .iter()
-        .filter(|p| p.currency == Currency::Usd)
+        .filter(|p| p.product.currency == Currency::Usd)
     {
-        let ids: Vec<_> = p.variants.iter().map(|v| v.id).collect();
-        let levels = state.inventory.levels(&ids).await.expect("levels");
-        variant = levels
-            .into_iter()
+        variant = p
+            .levels
+            .iter()
             .find(|l| l.available() > 0)
             .map(|l| l.variant_id);
         if variant.is_some() {

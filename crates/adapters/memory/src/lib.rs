@@ -10,9 +10,10 @@ mod idempotency;
 mod identity;
 mod mailer;
 mod pricing;
+mod stock;
 
 pub use carts::MemoryCarts;
-pub use catalog::{MemoryCatalog, MemoryStock, ProductReferences};
+pub use catalog::{MemoryCatalog, ProductReferences};
 pub use checkout::MemoryCheckout;
 pub use idempotency::MemoryIdempotency;
 pub use identity::{
@@ -20,6 +21,7 @@ pub use identity::{
 };
 pub use mailer::LogMailer;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
+pub use stock::MemoryStock;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

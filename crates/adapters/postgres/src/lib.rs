@@ -12,11 +12,14 @@ mod error;
 mod idempotency;
 mod identity;
 mod pricing;
+mod product_rows;
+mod product_search;
 mod schema;
+mod stock;
 mod stock_moves;
 
 pub use carts::PgCarts;
-pub use catalog::{PgCatalog, PgStock};
+pub use catalog::PgCatalog;
 pub use checkout::PgCheckout;
 pub use database::{
     MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,
@@ -25,3 +28,4 @@ pub use database::{
 pub use idempotency::PgIdempotency;
 pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
+pub use stock::PgStock;

@@ -14,6 +14,9 @@ pub enum CatalogError {
     SkuTaken(String),
     #[error("a product keeps at least one variant")]
     LastVariant,
+    /// A stock change the inventory refused (below zero).
+    #[error(transparent)]
+    Stock(merx_inventory::InventoryError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

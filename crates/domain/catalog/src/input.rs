@@ -14,10 +14,12 @@ pub struct ImageInput {
     pub sort_order: Option<i32>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// A variant to create; also the shape of a variant in the demo catalog's JSON.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct VariantInput {
     pub sku: String,
     pub name: Option<String>,
+    #[serde(default)]
     pub options: BTreeMap<String, String>,
     pub price: i64,
     pub compare_at_price: Option<i64>,

@@ -8,6 +8,7 @@ mod product;
 mod query;
 mod service;
 mod slug;
+mod stocked;
 
 pub use error::CatalogError;
 pub use input::{ImageInput, ProductInput, ProductPatch, VariantInput, VariantPatch};
@@ -16,3 +17,4 @@ pub use product::{InitialStock, Product, ProductImage, ProductStatus, Variant};
 pub use query::{Audience, ProductQuery, SortBy, SortOrder};
 pub use service::{CatalogService, Removal};
 pub use slug::slugify;
+pub use stocked::{StockedProduct, VariantStock};

@@ -1,4 +1,4 @@
-use merx_kernel::{Currency, PageRequest};
+use merx_kernel::{Currency, PageRequest, Timestamp};
 
 use crate::ProductStatus;
 
@@ -35,7 +35,8 @@ pub struct ProductQuery {
     /// On the product price (its cheapest variant), in minor units.
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
-    /// Some variant is in stock (untracked counts as in stock).
+    /// The product is (or is not) in stock as [`merx_inventory::is_in_stock`] says: some
+    /// variant is untracked or has units available, reservations live at `now` counting.
     pub in_stock: Option<bool>,
     pub featured: Option<bool>,
     /// Case-insensitive text in the name, description or any SKU.
@@ -43,4 +44,6 @@ pub struct ProductQuery {
     pub sort_by: SortBy,
     pub sort_order: SortOrder,
     pub page: PageRequest,
+    /// The moment stock is judged at (the service sets it).
+    pub now: Timestamp,
 }

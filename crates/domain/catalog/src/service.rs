@@ -1,11 +1,14 @@
 use std::sync::Arc;
 
-use merx_kernel::{Clock, Currency, Page, ProductId, ValidationErrors, VariantId};
+use merx_inventory::{InventoryError, StockChange, StockRepository};
+use merx_kernel::{
+    Clock, Currency, Page, ProductId, ValidationErrors, VariantId, has_control_chars,
+};
 
 use crate::input::{Checker, LONG, SHORT, check_distinct_skus};
 use crate::{
     Audience, CatalogError, Product, ProductInput, ProductPatch, ProductQuery, ProductRepository,
-    ProductStatus, VariantInput, VariantPatch, slugify,
+    ProductStatus, StockedProduct, VariantInput, VariantPatch, VariantStock, slugify,
 };
 
 /// What removing a product did.
@@ -16,9 +19,11 @@ pub enum Removal {
     Archived,
 }
 
-/// The catalog's use cases.
+/// The catalog's use cases. Every read answers products with their variants' stock, so the
+/// stock flags a storefront shows and the `in_stock` filter follow one rule.
 pub struct CatalogService {
     products: Arc<dyn ProductRepository>,
+    stock: Arc<dyn StockRepository>,
     clock: Arc<dyn Clock>,
     default_currency: Currency,
 }
@@ -27,21 +32,58 @@ impl CatalogService {
     #[must_use]
     pub fn new(
         products: Arc<dyn ProductRepository>,
+        stock: Arc<dyn StockRepository>,
         clock: Arc<dyn Clock>,
         default_currency: Currency,
     ) -> Self {
         Self {
             products,
+            stock,
             clock,
             default_currency,
         }
+    }
+
+    /// The products with their variants' levels, read in one batch.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn with_stock(
+        &self,
+        products: Vec<Product>,
+    ) -> Result<Vec<StockedProduct>, CatalogError> {
+        let ids: Vec<VariantId> = products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| v.id))
+            .collect();
+        let mut levels = self.stock.levels(&ids, self.clock.now()).await?;
+        Ok(products
+            .into_iter()
+            .map(|product| {
+                let (mine, rest) = levels
+                    .drain(..)
+                    .partition(|l| product.variant(l.variant_id).is_some());
+                levels = rest;
+                StockedProduct {
+                    product,
+                    levels: mine,
+                }
+            })
+            .collect())
+    }
+
+    async fn stocked(&self, product: Product) -> Result<StockedProduct, CatalogError> {
+        self.with_stock(vec![product])
+            .await?
+            .pop()
+            .ok_or(CatalogError::ProductNotFound)
     }
 
     /// Creates a product (a simple one when no variants are given).
     ///
     /// # Errors
     /// `Validation`; `SlugTaken` for a client-chosen slug in use; `SkuTaken`.
-    pub async fn create(&self, input: ProductInput) -> Result<Product, CatalogError> {
+    pub async fn create(&self, input: ProductInput) -> Result<StockedProduct, CatalogError> {
         let mut c = Checker::new();
         let name = c.required("name", &input.name, SHORT);
         let chosen_slug = c.slug("slug", input.slug);
@@ -117,7 +159,7 @@ impl CatalogService {
             }
             other => other?,
         }
-        Ok(product)
+        self.stocked(product).await
     }
 
     /// Applies a partial change. The slug stays when the name changes (links keep working).
@@ -128,7 +170,7 @@ impl CatalogService {
         &self,
         id: ProductId,
         patch: ProductPatch,
-    ) -> Result<Product, CatalogError> {
+    ) -> Result<StockedProduct, CatalogError> {
         let mut p = self.load(id).await?;
         let mut c = Checker::new();
         if let Some(name) = patch.name {
@@ -169,7 +211,8 @@ impl CatalogService {
             }
             p.slug = slug;
         }
-        self.save(p).await
+        let p = self.save(p).await?;
+        self.stocked(p).await
     }
 
     /// Erases a product, or archives it when orders or carts reference it.
@@ -192,8 +235,13 @@ impl CatalogService {
 
     /// # Errors
     /// `ProductNotFound`, also for a product the audience may not see.
-    pub async fn get(&self, id: ProductId, audience: Audience) -> Result<Product, CatalogError> {
-        Self::visible(self.products.find(id).await?, audience)
+    pub async fn get(
+        &self,
+        id: ProductId,
+        audience: Audience,
+    ) -> Result<StockedProduct, CatalogError> {
+        let p = Self::visible(self.products.find(id).await?, audience)?;
+        self.stocked(p).await
     }
 
     /// # Errors
@@ -202,18 +250,30 @@ impl CatalogService {
         &self,
         slug: &str,
         audience: Audience,
-    ) -> Result<Product, CatalogError> {
-        Self::visible(self.products.find_by_slug(slug).await?, audience)
+    ) -> Result<StockedProduct, CatalogError> {
+        let p = Self::visible(self.products.find_by_slug(slug).await?, audience)?;
+        self.stocked(p).await
     }
 
+    /// A page of products. Category, tag and text are matched trimmed and case-insensitively;
+    /// only admins may choose statuses (the public sees active products).
+    ///
     /// # Errors
-    /// `Validation` for a price range upside down or an over-long search.
+    /// `Validation` for a price range upside down, an over-long search, control characters in
+    /// text, or a status filter from someone not an admin.
     pub async fn list(
         &self,
         mut query: ProductQuery,
         audience: Audience,
-    ) -> Result<Page<Product>, CatalogError> {
+    ) -> Result<Page<StockedProduct>, CatalogError> {
         let mut errors = ValidationErrors::new();
+        if audience == Audience::Public && !query.statuses.is_empty() {
+            errors.add("status", "only admins may filter by status");
+        }
+        let lowered =
+            |v: Option<String>| v.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+        query.category = lowered(query.category);
+        query.tag = lowered(query.tag);
         if let (Some(min), Some(max)) = (query.min_price, query.max_price)
             && min > max
         {
@@ -231,6 +291,16 @@ impl CatalogService {
             .search
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
+        // No stored text holds control characters (Postgres cannot hold a NUL at all).
+        for (field, value) in [
+            ("category", &query.category),
+            ("tag", &query.tag),
+            ("search", &query.search),
+        ] {
+            if value.as_deref().is_some_and(has_control_chars) {
+                errors.add(field, "must not contain control characters");
+            }
+        }
         if query
             .search
             .as_ref()
@@ -250,7 +320,65 @@ impl CatalogService {
             }
             Audience::Admin => query.statuses,
         };
-        Ok(self.products.list(&query).await?)
+        query.now = self.clock.now();
+        let mut page = self.products.list(&query).await?;
+        let items = self.with_stock(std::mem::take(&mut page.items)).await?;
+        Ok(page.with_items(items))
+    }
+
+    /// A variant's stock, when the product (visible to the audience) has the variant.
+    ///
+    /// # Errors
+    /// `ProductNotFound`, `VariantNotFound`.
+    pub async fn variant_stock(
+        &self,
+        id: ProductId,
+        variant: VariantId,
+        audience: Audience,
+    ) -> Result<VariantStock, CatalogError> {
+        let p = Self::visible(self.products.find(id).await?, audience)?;
+        let sku = p
+            .variant(variant)
+            .map(|v| v.sku.clone())
+            .ok_or(CatalogError::VariantNotFound)?;
+        let level = self
+            .stock
+            .levels(&[variant], self.clock.now())
+            .await?
+            .pop()
+            .ok_or(CatalogError::VariantNotFound)?;
+        Ok(VariantStock {
+            product_id: id,
+            sku,
+            level,
+        })
+    }
+
+    /// An admin's stock change of one of the product's variants, recorded with who did it
+    /// and why; answers the variant's stock after it.
+    ///
+    /// # Errors
+    /// `ProductNotFound`, `VariantNotFound`; the inventory's `Validation` (reason) and
+    /// `NegativeStock`.
+    pub async fn adjust_stock(
+        &self,
+        id: ProductId,
+        variant: VariantId,
+        change: StockChange,
+        actor: &str,
+        reason: &str,
+    ) -> Result<VariantStock, CatalogError> {
+        self.variant_stock(id, variant, Audience::Admin).await?;
+        merx_inventory::InventoryService::new(self.stock.clone(), self.clock.clone())
+            .adjust(variant, change, actor, reason)
+            .await
+            .map_err(|e| match e {
+                InventoryError::NotFound => CatalogError::VariantNotFound,
+                InventoryError::Validation(v) => CatalogError::Validation(v),
+                InventoryError::Store(s) => CatalogError::Store(s),
+                other => CatalogError::Stock(other),
+            })?;
+        self.variant_stock(id, variant, Audience::Admin).await
     }
 
     /// Adds a variant (with its initial stock) to a product.
@@ -261,7 +389,7 @@ impl CatalogService {
         &self,
         id: ProductId,
         input: VariantInput,
-    ) -> Result<(Product, VariantId), CatalogError> {
+    ) -> Result<(StockedProduct, VariantId), CatalogError> {
         let mut p = self.load(id).await?;
         let mut c = Checker::new();
         let position = p
@@ -279,7 +407,7 @@ impl CatalogService {
         if !self.products.update(&p, &[(vid, stock)]).await? {
             return Err(CatalogError::ProductNotFound);
         }
-        Ok((p, vid))
+        Ok((self.stocked(p).await?, vid))
     }
 
     /// # Errors
@@ -289,7 +417,7 @@ impl CatalogService {
         id: ProductId,
         vid: VariantId,
         patch: VariantPatch,
-    ) -> Result<Product, CatalogError> {
+    ) -> Result<StockedProduct, CatalogError> {
         let mut p = self.load(id).await?;
         let currency = p.currency;
         let mut c = Checker::new();
@@ -301,7 +429,8 @@ impl CatalogService {
         patch.apply(&mut c, variant, currency);
         check_distinct_skus(&mut c, &p.variants);
         c.finish()?;
-        self.save(p).await
+        let p = self.save(p).await?;
+        self.stocked(p).await
     }
 
     /// # Errors

@@ -10,6 +10,24 @@ pub enum StockChange {
 }
 
 impl StockChange {
+    /// The change an admin asked for: a count to set or a delta to apply, exactly one.
+    ///
+    /// # Errors
+    /// A validation error naming `inventory_count` when both or neither are given.
+    pub fn from_fields(
+        inventory_count: Option<i64>,
+        delta: Option<i64>,
+    ) -> Result<Self, merx_kernel::ValidationErrors> {
+        match (inventory_count, delta) {
+            (Some(n), None) => Ok(Self::Set(n)),
+            (None, Some(d)) => Ok(Self::Delta(d)),
+            _ => Err(merx_kernel::ValidationErrors::single(
+                "inventory_count",
+                "give exactly one of inventory_count and delta",
+            )),
+        }
+    }
+
     /// The count after this change to `on_hand`.
     ///
     /// # Errors
@@ -52,5 +70,19 @@ mod tests {
         assert!(StockChange::Delta(-4).apply(3).is_err());
         assert!(StockChange::Set(-1).apply(3).is_err());
         assert!(StockChange::Delta(i64::MAX).apply(3).is_err());
+    }
+
+    #[test]
+    fn a_change_is_a_count_or_a_delta_never_both() {
+        assert_eq!(
+            StockChange::from_fields(Some(4), None),
+            Ok(StockChange::Set(4))
+        );
+        assert_eq!(
+            StockChange::from_fields(None, Some(-2)),
+            Ok(StockChange::Delta(-2))
+        );
+        assert!(StockChange::from_fields(Some(1), Some(1)).is_err());
+        assert!(StockChange::from_fields(None, None).is_err());
     }
 }

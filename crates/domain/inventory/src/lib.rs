@@ -7,6 +7,7 @@ mod error;
 mod ports;
 mod reservation;
 mod service;
+mod shortage;
 mod stock;
 
 pub use adjustment::{StockAdjustment, StockChange};
@@ -14,4 +15,5 @@ pub use error::InventoryError;
 pub use ports::*;
 pub use reservation::{ReservationLine, ReserveOutcome, Shortage, merged};
 pub use service::InventoryService;
-pub use stock::{StockLevel, StockSettings};
+pub use shortage::{Claim, shortages};
+pub use stock::{StockLevel, StockSettings, is_in_stock, is_low_stock};

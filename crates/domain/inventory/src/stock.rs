@@ -45,6 +45,30 @@ impl StockLevel {
     pub fn is_low_stock(&self) -> bool {
         self.settings.track_inventory && self.available() <= self.settings.low_stock_threshold
     }
+
+    /// The on-hand count after units leave (`delta < 0`, an order) or come back (`delta > 0`,
+    /// a cancelled order), never below zero; `None` for untracked stock, which is not counted
+    /// and so never moves.
+    #[must_use]
+    pub fn on_hand_after(&self, delta: i64) -> Option<i64> {
+        self.settings
+            .track_inventory
+            .then(|| self.on_hand.saturating_add(delta).max(0))
+    }
+}
+
+/// A product's stock flags from its variants' levels (spec §3): in stock when any variant is,
+/// low when any tracked variant is at or below its threshold. A variant without a level counts
+/// as neither. The `in_stock` list filter of both stores means exactly [`is_in_stock`].
+#[must_use]
+pub fn is_in_stock<'a>(levels: impl IntoIterator<Item = &'a StockLevel>) -> bool {
+    levels.into_iter().any(StockLevel::is_in_stock)
+}
+
+/// See [`is_in_stock`].
+#[must_use]
+pub fn is_low_stock<'a>(levels: impl IntoIterator<Item = &'a StockLevel>) -> bool {
+    levels.into_iter().any(StockLevel::is_low_stock)
 }
 
 #[cfg(test)]
@@ -81,5 +105,23 @@ mod tests {
             "untracked is always sellable"
         );
         assert!(!level(0, 0, false).is_low_stock());
+    }
+
+    #[test]
+    fn moves_floor_at_zero_and_leave_untracked_stock_alone() {
+        assert_eq!(level(5, 0, true).on_hand_after(-2), Some(3));
+        assert_eq!(level(1, 0, true).on_hand_after(-2), Some(0));
+        assert_eq!(level(1, 0, true).on_hand_after(4), Some(5));
+        assert_eq!(level(1, 0, false).on_hand_after(-1), None);
+    }
+
+    #[test]
+    fn a_product_is_in_stock_when_any_variant_is() {
+        let held = level(2, 2, true);
+        let free = level(1, 0, true);
+        assert!(!is_in_stock([&held]));
+        assert!(is_in_stock([&held, &free]));
+        assert!(is_low_stock([&free]));
+        assert!(!is_in_stock([]));
     }
 }

@@ -105,6 +105,20 @@ impl<T> Page<T> {
         Self::new(items, total, request)
     }
 
+    /// The same page holding `items` instead (the same items, enriched).
+    #[must_use]
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+            total_pages: self.total_pages,
+            has_next: self.has_next,
+            has_prev: self.has_prev,
+        }
+    }
+
     /// The same page with every item converted (domain type → response type).
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {

@@ -553,3 +553,87 @@ pub async fn concurrent_reservations_never_hold_more_than_is_on_hand(repos: &Cat
     let level = repos.stock.levels(&[v], t0).await.expect("levels");
     assert_eq!((level[0].reserved, level[0].available()), (10, 0));
 }
+
+/// The `in_stock` filter means what [`merx_inventory::is_in_stock`] says of the product's
+/// levels as read at the query's time: holds live then count, expired ones do not, and one
+/// variant with units left (or untracked) keeps the product in stock.
+pub async fn the_in_stock_filter_agrees_with_the_stock_flags_under_reservations(
+    repos: &CatalogRepos,
+) {
+    let held = product("all-held", vec![variant("AH-1", 100), variant("AH-2", 100)]);
+    let partly = product(
+        "part-held",
+        vec![variant("PH-1", 100), variant("PH-2", 100)],
+    );
+    let untracked = product("untracked-held", vec![variant("UH-1", 100)]);
+    repos
+        .products
+        .insert(&held, &stock_of(&held, 2))
+        .await
+        .expect("insert");
+    repos
+        .products
+        .insert(&partly, &stock_of(&partly, 2))
+        .await
+        .expect("insert");
+    let mut free = stock_of(&untracked, 0);
+    free[0].1.track_inventory = false;
+    repos
+        .products
+        .insert(&untracked, &free)
+        .await
+        .expect("insert");
+    let t0 = now();
+    let until = t0 + Duration::minutes(15);
+    let lines = [
+        hold(held.variants[0].id, 2),
+        hold(held.variants[1].id, 2),
+        hold(partly.variants[0].id, 2),
+        hold(partly.variants[1].id, 1),
+        hold(untracked.variants[0].id, 5),
+    ];
+    assert_eq!(
+        repos
+            .stock
+            .reserve("checkout:in-stock", &lines, t0, until)
+            .await
+            .expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    let listed = |want: bool, at: Timestamp| {
+        let q = ProductQuery {
+            in_stock: Some(want),
+            now: at,
+            ..query()
+        };
+        async move {
+            let mut slugs: Vec<String> = repos
+                .products
+                .list(&q)
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|p| p.slug)
+                .collect();
+            slugs.sort();
+            slugs
+        }
+    };
+    for p in [&held, &partly, &untracked] {
+        let ids: Vec<_> = p.variants.iter().map(|v| v.id).collect();
+        let levels = repos.stock.levels(&ids, t0).await.expect("levels");
+        let flagged = merx_inventory::is_in_stock(&levels);
+        let in_list = listed(flagged, t0).await.contains(&p.slug);
+        assert!(in_list, "{} is listed where its flag says", p.slug);
+    }
+    assert_eq!(listed(true, t0).await, ["part-held", "untracked-held"]);
+    assert_eq!(listed(false, t0).await, ["all-held"]);
+    let later = until + Duration::seconds(1);
+    assert_eq!(
+        listed(true, later).await,
+        ["all-held", "part-held", "untracked-held"],
+        "expired holds stop counting at once"
+    );
+    assert!(listed(false, later).await.is_empty());
+}

@@ -55,6 +55,7 @@ macro_rules! catalog_contract_tests {
             concurrent_adjustments_lose_nothing_and_never_go_below_zero,
             reservations_are_all_or_nothing_and_stop_counting_at_expiry,
             concurrent_reservations_never_hold_more_than_is_on_hand,
+            the_in_stock_filter_agrees_with_the_stock_flags_under_reservations,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

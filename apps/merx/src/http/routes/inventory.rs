@@ -1,10 +1,9 @@
 //! `/inventory/{product_id}/variants/{variant_id}`: stock of one variant; admins adjust it.
 
 use actix_web::{HttpResponse, get, patch, web};
-use merx_catalog::Audience;
-use merx_identity::Principal;
-use merx_inventory::{StockChange, StockLevel};
-use merx_kernel::{ProductId, ValidationErrors, VariantId};
+use merx_catalog::{Audience, VariantStock};
+use merx_inventory::StockChange;
+use merx_kernel::{ProductId, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -36,34 +35,26 @@ pub struct InventoryUpdateRequest {
     pub reason: String,
 }
 
-fn body(product: ProductId, sku: String, level: &StockLevel) -> InventoryResponse {
+fn body(stock: VariantStock) -> InventoryResponse {
+    let level = &stock.level;
     InventoryResponse {
-        product_id: *product.as_uuid(),
+        product_id: *stock.product_id.as_uuid(),
         variant_id: *level.variant_id.as_uuid(),
-        sku,
         inventory_count: level.on_hand,
         reserved: level.reserved,
         available: level.available(),
         low_stock: level.is_low_stock(),
         low_stock_threshold: level.settings.low_stock_threshold,
         track_inventory: level.settings.track_inventory,
+        sku: stock.sku,
     }
 }
 
-/// The variant's SKU, when the product (visible to this audience) has the variant.
-async fn sku_of(
-    state: &AppState,
-    path: &(String, String),
-    audience: Audience,
-) -> Result<(ProductId, VariantId, String), ApiError> {
-    let pid: ProductId = path_id(&path.0, "product_id")?;
-    let vid: VariantId = path_id(&path.1, "variant_id")?;
-    let product = state.catalog.get(pid, audience).await?;
-    let sku = product
-        .variant(vid)
-        .map(|v| v.sku.clone())
-        .ok_or_else(|| ApiError::not_found("variant not found"))?;
-    Ok((pid, vid, sku))
+fn ids(path: &(String, String)) -> Result<(ProductId, VariantId), ApiError> {
+    Ok((
+        path_id(&path.0, "product_id")?,
+        path_id(&path.1, "variant_id")?,
+    ))
 }
 
 /// Stock of one variant.
@@ -76,14 +67,14 @@ pub async fn get(
     path: web::Path<(String, String)>,
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
+    let (pid, vid) = ids(&path)?;
     let audience = if caller.is_admin() {
         Audience::Admin
     } else {
         Audience::Public
     };
-    let (pid, vid, sku) = sku_of(&state, &path, audience).await?;
-    let level = state.inventory.level(vid).await?;
-    Ok(HttpResponse::Ok().json(body(pid, sku, &level)))
+    let stock = state.catalog.variant_stock(pid, vid, audience).await?;
+    Ok(HttpResponse::Ok().json(body(stock)))
 }
 
 /// Sets or changes stock on hand, never below zero, with an audit record.
@@ -99,27 +90,12 @@ pub async fn update(
     path: web::Path<(String, String)>,
     req: Json<InventoryUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (pid, vid, sku) = sku_of(&state, &path, Audience::Admin).await?;
+    let (pid, vid) = ids(&path)?;
     let Json(r) = req;
-    let change = match (r.inventory_count, r.delta) {
-        (Some(n), None) => StockChange::Set(n),
-        (None, Some(d)) => StockChange::Delta(d),
-        _ => {
-            return Err(ValidationErrors::single(
-                "inventory_count",
-                "give exactly one of inventory_count and delta",
-            )
-            .into());
-        }
-    };
-    let actor = match &admin.0 {
-        Principal::User { id, email, .. } => format!("user:{id} ({email})"),
-        Principal::ApiKey { id } => format!("api_key:{id}"),
-    };
-    state
-        .inventory
-        .adjust(vid, change, &actor, &r.reason)
+    let change = StockChange::from_fields(r.inventory_count, r.delta)?;
+    let stock = state
+        .catalog
+        .adjust_stock(pid, vid, change, &admin.0.audit_name(), &r.reason)
         .await?;
-    let level = state.inventory.level(vid).await?;
-    Ok(HttpResponse::Ok().json(body(pid, sku, &level)))
+    Ok(HttpResponse::Ok().json(body(stock)))
 }

@@ -1,16 +1,15 @@
 //! `/products`: the catalog (spec §3). Everyone sees active products; admins see all and edit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use std::future::Future;
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_catalog::{
-    Audience, ImageInput, Product, ProductInput, ProductPatch, ProductQuery, ProductStatus, SortBy,
-    SortOrder, VariantInput, VariantPatch,
+    Audience, ImageInput, ProductInput, ProductPatch, ProductQuery, ProductStatus, SortBy,
+    SortOrder, StockedProduct, VariantInput, VariantPatch,
 };
-use merx_inventory::StockLevel;
 use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -77,39 +76,38 @@ pub struct ProductResponse {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn product_response(
-    p: Product,
-    levels: &HashMap<VariantId, StockLevel>,
-    admin: bool,
-) -> ProductResponse {
+fn product_response(stocked: StockedProduct, admin: bool) -> ProductResponse {
+    let is_in_stock = stocked.is_in_stock();
+    let is_low_stock = stocked.is_low_stock();
+    let StockedProduct { product: p, levels } = stocked;
     let compare_at_price = p
         .cheapest()
         .and_then(|v| v.compare_at_price)
         .map(|m| m.amount());
     let price = p.price().amount();
-    let variant_levels: Vec<Option<&StockLevel>> =
-        p.variants.iter().map(|v| levels.get(&v.id)).collect();
     let variants: Vec<VariantResponse> = p
         .variants
         .into_iter()
-        .zip(&variant_levels)
-        .map(|(v, level)| VariantResponse {
-            id: *v.id.as_uuid(),
-            sku: v.sku,
-            name: v.name,
-            options: v.options,
-            price: v.price.amount(),
-            compare_at_price: v.compare_at_price.map(|m| m.amount()),
-            cost_price: if admin {
-                v.cost_price.map(|m| m.amount())
-            } else {
-                None
-            },
-            weight_grams: v.weight_grams,
-            track_inventory: level.is_none_or(|l| l.settings.track_inventory),
-            inventory_count: level.map_or(0, |l| l.on_hand),
-            available: level.map_or(0, |l| l.available()),
-            low_stock_threshold: level.map_or(0, |l| l.settings.low_stock_threshold),
+        .map(|v| {
+            let level = levels.iter().find(|l| l.variant_id == v.id);
+            VariantResponse {
+                id: *v.id.as_uuid(),
+                sku: v.sku,
+                name: v.name,
+                options: v.options,
+                price: v.price.amount(),
+                compare_at_price: v.compare_at_price.map(|m| m.amount()),
+                cost_price: if admin {
+                    v.cost_price.map(|m| m.amount())
+                } else {
+                    None
+                },
+                weight_grams: v.weight_grams,
+                track_inventory: level.is_none_or(|l| l.settings.track_inventory),
+                inventory_count: level.map_or(0, |l| l.on_hand),
+                available: level.map_or(0, |l| l.available()),
+                low_stock_threshold: level.map_or(0, |l| l.settings.low_stock_threshold),
+            }
         })
         .collect();
     ProductResponse {
@@ -138,47 +136,11 @@ fn product_response(
         attributes: p.attributes,
         seo_title: p.seo_title,
         seo_description: p.seo_description,
-        is_in_stock: variant_levels
-            .iter()
-            .any(|l| l.is_some_and(StockLevel::is_in_stock)),
-        is_low_stock: variant_levels
-            .iter()
-            .any(|l| l.is_some_and(StockLevel::is_low_stock)),
+        is_in_stock,
+        is_low_stock,
         created_at: p.created_at,
         updated_at: p.updated_at,
     }
-}
-
-/// Responses for products, with their stock read in one batch.
-async fn respond(
-    state: &AppState,
-    products: Vec<Product>,
-    admin: bool,
-) -> Result<Vec<ProductResponse>, ApiError> {
-    let ids: Vec<VariantId> = products
-        .iter()
-        .flat_map(|p| p.variants.iter().map(|v| v.id))
-        .collect();
-    let levels: HashMap<VariantId, StockLevel> = state
-        .inventory
-        .levels(&ids)
-        .await?
-        .into_iter()
-        .map(|l| (l.variant_id, l))
-        .collect();
-    Ok(products
-        .into_iter()
-        .map(|p| product_response(p, &levels, admin))
-        .collect())
-}
-
-async fn respond_one(
-    state: &AppState,
-    product: Product,
-    admin: bool,
-) -> Result<ProductResponse, ApiError> {
-    let mut one = respond(state, vec![product], admin).await?;
-    one.pop().ok_or_else(ApiError::internal)
 }
 
 fn audience(caller: &MaybeCaller) -> Audience {
@@ -217,7 +179,7 @@ pub struct ProductListParams {
     pub limit: Option<String>,
 }
 
-fn product_query(query_string: &str, admin: bool) -> Result<ProductQuery, ApiError> {
+fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
     let p: ProductListParams = serde_urlencoded::from_str(query_string)
         .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
     let mut e = ValidationErrors::new();
@@ -258,23 +220,18 @@ fn product_query(query_string: &str, admin: bool) -> Result<ProductQuery, ApiErr
             SortOrder::Desc
         }
     };
-    let statuses: Vec<ProductStatus> = match (&p.status, admin) {
-        (None, _) => Vec::new(),
-        (Some(_), false) => {
-            e.add("status", "only admins may filter by status");
-            Vec::new()
-        }
-        (Some(wanted), true) => wanted
-            .split(',')
-            .filter_map(|s| {
-                let status = ProductStatus::parse(s.trim());
-                if status.is_none() {
-                    e.add("status", "must be draft, active or archived");
-                }
-                status
-            })
-            .collect(),
-    };
+    let statuses: Vec<ProductStatus> = p
+        .status
+        .iter()
+        .flat_map(|wanted| wanted.split(','))
+        .filter_map(|s| {
+            let status = ProductStatus::parse(s.trim());
+            if status.is_none() {
+                e.add("status", "must be draft, active or archived");
+            }
+            status
+        })
+        .collect();
     let currency = p
         .currency
         .and_then(|c| e.check("currency", c.parse::<Currency>()));
@@ -287,14 +244,8 @@ fn product_query(query_string: &str, admin: bool) -> Result<ProductQuery, ApiErr
     e.into_result()?;
     Ok(ProductQuery {
         statuses,
-        category: p
-            .category
-            .map(|c| c.trim().to_lowercase())
-            .filter(|c| !c.is_empty()),
-        tag: p
-            .tag
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty()),
+        category: p.category,
+        tag: p.tag,
         currency,
         min_price,
         max_price,
@@ -304,6 +255,7 @@ fn product_query(query_string: &str, admin: bool) -> Result<ProductQuery, ApiErr
         sort_by,
         sort_order,
         page: PageRequest::new(page, page_size)?,
+        now: chrono::DateTime::<chrono::Utc>::default(),
     })
 }
 
@@ -312,12 +264,10 @@ async fn list_products(
     req: &HttpRequest,
     caller: &MaybeCaller,
 ) -> Result<Bytes, ApiError> {
-    let query = product_query(req.query_string(), caller.is_admin())?;
-    let mut page = state.catalog.list(query, audience(caller)).await?;
-    let products = std::mem::take(&mut page.items);
-    let items = respond(state, products, caller.is_admin()).await?;
-    let body = PageBody::with_items(page, |_| items);
-    to_bytes(&body)
+    let query = product_query(req.query_string())?;
+    let page = state.catalog.list(query, audience(caller)).await?;
+    let admin = caller.is_admin();
+    to_bytes(&PageBody::from_page(page, |p| product_response(p, admin)))
 }
 
 fn to_bytes(body: &impl Serialize) -> Result<Bytes, ApiError> {
@@ -392,7 +342,7 @@ pub async fn get(
     let id: ProductId = path_id(&id, "id")?;
     cached(&cache, &req, &caller, async {
         let product = state.catalog.get(id, audience(&caller)).await?;
-        to_bytes(&respond_one(&state, product, caller.is_admin()).await?)
+        to_bytes(&product_response(product, caller.is_admin()))
     })
     .await
 }
@@ -410,7 +360,7 @@ pub async fn get_by_slug(
 ) -> Result<HttpResponse, ApiError> {
     cached(&cache, &req, &caller, async {
         let product = state.catalog.get_by_slug(&slug, audience(&caller)).await?;
-        to_bytes(&respond_one(&state, product, caller.is_admin()).await?)
+        to_bytes(&product_response(product, caller.is_admin()))
     })
     .await
 }
@@ -543,7 +493,7 @@ pub async fn create(
         inventory_count: r.inventory_count,
     };
     let product = state.catalog.create(input).await?;
-    Ok(HttpResponse::Created().json(respond_one(&state, product, true).await?))
+    Ok(HttpResponse::Created().json(product_response(product, true)))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
@@ -602,7 +552,7 @@ pub async fn update(
         seo_description: r.seo_description,
     };
     let product = state.catalog.update(id, patch).await?;
-    Ok(HttpResponse::Ok().json(respond_one(&state, product, true).await?))
+    Ok(HttpResponse::Ok().json(product_response(product, true)))
 }
 
 /// Deletes a product; one that orders or carts reference is archived instead. 204 either way.
@@ -635,7 +585,7 @@ pub async fn add_variant(
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
     let (product, _) = state.catalog.add_variant(id, body.0.into()).await?;
-    Ok(HttpResponse::Created().json(respond_one(&state, product, true).await?))
+    Ok(HttpResponse::Created().json(product_response(product, true)))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
@@ -683,7 +633,7 @@ pub async fn update_variant(
         weight_grams: r.weight_grams,
     };
     let product = state.catalog.update_variant(id, vid, patch).await?;
-    Ok(HttpResponse::Ok().json(respond_one(&state, product, true).await?))
+    Ok(HttpResponse::Ok().json(product_response(product, true)))
 }
 
 /// Removes a variant (never the last one).

@@ -1,0 +1,266 @@
+//! Stock levels, their audit trail and reservations in memory. [`crate::MemoryCatalog`] writes
+//! the levels of new variants here under its own lock, so a product and its stock appear
+//! together; [`crate::MemoryCheckout`] moves stock with orders.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use merx_catalog::InitialStock;
+use merx_inventory::{
+    Claim, InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
+    StockLevel, StockRepository, StockSettings, merged, shortages,
+};
+use merx_kernel::{StoreError, Timestamp, VariantId};
+
+use crate::lock;
+
+#[derive(Debug, Default)]
+struct StockState {
+    levels: HashMap<VariantId, StockLevel>,
+    adjustments: Vec<StockAdjustment>,
+    reservations: Vec<Held>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    holder: String,
+    variant_id: VariantId,
+    quantity: i64,
+    expires_at: Timestamp,
+}
+
+impl StockState {
+    /// The levels of `variants` that have one, with `reserved` counting the holds live at
+    /// `now` of every holder but `except`.
+    fn levels_at(
+        &self,
+        variants: &[VariantId],
+        now: Timestamp,
+        except: Option<&str>,
+    ) -> Vec<StockLevel> {
+        variants
+            .iter()
+            .filter_map(|v| {
+                let level = self.levels.get(v)?;
+                let reserved = self
+                    .reservations
+                    .iter()
+                    .filter(|h| h.variant_id == *v && h.expires_at > now)
+                    .filter(|h| except != Some(h.holder.as_str()))
+                    .map(|h| h.quantity)
+                    .sum();
+                Some(StockLevel {
+                    reserved,
+                    ..level.clone()
+                })
+            })
+            .collect()
+    }
+
+    /// Moves a level by `delta` with an audit record; untracked levels do not move.
+    fn move_on_hand(
+        &mut self,
+        variant: VariantId,
+        delta: i64,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) {
+        let Some(level) = self.levels.get_mut(&variant) else {
+            return;
+        };
+        let Some(after) = level.on_hand_after(delta) else {
+            return;
+        };
+        let before = level.on_hand;
+        level.on_hand = after;
+        level.updated_at = at;
+        self.adjustments.push(StockAdjustment {
+            variant_id: variant,
+            actor: actor.to_owned(),
+            reason: reason.to_owned(),
+            before,
+            after,
+            at,
+        });
+    }
+
+    fn release(&mut self, holder: &str) -> u64 {
+        let before = self.reservations.len();
+        self.reservations.retain(|h| h.holder != holder);
+        (before - self.reservations.len()) as u64
+    }
+}
+
+/// Stock levels in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStock {
+    state: Mutex<StockState>,
+}
+
+impl MemoryStock {
+    /// The levels of `variants` as of `now` (every live hold counts).
+    pub(crate) fn levels_now(&self, variants: &[VariantId], now: Timestamp) -> Vec<StockLevel> {
+        lock(&self.state).levels_at(variants, now, None)
+    }
+
+    /// Stores the levels of new variants.
+    pub(crate) fn add_levels(&self, stock: &[(VariantId, InitialStock)], at: Timestamp) {
+        let mut state = lock(&self.state);
+        for (id, s) in stock {
+            let settings = StockSettings {
+                track_inventory: s.track_inventory,
+                low_stock_threshold: s.low_stock_threshold,
+            };
+            state.levels.insert(
+                *id,
+                StockLevel {
+                    variant_id: *id,
+                    on_hand: s.on_hand,
+                    reserved: 0,
+                    settings,
+                    updated_at: at,
+                },
+            );
+        }
+    }
+
+    /// Erases the levels of variants that are gone.
+    pub(crate) fn remove_levels(&self, variants: &[VariantId]) {
+        lock(&self.state)
+            .levels
+            .retain(|id, _| !variants.contains(id));
+    }
+
+    /// Takes the units from stock (an order leaves with them) and drops `holder`'s
+    /// reservations, or changes nothing and lists every line that does not fit.
+    pub(crate) fn take_held(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<(), Vec<Shortage>> {
+        let mut state = lock(&self.state);
+        let lines = merged(lines);
+        let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
+        let short = shortages(
+            Claim::TakeHeld,
+            &lines,
+            &state.levels_at(&ids, at, Some(holder)),
+        );
+        if !short.is_empty() {
+            return Err(short);
+        }
+        for l in &lines {
+            state.move_on_hand(l.variant_id, -l.quantity, actor, "order placed", at);
+        }
+        state.release(holder);
+        Ok(())
+    }
+
+    /// Returns an order's units to stock.
+    pub(crate) fn put_back(&self, lines: &[ReservationLine], actor: &str, at: Timestamp) {
+        let mut state = lock(&self.state);
+        for l in merged(lines) {
+            state.move_on_hand(l.variant_id, l.quantity, actor, "order cancelled", at);
+        }
+    }
+
+    pub(crate) fn release_now(&self, holder: &str) {
+        lock(&self.state).release(holder);
+    }
+}
+
+#[async_trait]
+impl StockRepository for MemoryStock {
+    async fn levels(
+        &self,
+        variants: &[VariantId],
+        now: Timestamp,
+    ) -> Result<Vec<StockLevel>, StoreError> {
+        Ok(self.levels_now(variants, now))
+    }
+
+    async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let mut state = lock(&self.state);
+        let lines = merged(lines);
+        let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
+        let short = shortages(
+            Claim::Reserve,
+            &lines,
+            &state.levels_at(&ids, now, Some(holder)),
+        );
+        if !short.is_empty() {
+            return Ok(ReserveOutcome::Short(short));
+        }
+        state.release(holder);
+        for line in lines {
+            state.reservations.push(Held {
+                holder: holder.to_owned(),
+                variant_id: line.variant_id,
+                quantity: line.quantity,
+                expires_at,
+            });
+        }
+        Ok(ReserveOutcome::Reserved)
+    }
+
+    async fn release(&self, holder: &str) -> Result<u64, StoreError> {
+        Ok(lock(&self.state).release(holder))
+    }
+
+    async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut state = lock(&self.state);
+        let before = state.reservations.len();
+        state.reservations.retain(|h| h.expires_at > now);
+        Ok((before - state.reservations.len()) as u64)
+    }
+
+    async fn adjust(
+        &self,
+        variant: VariantId,
+        change: StockChange,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<StockAdjustment, InventoryError> {
+        let mut state = lock(&self.state);
+        let level = state
+            .levels
+            .get_mut(&variant)
+            .ok_or(InventoryError::NotFound)?;
+        let before = level.on_hand;
+        let after = change.apply(before)?;
+        level.on_hand = after;
+        level.updated_at = at;
+        let record = StockAdjustment {
+            variant_id: variant,
+            actor: actor.to_owned(),
+            reason: reason.to_owned(),
+            before,
+            after,
+            at,
+        };
+        state.adjustments.push(record.clone());
+        Ok(record)
+    }
+
+    async fn adjustments(&self, variant: VariantId) -> Result<Vec<StockAdjustment>, StoreError> {
+        let state = lock(&self.state);
+        Ok(state
+            .adjustments
+            .iter()
+            .rev()
+            .filter(|a| a.variant_id == variant)
+            .cloned()
+            .collect())
+    }
+}

@@ -1,0 +1,209 @@
+//! Stock levels, reservations and audited adjustments in Postgres.
+
+use async_trait::async_trait;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::Error as DbError;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use merx_inventory::{
+    Claim, InventoryError, ReservationLine, ReserveOutcome, StockAdjustment, StockChange,
+    StockLevel, StockRepository, merged, shortages,
+};
+use merx_kernel::{StoreError, Timestamp, VariantId};
+
+use crate::database::{PgPool, conn};
+use crate::error::store_error;
+use crate::schema::{stock_adjustments, stock_levels, stock_reservations};
+use crate::stock_moves::{LevelRow, counting_holds, live_reservations, recount_sellable};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = stock_adjustments, check_for_backend(Pg))]
+struct AdjustmentRow {
+    variant_id: uuid::Uuid,
+    actor: String,
+    reason: String,
+    before: i64,
+    after: i64,
+    at: Timestamp,
+}
+
+impl From<AdjustmentRow> for StockAdjustment {
+    fn from(r: AdjustmentRow) -> Self {
+        Self {
+            variant_id: VariantId::from_uuid(r.variant_id),
+            actor: r.actor,
+            reason: r.reason,
+            before: r.before,
+            after: r.after,
+            at: r.at,
+        }
+    }
+}
+
+pub struct PgStock {
+    pool: PgPool,
+}
+
+impl PgStock {
+    #[must_use]
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// Why an adjustment transaction stopped.
+enum AdjustFailure {
+    Db(DbError),
+    Rule(InventoryError),
+}
+
+impl From<DbError> for AdjustFailure {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+#[async_trait]
+impl StockRepository for PgStock {
+    async fn levels(
+        &self,
+        variant_ids: &[VariantId],
+        now: Timestamp,
+    ) -> Result<Vec<StockLevel>, StoreError> {
+        let ids: Vec<uuid::Uuid> = variant_ids.iter().map(|v| *v.as_uuid()).collect();
+        let mut c = conn(&self.pool).await?;
+        let rows: Vec<LevelRow> = stock_levels::table
+            .filter(stock_levels::variant_id.eq_any(&ids))
+            .select(LevelRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        let held = live_reservations(&mut c, &ids, now, None)
+            .await
+            .map_err(store_error)?;
+        Ok(counting_holds(rows, &held))
+    }
+
+    async fn reserve(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError> {
+        let lines = merged(lines);
+        let holder = holder.to_owned();
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
+            // Lock the levels in id order (lines are sorted): concurrent reservations of the
+            // same variants queue here and each sees the ones committed before it.
+            let locked: Vec<LevelRow> = stock_levels::table
+                .filter(stock_levels::variant_id.eq_any(&ids))
+                .order(stock_levels::variant_id)
+                .select(LevelRow::as_select())
+                .for_update()
+                .load(tx)
+                .await?;
+            let held = live_reservations(tx, &ids, now, Some(&holder)).await?;
+            let short = shortages(Claim::Reserve, &lines, &counting_holds(locked, &held));
+            if !short.is_empty() {
+                return Ok(ReserveOutcome::Short(short));
+            }
+            diesel::delete(
+                stock_reservations::table.filter(stock_reservations::holder.eq(&holder)),
+            )
+            .execute(tx)
+            .await?;
+            let rows: Vec<_> = lines
+                .iter()
+                .map(|l| {
+                    (
+                        stock_reservations::holder.eq(holder.clone()),
+                        stock_reservations::variant_id.eq(*l.variant_id.as_uuid()),
+                        stock_reservations::quantity.eq(l.quantity),
+                        stock_reservations::expires_at.eq(expires_at),
+                    )
+                })
+                .collect();
+            diesel::insert_into(stock_reservations::table)
+                .values(&rows)
+                .execute(tx)
+                .await?;
+            Ok(ReserveOutcome::Reserved)
+        })
+        .await
+        .map_err(store_error)
+    }
+
+    async fn release(&self, holder: &str) -> Result<u64, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n =
+            diesel::delete(stock_reservations::table.filter(stock_reservations::holder.eq(holder)))
+                .execute(&mut c)
+                .await
+                .map_err(store_error)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let n = diesel::delete(
+            stock_reservations::table.filter(stock_reservations::expires_at.le(now)),
+        )
+        .execute(&mut c)
+        .await
+        .map_err(store_error)?;
+        Ok(n as u64)
+    }
+
+    async fn adjust(
+        &self,
+        variant: VariantId,
+        change: StockChange,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<StockAdjustment, InventoryError> {
+        let mut c = conn(&self.pool).await?;
+        let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
+        let result = c
+            .transaction::<_, AdjustFailure, _>(async move |tx| {
+                let (products, levels) = crate::stock_moves::lock(tx, &[id]).await?;
+                let [level] = levels.as_slice() else {
+                    return Err(AdjustFailure::Rule(InventoryError::NotFound));
+                };
+                let before = level.on_hand;
+                let after = change.apply(before).map_err(AdjustFailure::Rule)?;
+                crate::stock_moves::change(tx, variant, before, after, &actor, &reason, at).await?;
+                for product in products {
+                    recount_sellable(tx, product).await?;
+                }
+                Ok(StockAdjustment {
+                    variant_id: variant,
+                    actor,
+                    reason,
+                    before,
+                    after,
+                    at,
+                })
+            })
+            .await;
+        result.map_err(|f| match f {
+            AdjustFailure::Db(e) => InventoryError::Store(store_error(e)),
+            AdjustFailure::Rule(e) => e,
+        })
+    }
+
+    async fn adjustments(&self, variant: VariantId) -> Result<Vec<StockAdjustment>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let rows: Vec<AdjustmentRow> = stock_adjustments::table
+            .filter(stock_adjustments::variant_id.eq(*variant.as_uuid()))
+            .order((stock_adjustments::at.desc(), stock_adjustments::id.desc()))
+            .select(AdjustmentRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(StockAdjustment::from).collect())
+    }
+}
