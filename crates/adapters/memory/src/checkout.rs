@@ -178,12 +178,12 @@ impl CheckoutStore for MemoryCheckout {
                 return Ok(PlaceOutcome::SessionClosed(status));
             }
         }
+        let order = &p.order;
         if let Some(r) = &p.redemption
-            && !self.discounts.can_redeem(r)
+            && !self.discounts.redeemable(r)
         {
             return Ok(PlaceOutcome::DiscountUsedUp);
         }
-        let order = &p.order;
         if order.stock_taken
             && let Err(short) = self.stock.take_held(
                 &p.holder,

@@ -4,11 +4,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use merx_kernel::{Page, PageRequest, StoreError};
 use merx_pricing::{
-    Discount, DiscountId, DiscountRepository, PricingError, ShippingZone, ShippingZoneId,
-    ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
+    Discount, DiscountId, DiscountRepository, PricingError, Redemption, ShippingZone,
+    ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
 };
-
-use merx_checkout::Redemption;
 
 use crate::lock;
 
@@ -120,37 +118,41 @@ pub struct MemoryDiscounts {
 }
 
 impl MemoryDiscounts {
-    /// Whether the use fits the limits now.
-    pub(crate) fn can_redeem(&self, r: &Redemption) -> bool {
-        let id = DiscountId::from_uuid(r.discount_id);
-        let used = lock(&self.discounts).get(&id).map_or(0, |d| d.times_used);
-        let by_customer = lock(&self.redemptions)
+    /// Whether the code, as it is now, has a use left for the customer
+    /// ([`Discount::can_redeem`]); false when the code is gone. The checkout store calls this
+    /// and [`Self::redeem`] under its own lock, so no other order counts a use in between.
+    pub(crate) fn redeemable(&self, r: &Redemption) -> bool {
+        let discounts = lock(&self.discounts);
+        let redemptions = lock(&self.redemptions);
+        let by_customer = redemptions
             .iter()
-            .filter(|(d, _, c)| *d == id && *c == r.customer)
+            .filter(|(id, _, c)| *id == r.discount_id && *c == r.customer)
             .count() as i64;
-        r.usage_limit.is_none_or(|l| used < l)
-            && r.per_customer_limit.is_none_or(|l| by_customer < l)
+        discounts
+            .get(&r.discount_id)
+            .is_some_and(|d| d.can_redeem(by_customer))
+    }
+
+    /// Counts a use for `order`.
+    pub(crate) fn redeem(&self, r: &Redemption, order: &str) {
+        let mut discounts = lock(&self.discounts);
+        if let Some(d) = discounts.get_mut(&r.discount_id) {
+            d.times_used += 1;
+        }
+        lock(&self.redemptions).push((r.discount_id, order.to_owned(), r.customer.clone()));
     }
 
     /// Gives back the use an order counted, if it counted one.
     pub(crate) fn unredeem(&self, order: &str) {
+        let mut discounts = lock(&self.discounts);
         let mut redemptions = lock(&self.redemptions);
         let Some(at) = redemptions.iter().position(|(_, o, _)| o == order) else {
             return;
         };
         let (id, _, _) = redemptions.remove(at);
-        if let Some(d) = lock(&self.discounts).get_mut(&id) {
+        if let Some(d) = discounts.get_mut(&id) {
             d.times_used = (d.times_used - 1).max(0);
         }
-    }
-
-    /// Counts a use (callers checked [`Self::can_redeem`] under the checkout's lock).
-    pub(crate) fn redeem(&self, r: &Redemption, order: &str) {
-        let id = DiscountId::from_uuid(r.discount_id);
-        if let Some(d) = lock(&self.discounts).get_mut(&id) {
-            d.times_used += 1;
-        }
-        lock(&self.redemptions).push((id, order.to_owned(), r.customer.clone()));
     }
 }
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, Redemption,
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
     SessionStatus, stock_actor, stock_lines,
 };
 use merx_identity::UserId;
@@ -20,9 +20,7 @@ use merx_orders::{
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
-use crate::schema::{
-    cart_items, carts, checkout_sessions, discount_redemptions, discounts, orders,
-};
+use crate::schema::{cart_items, carts, checkout_sessions, orders};
 use crate::stock_moves;
 
 type DbError = diesel::result::Error;
@@ -197,52 +195,6 @@ async fn save_order(tx: &mut AsyncPgConnection, order: &Order) -> Result<(), DbE
     Ok(())
 }
 
-/// Counts a discount use unless the code is used up, in total or by this customer. The
-/// discount row's lock orders concurrent uses of one code.
-async fn redeem(
-    tx: &mut AsyncPgConnection,
-    r: &Redemption,
-    order: &str,
-    at: Timestamp,
-) -> Result<bool, DbError> {
-    let counted = diesel::update(
-        discounts::table
-            .filter(discounts::id.eq(r.discount_id))
-            .filter(
-                discounts::usage_limit
-                    .is_null()
-                    .or(discounts::times_used.lt(discounts::usage_limit.assume_not_null())),
-            ),
-    )
-    .set(discounts::times_used.eq(discounts::times_used + 1))
-    .execute(tx)
-    .await?;
-    if counted == 0 {
-        return Ok(false);
-    }
-    if let Some(limit) = r.per_customer_limit {
-        let used: i64 = discount_redemptions::table
-            .filter(discount_redemptions::discount_id.eq(r.discount_id))
-            .filter(discount_redemptions::customer.eq(&r.customer))
-            .count()
-            .get_result(tx)
-            .await?;
-        if used >= limit {
-            return Ok(false);
-        }
-    }
-    diesel::insert_into(discount_redemptions::table)
-        .values((
-            discount_redemptions::discount_id.eq(r.discount_id),
-            discount_redemptions::order_ref.eq(order),
-            discount_redemptions::customer.eq(&r.customer),
-            discount_redemptions::redeemed_at.eq(at),
-        ))
-        .execute(tx)
-        .await?;
-    Ok(true)
-}
-
 /// Cancels the cart's open sessions other than `keep` and deletes their holds. Callers hold
 /// the cart row's lock, so sessions of one cart are opened and replaced one at a time.
 async fn cancel_open_sessions(
@@ -282,27 +234,6 @@ async fn lock_cart(tx: &mut AsyncPgConnection, cart: CartId) -> Result<(), DbErr
     Ok(())
 }
 
-/// Gives an unpaid order's discount use back (it never became a sale).
-async fn unredeem(tx: &mut AsyncPgConnection, order: OrderId) -> Result<(), DbError> {
-    let codes: Vec<uuid::Uuid> = diesel::delete(
-        discount_redemptions::table.filter(discount_redemptions::order_ref.eq(order.to_string())),
-    )
-    .returning(discount_redemptions::discount_id)
-    .get_results(tx)
-    .await?;
-    for code in codes {
-        diesel::update(
-            discounts::table
-                .find(code)
-                .filter(discounts::times_used.gt(0)),
-        )
-        .set(discounts::times_used.eq(discounts::times_used - 1))
-        .execute(tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Checkout sessions and orders on a pool.
 #[derive(Clone)]
 pub struct PgCheckout {
@@ -338,7 +269,7 @@ impl PgCheckout {
                 .await?;
         } else {
             stock_moves::release(tx, &order.holder()).await?;
-            unredeem(tx, order.id).await?;
+            crate::pricing::unredeem(tx, &order.id.to_string()).await?;
         }
         save_order(tx, &order).await?;
         Ok(OrderChange::Done(Box::new(order)))
@@ -510,7 +441,7 @@ impl CheckoutStore for PgCheckout {
                 }
                 let order = &p.order;
                 if let Some(r) = &p.redemption
-                    && !redeem(tx, r, &order.id.to_string(), p.now).await?
+                    && !crate::pricing::redeem(tx, r, &order.id.to_string(), p.now).await?
                 {
                     return Err(Abort::With(PlaceOutcome::DiscountUsedUp));
                 }

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_pricing::{
-    Discount, DiscountId, DiscountRepository, DiscountValue, PricingError, Rate, ShippingMethod,
-    ShippingZone, ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
+    Discount, DiscountId, DiscountRepository, DiscountValue, PricingError, Rate, Redemption,
+    ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId,
+    TaxRateRepository,
 };
 
 use crate::database::{PgPool, conn};
@@ -370,6 +371,78 @@ fn discount_error(e: diesel::result::Error, code: &str) -> PricingError {
     } else {
         PricingError::Store(store_error(e))
     }
+}
+
+type DbError = diesel::result::Error;
+
+/// Counts a use of the code for `order` inside the caller's transaction, when the code as it
+/// is now (read under its row lock, which orders concurrent uses) has one left for the
+/// customer by [`Discount::can_redeem`]; false, counting nothing, otherwise or when the code
+/// is gone.
+pub(crate) async fn redeem(
+    tx: &mut AsyncPgConnection,
+    r: &Redemption,
+    order: &str,
+    at: Timestamp,
+) -> Result<bool, DbError> {
+    let id = *r.discount_id.as_uuid();
+    let row: Option<DiscountRow> = discounts::table
+        .find(id)
+        .select(DiscountRow::as_select())
+        .for_update()
+        .first(tx)
+        .await
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let discount = row
+        .into_domain()
+        .map_err(|e| DbError::DeserializationError(e.to_string().into()))?;
+    let used: i64 = discount_redemptions::table
+        .filter(discount_redemptions::discount_id.eq(id))
+        .filter(discount_redemptions::customer.eq(&r.customer))
+        .count()
+        .get_result(tx)
+        .await?;
+    if !discount.can_redeem(used) {
+        return Ok(false);
+    }
+    diesel::update(discounts::table.find(id))
+        .set(discounts::times_used.eq(discounts::times_used + 1))
+        .execute(tx)
+        .await?;
+    diesel::insert_into(discount_redemptions::table)
+        .values((
+            discount_redemptions::discount_id.eq(id),
+            discount_redemptions::order_ref.eq(order),
+            discount_redemptions::customer.eq(&r.customer),
+            discount_redemptions::redeemed_at.eq(at),
+        ))
+        .execute(tx)
+        .await?;
+    Ok(true)
+}
+
+/// Gives back the use `order` counted, if it counted one, inside the caller's transaction.
+pub(crate) async fn unredeem(tx: &mut AsyncPgConnection, order: &str) -> Result<(), DbError> {
+    let codes: Vec<uuid::Uuid> = diesel::delete(
+        discount_redemptions::table.filter(discount_redemptions::order_ref.eq(order)),
+    )
+    .returning(discount_redemptions::discount_id)
+    .get_results(tx)
+    .await?;
+    for code in codes {
+        diesel::update(
+            discounts::table
+                .find(code)
+                .filter(discounts::times_used.gt(0)),
+        )
+        .set(discounts::times_used.eq(discounts::times_used - 1))
+        .execute(tx)
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(Clone)]

@@ -24,17 +24,6 @@ pub fn stock_actor(order: &Order) -> String {
     format!("order {}", order.number)
 }
 
-/// A discount use to count with an order: refused when the code is used up (in total or by
-/// this customer) by the time the order is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redemption {
-    pub discount_id: uuid::Uuid,
-    /// User id or e-mail.
-    pub customer: String,
-    pub usage_limit: Option<i64>,
-    pub per_customer_limit: Option<i64>,
-}
-
 /// Writing an order, with everything that goes with it, as one transaction.
 #[derive(Debug, Clone)]
 pub struct Placement {
@@ -44,7 +33,8 @@ pub struct Placement {
     pub holder: String,
     /// Completed with this order: it must be open and unexpired at `now`.
     pub session: Option<CheckoutId>,
-    pub redemption: Option<Redemption>,
+    /// Counted when [`merx_pricing::Discount::can_redeem`] allows it as the order is written.
+    pub redemption: Option<merx_pricing::Redemption>,
     /// Emptied (lines and code) with the order.
     pub clear_cart: Option<CartId>,
     pub now: Timestamp,

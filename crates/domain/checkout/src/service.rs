@@ -12,12 +12,12 @@ use merx_orders::{
     OrderTotals, OrderViewer, PaymentStatus, StatusTimes,
 };
 use merx_payments::{PaymentGateways, PaymentRequest, PaymentStart};
-use merx_pricing::{Customer, Destination, Discount, QuoteRequest};
+use merx_pricing::{Customer, Destination, Discount, QuoteRequest, Redemption};
 use serde_json::{Map, Value};
 
 use crate::{
     CheckoutError, CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome,
-    Placement, Redemption, SessionPayment, SessionStatus,
+    Placement, SessionPayment, SessionStatus,
 };
 
 /// How checkout behaves.
@@ -972,9 +972,7 @@ fn customer_key(user: Option<UserId>, email: &str) -> String {
 
 fn redemption_of(discount: &Discount, customer: &Customer) -> Redemption {
     Redemption {
-        discount_id: *discount.id.as_uuid(),
+        discount_id: discount.id,
         customer: customer.key.clone().unwrap_or_default(),
-        usage_limit: discount.usage_limit,
-        per_customer_limit: discount.usage_limit_per_customer,
     }
 }

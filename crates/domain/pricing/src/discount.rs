@@ -86,12 +86,7 @@ impl Discount {
         if self.ends_at.is_some_and(|t| now >= t) {
             return Err(DiscountRejection::Expired);
         }
-        if self.usage_limit.is_some_and(|l| self.times_used >= l) {
-            return Err(DiscountRejection::Exhausted);
-        }
-        if let (Some(limit), Some(used)) = (self.usage_limit_per_customer, used_by_customer)
-            && used >= limit
-        {
+        if !self.has_uses_left(used_by_customer) {
             return Err(DiscountRejection::Exhausted);
         }
         if let Some(min) = self.minimum_order_amount
@@ -100,6 +95,25 @@ impl Discount {
             return Err(DiscountRejection::MinimumNotMet(min));
         }
         Ok(())
+    }
+
+    /// Whether one more use fits the code's limits as they stand: in total, and for a customer
+    /// who has used it `used_by_customer` times (`None`: not known yet, not checked).
+    #[must_use]
+    pub fn has_uses_left(&self, used_by_customer: Option<i64>) -> bool {
+        self.usage_limit.is_none_or(|l| self.times_used < l)
+            && match (self.usage_limit_per_customer, used_by_customer) {
+                (Some(limit), Some(used)) => used < limit,
+                _ => true,
+            }
+    }
+
+    /// Whether an order may count a use of the code now. Stores call this under the code's
+    /// lock with the code as stored at that moment (an admin may have edited its limits since
+    /// the checkout began) and the customer's uses so far, then count the use.
+    #[must_use]
+    pub fn can_redeem(&self, used_by_customer: i64) -> bool {
+        self.has_uses_left(Some(used_by_customer))
     }
 
     /// The amount off a subtotal: never negative, never more than the subtotal.
@@ -112,6 +126,15 @@ impl Discount {
         };
         off.min(subtotal)
     }
+}
+
+/// A use of a code to count with an order (placing it fails when [`Discount::can_redeem`]
+/// says no by the time the order is written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub discount_id: DiscountId,
+    /// Who counts for the per-customer limit: the user id, or a guest's e-mail.
+    pub customer: String,
 }
 
 /// What an admin sends to create or replace a code (spec §11).
@@ -352,6 +375,20 @@ mod tests {
             jod.check(now, Currency::Jod, 4_999, None),
             Err(DiscountRejection::MinimumNotMet(5_000))
         );
+    }
+
+    #[test]
+    fn a_use_is_redeemable_while_both_limits_have_room() {
+        let mut d = save20();
+        assert!(d.can_redeem(0));
+        assert!(!d.can_redeem(1), "one per customer");
+        d.times_used = 2;
+        assert!(!d.can_redeem(0), "two in total");
+        d.usage_limit = Some(3);
+        assert!(d.can_redeem(0), "a raised limit applies at once");
+        d.usage_limit = None;
+        d.usage_limit_per_customer = None;
+        assert!(d.can_redeem(99));
     }
 
     #[test]

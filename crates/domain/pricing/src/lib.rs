@@ -21,7 +21,8 @@ pub use defaults::PricingDefaults;
 pub use destination::Destination;
 pub use destination::DestinationError;
 pub use discount::{
-    Discount, DiscountId, DiscountInput, DiscountRejection, DiscountValue, ValidDiscount,
+    Discount, DiscountId, DiscountInput, DiscountRejection, DiscountValue, Redemption,
+    ValidDiscount,
 };
 pub use error::PricingError;
 pub use ports::*;

@@ -8,7 +8,7 @@ use chrono::Duration;
 use merx_cart::{CartRepository, Touch};
 use merx_catalog::ProductRepository;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, Redemption,
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
     SessionPayment, SessionStatus,
 };
 use merx_inventory::{ReservationLine, ReserveOutcome, StockRepository};
@@ -190,11 +190,9 @@ pub async fn placing_an_order_takes_stock_counts_the_discount_and_empties_the_ca
     let mut code = discount("ONCEONLY", at);
     code.usage_limit = Some(1);
     r.discounts.insert(&code).await.expect("discount");
-    let redemption = Redemption {
-        discount_id: *code.id.as_uuid(),
+    let redemption = merx_pricing::Redemption {
+        discount_id: code.id,
         customer: "buyer@example.com".into(),
-        usage_limit: Some(1),
-        per_customer_limit: Some(1),
     };
     let held = r
         .stock
@@ -750,4 +748,69 @@ pub async fn idempotency_keys_are_claimed_once_replayed_and_expire(r: &CheckoutR
     );
     assert_eq!(r.idempotency.delete_expired(later).await.expect("sweep"), 2);
     assert_eq!(r.idempotency.delete_expired(later).await.expect("sweep"), 0);
+}
+
+/// A limit an admin edits while checkouts are open applies to the next order on both stores:
+/// the code's limits are read as they are when the order is written.
+pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) {
+    let at = now();
+    let (pid, v) = stocked(r, "contract-edited-limit", 10).await;
+    let mut code = discount("EDITED", at);
+    code.usage_limit = Some(5);
+    code.usage_limit_per_customer = Some(1);
+    r.discounts.insert(&code).await.expect("discount");
+    let place = |n: i64, customer: &str| {
+        let placement = Placement {
+            order: order(pid, v, 1, n, at),
+            holder: format!("order:edited-{n}"),
+            session: None,
+            redemption: Some(merx_pricing::Redemption {
+                discount_id: code.id,
+                customer: customer.into(),
+            }),
+            clear_cart: None,
+            now: at,
+        };
+        async move { r.checkout.place_order(&placement).await.expect("place") }
+    };
+    assert_eq!(place(1, "a@example.com").await, PlaceOutcome::Placed);
+    assert_eq!(
+        place(2, "a@example.com").await,
+        PlaceOutcome::DiscountUsedUp,
+        "one per customer"
+    );
+
+    let mut edited = code.clone();
+    edited.usage_limit = Some(1);
+    assert!(r.discounts.update(&edited).await.expect("edit"));
+    assert_eq!(
+        place(3, "b@example.com").await,
+        PlaceOutcome::DiscountUsedUp,
+        "a lowered total limit applies at once"
+    );
+
+    edited.usage_limit = Some(3);
+    edited.usage_limit_per_customer = Some(2);
+    assert!(r.discounts.update(&edited).await.expect("edit"));
+    assert_eq!(place(4, "a@example.com").await, PlaceOutcome::Placed);
+    assert_eq!(place(5, "b@example.com").await, PlaceOutcome::Placed);
+    assert_eq!(
+        place(6, "c@example.com").await,
+        PlaceOutcome::DiscountUsedUp,
+        "three in total"
+    );
+    let used = r
+        .discounts
+        .find(code.id)
+        .await
+        .expect("find")
+        .expect("code");
+    assert_eq!(used.times_used, 3);
+    assert_eq!(
+        r.discounts
+            .uses_by_customer(code.id, "a@example.com")
+            .await
+            .expect("uses"),
+        2
+    );
 }

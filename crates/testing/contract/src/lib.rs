@@ -107,6 +107,7 @@ macro_rules! checkout_contract_tests {
             unpaid_orders_are_confirmed_or_cancelled_and_stock_follows,
             orders_list_by_customer_and_status_and_edits_never_overwrite,
             idempotency_keys_are_claimed_once_replayed_and_expire,
+            an_edited_usage_limit_applies_to_the_next_order,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {
