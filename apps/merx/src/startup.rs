@@ -71,6 +71,16 @@ impl Application {
             Duration::from_millis(config.catalog_cache_ms),
             10_000,
         ));
+        if let Some(url) = &config.database_url {
+            // Other instances' catalog edits clear this one's cache as they commit.
+            let cache = cache.clone();
+            tokio::spawn(merx_postgres::watch_catalog_changes(
+                url.clone(),
+                move || {
+                    cache.clear();
+                },
+            ));
+        }
         let app_state = state.clone();
         let body_limit = config.body_limit_bytes;
         let origins = config.cors_origins.clone();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use merx_cart::{CartRepository, CartService};
 use merx_catalog::{CatalogService, ProductRepository};
-use merx_checkout::{CheckoutService, CheckoutStore};
+use merx_checkout::{CheckoutPorts, CheckoutService, CheckoutStore};
 use merx_crypto::{BcryptHasher, JwtCodec};
 use merx_identity::{
     AddressBook, AddressRepository, ApiKeyRepository, ApiKeyService, AuthPolicy, AuthPorts,
@@ -172,6 +172,7 @@ pub fn build_state(
         stores.shipping_zones.clone(),
         stores.discounts.clone(),
         clock.clone(),
+        config.currency,
     ));
     let carts = Arc::new(CartService::new(
         stores.carts.clone(),
@@ -182,12 +183,15 @@ pub fn build_state(
         config.currency,
     ));
     let checkout = CheckoutService::new(
-        stores.checkout.clone(),
-        stores.orders.clone(),
-        stores.stock.clone(),
-        carts.clone(),
-        PaymentGateways::cash_only(),
-        clock.clone(),
+        CheckoutPorts {
+            store: stores.checkout.clone(),
+            orders: stores.orders.clone(),
+            stock: stores.stock.clone(),
+            carts: carts.clone(),
+            pricing: pricing.clone(),
+            payments: PaymentGateways::cash_only(),
+            clock: clock.clone(),
+        },
         merx_checkout::Settings {
             reservation_ttl: chrono::Duration::seconds(
                 i64::try_from(config.reservation_ttl_secs).unwrap_or(900),

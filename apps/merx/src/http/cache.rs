@@ -1,7 +1,8 @@
 //! A short-lived cache of public catalog answers, per instance. Its entries live at most the
-//! configured TTL (1 s by default), so an admin's edit shows on every instance within that
-//! time, which is what lets repeated storefront reads (product pages, category lists) skip
-//! the database. Admins always read through.
+//! configured TTL (1 s by default), which is what lets repeated storefront reads (product
+//! pages, category lists) skip the database. Admins always read through. A catalog edit
+//! clears it at once on the instance that made it, and on the others when the database tells
+//! them (`merx_postgres::catalog_changes`), so an edit never waits for the TTL (spec §15).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -15,6 +16,9 @@ pub struct ResponseCache {
     entries: RwLock<HashMap<String, Entry>>,
     /// Keys being computed now: concurrent misses wait for that one computation.
     in_flight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bumped by every [`ResponseCache::clear`]: an answer computed before a clear is not
+    /// stored after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 struct Entry {
@@ -42,7 +46,19 @@ impl ResponseCache {
             max_entries,
             entries: RwLock::new(HashMap::new()),
             in_flight: std::sync::Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Forgets every entry (the catalog changed). Answers being computed now are served to
+    /// their requests but not stored.
+    pub fn clear(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// When one request starts refreshing an entry. Halfway measured better than a quarter:
@@ -124,8 +140,11 @@ impl ResponseCache {
         let result = match fresh {
             Some(body) => Ok(body),
             None => {
+                let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
                 let computed = compute.await;
-                if let Ok(body) = &computed {
+                if let Ok(body) = &computed
+                    && self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation
+                {
                     self.put(key.to_owned(), body.clone());
                 }
                 computed
@@ -216,6 +235,26 @@ mod tests {
         }
         assert!(hit(small.lookup("c")).is_some());
         assert!(small.entries.read().map(|e| e.len()).unwrap_or(0) <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_clear_forgets_entries_and_answers_computed_across_it() {
+        let cache = ResponseCache::new(Duration::from_secs(60), 10);
+        cache.put("a".into(), Bytes::from_static(b"old"));
+        cache.clear();
+        assert!(hit(cache.lookup("a")).is_none());
+        let body = cache
+            .get_or_compute::<(), _>("a", async {
+                cache.clear();
+                Ok(Bytes::from_static(b"read before the edit"))
+            })
+            .await
+            .expect("computed");
+        assert_eq!(body.as_ref(), b"read before the edit");
+        assert!(
+            hit(cache.lookup("a")).is_none(),
+            "an answer computed across a clear is not kept"
+        );
     }
 
     #[tokio::test]

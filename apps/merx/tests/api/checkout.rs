@@ -19,7 +19,97 @@ both_stores!(
     unpaid_orders_are_cancelled_when_their_time_runs_out,
     idempotency_keys_replay_the_first_answer,
     a_discount_use_is_counted_once_per_order,
+    an_admin_confirms_a_pending_cash_on_delivery_order_by_edit,
 );
+
+/// Spec §15: an admin may move a pending cash-on-delivery order to `confirmed` (its held stock
+/// is taken then); `payment_status: "paid"` records a payment received by hand.
+async fn an_admin_confirms_a_pending_cash_on_delivery_order_by_edit(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "COD-EDIT", "USD", 1_500, 5).await;
+    let place = |quantity: i64| {
+        let body = json!({"items": [{"variant_id": vid, "quantity": quantity}],
+            "email": "phone-order@example.com", "shipping_address": sf(),
+            "shipping_method": "standard", "payment_method": "cash_on_delivery"});
+        let app = &app;
+        async move { json_of(app.post("/api/v1/orders", &body, None).await, 201).await }
+    };
+    let first = place(2).await;
+    assert_eq!(
+        stock(&app, &pid, &vid).await,
+        (5, 2, 3),
+        "held while pending"
+    );
+    let path = format!("/api/v1/orders/{}", first["id"].as_str().expect("id"));
+    let confirmed = json_of(
+        app.send(
+            Method::PATCH,
+            &path,
+            &json!({"status": "confirmed", "admin_note": "phoned in"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(confirmed["payment_status"], "pending", "paid on delivery");
+    assert!(confirmed["payment_due_at"].is_null());
+    assert!(confirmed["confirmed_at"].is_string());
+    assert_eq!(confirmed["admin_note"], "phoned in");
+    assert_eq!(
+        stock(&app, &pid, &vid).await,
+        (3, 0, 3),
+        "taken on confirmation"
+    );
+    let paid = json_of(
+        app.send(
+            Method::PATCH,
+            &path,
+            &json!({"payment_status": "paid"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(paid["payment_status"], "paid");
+    assert!(paid["paid_at"].is_string());
+    assert_eq!(stock(&app, &pid, &vid).await, (3, 0, 3));
+
+    // Confirmed and paid in one edit.
+    let second = place(1).await;
+    let second_path = format!("/api/v1/orders/{}", second["id"].as_str().expect("id"));
+    let both = json_of(
+        app.send(
+            Method::PATCH,
+            &second_path,
+            &json!({"status": "confirmed", "payment_status": "paid"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (both["status"].as_str(), both["payment_status"].as_str()),
+        (Some("confirmed"), Some("paid"))
+    );
+    assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
+    error_body(
+        app.send(
+            Method::PATCH,
+            &second_path,
+            &json!({"payment_status": "refunded"}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_error",
+    )
+    .await;
+}
 
 pub fn sf() -> Value {
     json!({"name": "Ada", "line1": "1 Market St", "city": "San Francisco", "state": "CA",

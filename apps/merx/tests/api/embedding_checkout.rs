@@ -9,7 +9,7 @@ use merx::http::error::ApiError;
 use merx::wiring::{Stores, build_state, install_pricing_defaults};
 use merx_cart::{CartCaller, NewLine, ProductRef};
 use merx_catalog::{Audience, ProductQuery};
-use merx_checkout::{CheckoutError, CheckoutRequest, CheckoutService, Settings};
+use merx_checkout::{CheckoutError, CheckoutPorts, CheckoutRequest, CheckoutService, Settings};
 use merx_kernel::{Currency, PostalAddress, SystemClock};
 use merx_payments::{MockPaymentGateway, PaymentGateways, PaymentMethod, PaymentStart};
 
@@ -66,12 +66,15 @@ async fn a_payment_that_is_not_captured_cannot_be_confirmed() {
         })
     });
     let checkout = CheckoutService::new(
-        stores.checkout.clone(),
-        stores.orders.clone(),
-        stores.stock.clone(),
-        state.carts.clone(),
-        PaymentGateways::cash_only().with(Arc::new(stripe)),
-        Arc::new(SystemClock),
+        CheckoutPorts {
+            store: stores.checkout.clone(),
+            orders: stores.orders.clone(),
+            stock: stores.stock.clone(),
+            carts: state.carts.clone(),
+            pricing: state.pricing.clone(),
+            payments: PaymentGateways::cash_only().with(Arc::new(stripe)),
+            clock: Arc::new(SystemClock),
+        },
         Settings::default(),
     );
     let caller = CartCaller {

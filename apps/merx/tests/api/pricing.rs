@@ -13,7 +13,54 @@ both_stores!(
     calculator_input_gets_the_specs_errors,
     admins_manage_discount_codes,
     admins_manage_tax_rates_and_shipping_zones,
+    a_percentage_minimum_without_a_currency_is_in_the_shop_currency,
 );
+
+/// Spec §15: `minimum_order_amount` of a percentage code without `currency` is in the shop
+/// currency (`MERX_CURRENCY`), and the code then applies to carts in that currency.
+async fn a_percentage_minimum_without_a_currency_is_in_the_shop_currency(store: Store) {
+    let app = crate::helpers::spawn_app_with(store, |c| {
+        c.currency = merx_kernel::Currency::Krw;
+    })
+    .await;
+    let admin = app.admin().await.access;
+    let created = json_of(
+        app.post(
+            "/api/v1/admin/discounts",
+            &json!({"code": "HAIR10", "type": "percentage", "value": 10,
+                    "minimum_order_amount": 30000}),
+            Some(&admin),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(created["currency"], "KRW");
+    assert_eq!(created["minimum_order_amount"], 30_000);
+    let plain = json_of(
+        app.post(
+            "/api/v1/admin/discounts",
+            &json!({"code": "ALL5", "type": "percentage", "value": 5}),
+            Some(&admin),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert!(plain["currency"].is_null(), "no minimum: any currency");
+    let fixed = error_body(
+        app.post(
+            "/api/v1/admin/discounts",
+            &json!({"code": "WON1000", "type": "fixed_amount", "value": 1000}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    assert_eq!(fixed["details"]["fields"][0]["field"], "currency");
+}
 
 fn sf() -> Value {
     json!({"name": "Ada", "line1": "1 Market St", "city": "San Francisco", "state": "CA",

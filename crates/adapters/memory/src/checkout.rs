@@ -8,7 +8,7 @@ use merx_checkout::{
     SessionStatus, stock_actor, stock_lines,
 };
 use merx_kernel::{Page, PageRequest, ProductId, StoreError, Timestamp};
-use merx_orders::{Order, OrderFilter, OrderId, OrderRepository};
+use merx_orders::{CancelReason, Order, OrderFilter, OrderId, OrderRepository, Settlement};
 
 use crate::catalog::ProductReferences;
 use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
@@ -70,7 +70,7 @@ impl MemoryCheckout {
         &self,
         state: &mut State,
         id: OrderId,
-        reason: &str,
+        reason: CancelReason,
         now: Timestamp,
         only_overdue: bool,
     ) -> OrderChange {
@@ -80,14 +80,16 @@ impl MemoryCheckout {
         if only_overdue && !order.is_payment_overdue(now) {
             return OrderChange::Refused(order.status);
         }
-        let Ok(taken) = order.cancel(reason, now) else {
+        let Ok(undo) = order.cancel(reason, now) else {
             return OrderChange::Refused(order.status);
         };
-        if taken {
+        if undo.returns_stock {
             self.stock
                 .put_back(&stock_lines(&order.items), &stock_actor(order), now);
         } else {
             self.stock.release_now(&order.holder());
+        }
+        if undo.gives_back_discount {
             self.discounts.unredeem(&order.id.to_string());
         }
         OrderChange::Done(Box::new(order.clone()))
@@ -170,12 +172,8 @@ impl CheckoutStore for MemoryCheckout {
             let Some(s) = state.sessions.get(&id) else {
                 return Ok(PlaceOutcome::SessionClosed(SessionStatus::Cancelled));
             };
-            if let (SessionStatus::Complete, Some(order)) = (s.status, s.order_id) {
-                return Ok(PlaceOutcome::AlreadyPlaced(order));
-            }
-            let status = s.status_at(p.now);
-            if status != SessionStatus::Open {
-                return Ok(PlaceOutcome::SessionClosed(status));
+            if let Err(refused) = s.placeable_at(p.now) {
+                return Ok(refused);
             }
         }
         let order = &p.order;
@@ -213,7 +211,7 @@ impl CheckoutStore for MemoryCheckout {
     async fn confirm_order(
         &self,
         id: OrderId,
-        payment_method: &str,
+        settlement: &Settlement,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
@@ -227,7 +225,7 @@ impl CheckoutStore for MemoryCheckout {
             return Ok(OrderChange::Expired);
         }
         let mut confirmed = order.clone();
-        if confirmed.confirm_payment(payment_method, now).is_err() {
+        if confirmed.confirm_payment(settlement, now).is_err() {
             return Ok(OrderChange::Refused(order.status));
         }
         if let Err(short) = self.stock.take_held(
@@ -245,7 +243,7 @@ impl CheckoutStore for MemoryCheckout {
     async fn cancel_order(
         &self,
         id: OrderId,
-        reason: &str,
+        reason: CancelReason,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
@@ -263,7 +261,7 @@ impl CheckoutStore for MemoryCheckout {
         let mut n = 0;
         for id in due {
             if matches!(
-                self.cancel_locked(&mut state, id, "payment_timeout", now, true),
+                self.cancel_locked(&mut state, id, CancelReason::PaymentTimeout, now, true),
                 OrderChange::Done(_)
             ) {
                 n += 1;

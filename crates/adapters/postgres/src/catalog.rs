@@ -10,6 +10,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use merx_catalog::{CatalogError, InitialStock, Product, ProductQuery, ProductRepository};
 use merx_kernel::{Page, ProductId, StoreError, VariantId};
 
+use crate::catalog_changes::notify_catalog_changed;
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
 use crate::product_rows::{ProductRow, VariantRow, product_row, variant_row, with_variants};
@@ -91,7 +92,8 @@ impl ProductRepository for PgCatalog {
                 .execute(tx)
                 .await?;
             insert_stock(tx, stock, at).await?;
-            recount_sellable(tx, row.id).await
+            recount_sellable(tx, row.id).await?;
+            notify_catalog_changed(tx).await
         })
         .await
         .map_err(|e| catalog_error(e, product))
@@ -137,6 +139,7 @@ impl ProductRepository for PgCatalog {
             }
             insert_stock(tx, new_stock, at).await?;
             recount_sellable(tx, row.id).await?;
+            notify_catalog_changed(tx).await?;
             Ok(true)
         })
         .await
@@ -222,10 +225,14 @@ impl ProductRepository for PgCatalog {
 
     async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::delete(products::table.find(*id.as_uuid()))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::delete(products::table.find(*id.as_uuid()))
+                .execute(tx)
+                .await?;
+            notify_catalog_changed(tx).await?;
+            Ok(n == 1)
+        })
+        .await
+        .map_err(store_error)
     }
 }

@@ -14,8 +14,8 @@ use merx_checkout::{
 use merx_identity::UserId;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::{
-    Order, OrderFilter, OrderId, OrderNumber, OrderRepository, OrderStatus, PaymentStatus,
-    StatusTimes,
+    CancelReason, Order, OrderFilter, OrderId, OrderNumber, OrderRepository, OrderStatus,
+    PaymentStatus, Settlement, StatusTimes,
 };
 
 use crate::database::{PgPool, conn};
@@ -207,11 +207,11 @@ async fn cancel_open_sessions(
     let ids: Vec<uuid::Uuid> = diesel::update(
         checkout_sessions::table
             .filter(checkout_sessions::cart_id.eq(*cart.as_uuid()))
-            .filter(checkout_sessions::status.eq("open"))
+            .filter(checkout_sessions::status.eq(SessionStatus::Open.as_str()))
             .filter(checkout_sessions::id.ne(keep)),
     )
     .set((
-        checkout_sessions::status.eq("cancelled"),
+        checkout_sessions::status.eq(SessionStatus::Cancelled.as_str()),
         checkout_sessions::updated_at.eq(now),
     ))
     .returning(checkout_sessions::id)
@@ -250,7 +250,7 @@ impl PgCheckout {
     async fn cancel_in(
         tx: &mut AsyncPgConnection,
         id: OrderId,
-        reason: &str,
+        reason: CancelReason,
         now: Timestamp,
         only_unpaid_due: bool,
     ) -> Result<OrderChange, DbError> {
@@ -261,14 +261,16 @@ impl PgCheckout {
             return Ok(OrderChange::Refused(order.status));
         }
         let status = order.status;
-        let Ok(taken) = order.cancel(reason, now) else {
+        let Ok(undo) = order.cancel(reason, now) else {
             return Ok(OrderChange::Refused(status));
         };
-        if taken {
+        if undo.returns_stock {
             stock_moves::put_back(tx, &stock_lines(&order.items), &stock_actor(&order), now)
                 .await?;
         } else {
             stock_moves::release(tx, &order.holder()).await?;
+        }
+        if undo.gives_back_discount {
             crate::pricing::unredeem(tx, &order.id.to_string()).await?;
         }
         save_order(tx, &order).await?;
@@ -323,7 +325,7 @@ impl CheckoutStore for PgCheckout {
         let mut c = conn(&self.pool).await?;
         let ids: Vec<uuid::Uuid> = checkout_sessions::table
             .filter(checkout_sessions::cart_id.eq(*cart.as_uuid()))
-            .filter(checkout_sessions::status.eq("open"))
+            .filter(checkout_sessions::status.eq(SessionStatus::Open.as_str()))
             .select(checkout_sessions::id)
             .load(&mut c)
             .await
@@ -342,7 +344,7 @@ impl CheckoutStore for PgCheckout {
             let n = diesel::update(
                 checkout_sessions::table
                     .find(*id.as_uuid())
-                    .filter(checkout_sessions::status.eq("open")),
+                    .filter(checkout_sessions::status.eq(SessionStatus::Open.as_str())),
             )
             .set((
                 checkout_sessions::status.eq(to.as_str()),
@@ -364,11 +366,11 @@ impl CheckoutStore for PgCheckout {
         c.transaction::<_, DbError, _>(async move |tx| {
             let ids: Vec<uuid::Uuid> = diesel::update(
                 checkout_sessions::table
-                    .filter(checkout_sessions::status.eq("open"))
+                    .filter(checkout_sessions::status.eq(SessionStatus::Open.as_str()))
                     .filter(checkout_sessions::expires_at.le(now)),
             )
             .set((
-                checkout_sessions::status.eq("expired"),
+                checkout_sessions::status.eq(SessionStatus::Expired.as_str()),
                 checkout_sessions::updated_at.eq(now),
             ))
             .returning(checkout_sessions::id)
@@ -420,24 +422,15 @@ impl CheckoutStore for PgCheckout {
                             SessionStatus::Cancelled,
                         )));
                     };
-                    match (status.as_str(), order_id) {
-                        ("complete", Some(o)) => {
-                            return Err(Abort::With(PlaceOutcome::AlreadyPlaced(
-                                OrderId::from_uuid(o),
-                            )));
-                        }
-                        ("open", _) if expires_at > p.now => {}
-                        ("open", _) => {
-                            return Err(Abort::With(PlaceOutcome::SessionClosed(
-                                SessionStatus::Expired,
-                            )));
-                        }
-                        (other, _) => {
-                            let st =
-                                SessionStatus::parse(other).unwrap_or(SessionStatus::Cancelled);
-                            return Err(Abort::With(PlaceOutcome::SessionClosed(st)));
-                        }
-                    }
+                    let status = SessionStatus::parse(&status)
+                        .ok_or_else(|| Abort::Db(decode("session status")))?;
+                    merx_checkout::placeable(
+                        status,
+                        order_id.map(OrderId::from_uuid),
+                        expires_at,
+                        p.now,
+                    )
+                    .map_err(Abort::With)?;
                 }
                 let order = &p.order;
                 if let Some(r) = &p.redemption
@@ -480,7 +473,7 @@ impl CheckoutStore for PgCheckout {
                 if let Some(id) = p.session {
                     diesel::update(checkout_sessions::table.find(*id.as_uuid()))
                         .set((
-                            checkout_sessions::status.eq("complete"),
+                            checkout_sessions::status.eq(SessionStatus::Complete.as_str()),
                             checkout_sessions::order_id.eq(Some(*order.id.as_uuid())),
                             checkout_sessions::updated_at.eq(p.now),
                         ))
@@ -496,11 +489,10 @@ impl CheckoutStore for PgCheckout {
     async fn confirm_order(
         &self,
         id: OrderId,
-        payment_method: &str,
+        settlement: &Settlement,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let method = payment_method.to_owned();
         let result = c
             .transaction::<_, Abort<OrderChange>, _>(async move |tx| {
                 let Some(mut order) = locked_order(tx, id).await? else {
@@ -513,7 +505,7 @@ impl CheckoutStore for PgCheckout {
                     return Ok(OrderChange::Expired);
                 }
                 let status = order.status;
-                if order.confirm_payment(&method, now).is_err() {
+                if order.confirm_payment(settlement, now).is_err() {
                     return Ok(OrderChange::Refused(status));
                 }
                 if let Err(short) = stock_moves::take(
@@ -537,13 +529,12 @@ impl CheckoutStore for PgCheckout {
     async fn cancel_order(
         &self,
         id: OrderId,
-        reason: &str,
+        reason: CancelReason,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let reason = reason.to_owned();
         c.transaction::<_, DbError, _>(async move |tx| {
-            Self::cancel_in(tx, id, &reason, now, false).await
+            Self::cancel_in(tx, id, reason, now, false).await
         })
         .await
         .map_err(store_error)
@@ -552,7 +543,7 @@ impl CheckoutStore for PgCheckout {
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut c = conn(&self.pool).await?;
         let due: Vec<uuid::Uuid> = orders::table
-            .filter(orders::status.eq("pending"))
+            .filter(orders::status.eq(OrderStatus::Pending.as_str()))
             .filter(orders::payment_due_at.le(now))
             .select(orders::id)
             .limit(1000)
@@ -563,7 +554,14 @@ impl CheckoutStore for PgCheckout {
         for id in due {
             let change = c
                 .transaction::<_, DbError, _>(async move |tx| {
-                    Self::cancel_in(tx, OrderId::from_uuid(id), "payment_timeout", now, true).await
+                    Self::cancel_in(
+                        tx,
+                        OrderId::from_uuid(id),
+                        CancelReason::PaymentTimeout,
+                        now,
+                        true,
+                    )
+                    .await
                 })
                 .await
                 .map_err(store_error)?;

@@ -6,6 +6,7 @@
 
 mod carts;
 mod catalog;
+mod catalog_changes;
 mod checkout;
 mod database;
 mod error;
@@ -20,6 +21,7 @@ mod stock_moves;
 
 pub use carts::PgCarts;
 pub use catalog::PgCatalog;
+pub use catalog_changes::{CATALOG_CHANNEL, watch_catalog_changes};
 pub use checkout::PgCheckout;
 pub use database::{
     MIGRATIONS, PgPool, connect, database_name, ensure_database, ping, run_migrations,

@@ -179,6 +179,7 @@ impl StockRepository for PgStock {
                 for product in products {
                     recount_sellable(tx, product).await?;
                 }
+                crate::catalog_changes::notify_catalog_changed(tx).await?;
                 Ok(StockAdjustment {
                     variant_id: variant,
                     actor,

@@ -3,15 +3,21 @@
 //! the shelf, the discount use is counted and the cart is emptied. Also the orders-first flow
 //! (place, then pay), cancellation that returns stock, and the expiry of what was not paid.
 
+mod checks;
 mod error;
+mod order_lifecycle;
+mod orders_first;
 mod ports;
+mod priced;
+mod request;
 mod service;
 mod session;
+mod sessions;
 
 pub use error::CheckoutError;
 pub use ports::*;
-pub use service::{
-    CheckoutRequest, CheckoutService, Confirmed, NewOrderRequest, OrderSource, PaymentAnswer,
-    PlacedOrder, Settings,
+pub use request::{
+    CheckoutRequest, Confirmed, NewOrderRequest, OrderSource, PaymentAnswer, PlacedOrder, Settings,
 };
-pub use session::{CheckoutId, CheckoutSession, SessionPayment, SessionStatus};
+pub use service::{CheckoutPorts, CheckoutService};
+pub use session::{CheckoutId, CheckoutSession, SessionPayment, SessionStatus, placeable};

@@ -95,20 +95,21 @@ pub trait CheckoutStore: Send + Sync {
     async fn place_order(&self, placement: &Placement) -> Result<PlaceOutcome, StoreError>;
 
     /// A pending, unpaid order whose time to pay has not run out becomes confirmed with this
-    /// payment method: its held stock leaves the shelf.
+    /// settlement ([`Order::confirm_payment`]): its held stock leaves the shelf.
     async fn confirm_order(
         &self,
         id: OrderId,
-        payment_method: &str,
+        settlement: &merx_orders::Settlement,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError>;
 
-    /// Cancels a pending or confirmed order for `reason`: taken stock returns, held stock is
-    /// freed.
+    /// Cancels a pending or confirmed order for `reason` and undoes what
+    /// [`Order::cancel`]'s [`merx_orders::Cancellation`] names: taken stock returns, held stock
+    /// is freed, an unsold order's discount use is given back.
     async fn cancel_order(
         &self,
         id: OrderId,
-        reason: &str,
+        reason: merx_orders::CancelReason,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError>;
 

@@ -2,6 +2,8 @@ use merx_cart::CartId;
 use merx_identity::UserId;
 use merx_kernel::{Currency, PostalAddress, Timestamp};
 use merx_orders::{OrderId, OrderItem, OrderTotals};
+
+use crate::PlaceOutcome;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -113,5 +115,64 @@ impl CheckoutSession {
         } else {
             self.status
         }
+    }
+}
+
+/// Whether an order may be written for a session stored as `status` (with `order_id`, open
+/// until `expires_at`) at `now`: only an open session whose time has not run out becomes an
+/// order; a complete one already is one. Both stores call this under the session's lock.
+///
+/// # Errors
+/// The placement's answer when the session cannot become an order now.
+pub fn placeable(
+    status: SessionStatus,
+    order_id: Option<OrderId>,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), PlaceOutcome> {
+    match (status, order_id) {
+        (SessionStatus::Complete, Some(order)) => Err(PlaceOutcome::AlreadyPlaced(order)),
+        (SessionStatus::Open, _) if expires_at > now => Ok(()),
+        (SessionStatus::Open, _) => Err(PlaceOutcome::SessionClosed(SessionStatus::Expired)),
+        (other, _) => Err(PlaceOutcome::SessionClosed(other)),
+    }
+}
+
+impl CheckoutSession {
+    /// [`placeable`] for this session.
+    ///
+    /// # Errors
+    /// As for [`placeable`].
+    pub fn placeable_at(&self, now: Timestamp) -> Result<(), PlaceOutcome> {
+        placeable(self.status, self.order_id, self.expires_at, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_open_unexpired_session_becomes_an_order() {
+        let now = chrono::Utc::now();
+        let later = now + chrono::Duration::minutes(1);
+        let order = OrderId::new();
+        assert_eq!(placeable(SessionStatus::Open, None, later, now), Ok(()));
+        assert_eq!(
+            placeable(SessionStatus::Open, None, now, now),
+            Err(PlaceOutcome::SessionClosed(SessionStatus::Expired))
+        );
+        assert_eq!(
+            placeable(SessionStatus::Complete, Some(order), later, now),
+            Err(PlaceOutcome::AlreadyPlaced(order))
+        );
+        assert_eq!(
+            placeable(SessionStatus::Cancelled, None, later, now),
+            Err(PlaceOutcome::SessionClosed(SessionStatus::Cancelled))
+        );
+        assert_eq!(
+            placeable(SessionStatus::Expired, None, later, now),
+            Err(PlaceOutcome::SessionClosed(SessionStatus::Expired))
+        );
     }
 }

@@ -10,7 +10,10 @@ mod service;
 mod status;
 
 pub use number::OrderNumber;
-pub use order::{Order, OrderEdit, OrderFilter, OrderId, OrderItem, OrderTotals, OrderViewer};
+pub use order::{
+    CancelReason, Cancellation, NewOrder, Order, OrderEdit, OrderFilter, OrderId, OrderItem,
+    OrderTotals, OrderViewer, Settlement,
+};
 pub use ports::*;
 pub use service::{OrderError, OrderService};
 pub use status::{InvalidTransition, OrderStatus, PaymentStatus, StatusTimes};

@@ -86,7 +86,84 @@ pub struct Order {
     pub updated_at: Timestamp,
 }
 
+/// What an order is made of when it is placed: everything but its status, which the
+/// constructors ([`Order::confirmed`], [`Order::awaiting_payment`]) decide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    pub id: OrderId,
+    pub number: OrderNumber,
+    pub user_id: Option<UserId>,
+    pub email: String,
+    pub currency: Currency,
+    pub items: Vec<OrderItem>,
+    pub totals: OrderTotals,
+    pub discount_code: Option<String>,
+    pub shipping_address: PostalAddress,
+    pub billing_address: PostalAddress,
+    pub shipping_method: String,
+    pub payment_method: String,
+    pub payment_provider_ref: Option<String>,
+    pub notes: Option<String>,
+    pub checkout_id: Option<uuid::Uuid>,
+    pub token_hash: Option<String>,
+}
+
 impl Order {
+    fn placed(new: NewOrder, status: OrderStatus, now: Timestamp) -> Self {
+        Self {
+            id: new.id,
+            number: new.number,
+            user_id: new.user_id,
+            email: new.email,
+            status,
+            payment_status: PaymentStatus::Pending,
+            currency: new.currency,
+            items: new.items,
+            totals: new.totals,
+            discount_code: new.discount_code,
+            shipping_address: new.shipping_address,
+            billing_address: new.billing_address,
+            shipping_method: new.shipping_method,
+            payment_method: new.payment_method,
+            payment_provider_ref: new.payment_provider_ref,
+            tracking_number: None,
+            notes: new.notes,
+            admin_note: None,
+            cancel_reason: None,
+            checkout_id: new.checkout_id,
+            token_hash: new.token_hash,
+            stock_taken: false,
+            payment_due_at: None,
+            times: StatusTimes::default(),
+            paid_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// A checkout session's order: confirmed at `now`, its units taken from stock in the same
+    /// step; paid when the payment was captured (else paid on delivery).
+    #[must_use]
+    pub fn confirmed(new: NewOrder, paid: bool, now: Timestamp) -> Self {
+        let mut order = Self::placed(new, OrderStatus::Confirmed, now);
+        order.stock_taken = true;
+        order.times.confirmed_at = Some(now);
+        if paid {
+            order.payment_status = PaymentStatus::Paid;
+            order.paid_at = Some(now);
+        }
+        order
+    }
+
+    /// An order placed before payment (orders-first flow): pending, its units held (not
+    /// taken) until `payment_due_at`, when an unpaid order is cancelled.
+    #[must_use]
+    pub fn awaiting_payment(new: NewOrder, payment_due_at: Timestamp, now: Timestamp) -> Self {
+        let mut order = Self::placed(new, OrderStatus::Pending, now);
+        order.payment_due_at = Some(payment_due_at);
+        order
+    }
+
     /// The reservation holder of an order placed before payment.
     #[must_use]
     pub fn holder(&self) -> String {
@@ -100,6 +177,56 @@ impl Order {
         viewer.is_admin
             || (self.user_id.is_some() && self.user_id == viewer.user)
             || matches!((&self.token_hash, &viewer.token_hash), (Some(a), Some(b)) if a == b)
+    }
+}
+
+/// The payment that confirms an order awaiting it: by which method, and whether the money is
+/// in (false: it is collected on delivery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub method: String,
+    pub paid: bool,
+}
+
+/// What a cancelled order leaves for its store to undo, in the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancellation {
+    /// Its units had left stock: they go back. Otherwise they were only held, and the hold is
+    /// released.
+    pub returns_stock: bool,
+    /// It never became a sale (it still awaited payment): the discount use it counted is
+    /// given back.
+    pub gives_back_discount: bool,
+}
+
+/// Why an order was cancelled (`cancel_reason` in its body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// Its customer (or a guest with its token) cancelled it.
+    CustomerRequest,
+    Admin,
+    /// Unpaid when its time to pay ran out.
+    PaymentTimeout,
+}
+
+impl CancelReason {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CustomerRequest => "customer_request",
+            Self::Admin => "admin",
+            Self::PaymentTimeout => "payment_timeout",
+        }
+    }
+
+    /// The reason a cancel by `viewer` records.
+    #[must_use]
+    pub fn of(viewer: &OrderViewer) -> Self {
+        if viewer.is_admin {
+            Self::Admin
+        } else {
+            Self::CustomerRequest
+        }
     }
 }
 
@@ -119,11 +246,14 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
 }
 
-/// An admin's change to an order (spec §6 `PATCH /orders/{id}`). Cancelling also returns
-/// stock, so it is the checkout's; every other move goes through the status machine here.
+/// An admin's change to an order (spec §6 `PATCH /orders/{id}`). Cancelling and confirming
+/// an unpaid order also move stock, so they are the checkout's; every other move goes through
+/// the status machine here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderEdit {
     pub status: Option<OrderStatus>,
+    /// Only `paid`: a payment the admin received by hand.
+    pub payment_status: Option<PaymentStatus>,
     /// `Some(None)` clears it.
     pub tracking_number: Option<Option<String>>,
     pub admin_note: Option<Option<String>>,
@@ -143,6 +273,23 @@ impl Order {
             times.transition(&mut status, to, now)?;
             self.status = status;
             self.times = times;
+        }
+        if edit.payment_status == Some(PaymentStatus::Paid)
+            && self.payment_status != PaymentStatus::Paid
+        {
+            if !matches!(
+                self.payment_status,
+                PaymentStatus::Pending | PaymentStatus::Failed
+            ) || self.status == OrderStatus::Cancelled
+            {
+                // A refunded or cancelled order is not paid again by an edit.
+                return Err(InvalidTransition {
+                    from: self.status,
+                    to: self.status,
+                });
+            }
+            self.payment_status = PaymentStatus::Paid;
+            self.paid_at = Some(now);
         }
         if let Some(t) = &edit.tracking_number {
             self.tracking_number.clone_from(t);
@@ -168,14 +315,14 @@ impl Order {
         self.awaits_payment() && self.payment_due_at.is_some_and(|due| due <= now)
     }
 
-    /// Confirms an order awaiting payment with the method that settles it; the stock it held
+    /// Confirms an order awaiting payment with the payment that settles it; the stock it held
     /// is now taken (the caller takes it in the same step).
     ///
     /// # Errors
     /// [`InvalidTransition`] unless it awaits payment; then nothing changes.
     pub fn confirm_payment(
         &mut self,
-        method: &str,
+        payment: &Settlement,
         now: Timestamp,
     ) -> Result<(), InvalidTransition> {
         if !self.awaits_payment() {
@@ -188,26 +335,68 @@ impl Order {
             .transition(&mut self.status, OrderStatus::Confirmed, now)?;
         self.stock_taken = true;
         self.payment_due_at = None;
-        method.clone_into(&mut self.payment_method);
+        payment.method.clone_into(&mut self.payment_method);
+        if payment.paid {
+            self.payment_status = PaymentStatus::Paid;
+            self.paid_at = Some(now);
+        }
         self.updated_at = now;
         Ok(())
     }
 
-    /// Cancels for `reason`. True when its stock had been taken (it goes back to stock);
-    /// false when it was only held (the hold is released). The caller moves the stock in the
-    /// same step.
+    /// How an admin's edit confirms this order, if it does (spec §15): an order awaiting
+    /// payment is confirmed by an edit to `confirmed` or to `payment_status: paid` only when
+    /// its method settles on delivery (cash on delivery) or the same edit records the payment
+    /// (`paid`). `None`: the edit does not confirm an unpaid order.
+    ///
+    /// # Errors
+    /// [`InvalidTransition`] to `confirmed` for an unpaid card order that the edit does not
+    /// record as paid.
+    pub fn confirmation_by(
+        &self,
+        edit: &OrderEdit,
+        settles_on_delivery: bool,
+    ) -> Result<Option<Settlement>, InvalidTransition> {
+        let records_payment = edit.payment_status == Some(PaymentStatus::Paid);
+        let confirms = edit.status == Some(OrderStatus::Confirmed) || records_payment;
+        if !self.awaits_payment() || !confirms {
+            return Ok(None);
+        }
+        if edit.status.is_some_and(|s| s != OrderStatus::Confirmed)
+            || !(settles_on_delivery || records_payment)
+        {
+            return Err(InvalidTransition {
+                from: self.status,
+                to: OrderStatus::Confirmed,
+            });
+        }
+        Ok(Some(Settlement {
+            method: self.payment_method.clone(),
+            paid: records_payment,
+        }))
+    }
+
+    /// Cancels for `reason` and says what the store must undo in the same step.
     ///
     /// # Errors
     /// [`InvalidTransition`] once it is being prepared or later; then nothing changes.
-    pub fn cancel(&mut self, reason: &str, now: Timestamp) -> Result<bool, InvalidTransition> {
+    pub fn cancel(
+        &mut self,
+        reason: CancelReason,
+        now: Timestamp,
+    ) -> Result<Cancellation, InvalidTransition> {
+        let never_sold = self.awaits_payment();
         self.times
             .transition(&mut self.status, OrderStatus::Cancelled, now)?;
-        let taken = self.stock_taken;
+        let returns_stock = self.stock_taken;
         self.stock_taken = false;
         self.payment_due_at = None;
-        self.cancel_reason = Some(reason.to_owned());
+        self.cancel_reason = Some(reason.as_str().to_owned());
         self.updated_at = now;
-        Ok(taken)
+        Ok(Cancellation {
+            returns_stock,
+            gives_back_discount: never_sold,
+        })
     }
 }
 
@@ -260,20 +449,115 @@ mod tests {
     }
 
     #[test]
+    fn a_sessions_order_is_confirmed_with_its_stock_taken_and_one_placed_first_waits() {
+        let now = chrono::Utc::now();
+        let template = pending(now);
+        let new = NewOrder {
+            id: template.id,
+            number: template.number,
+            user_id: None,
+            email: template.email.clone(),
+            currency: template.currency,
+            items: Vec::new(),
+            totals: OrderTotals::default(),
+            discount_code: None,
+            shipping_address: template.shipping_address.clone(),
+            billing_address: template.billing_address.clone(),
+            shipping_method: "standard".into(),
+            payment_method: "stripe".into(),
+            payment_provider_ref: Some("pi_1".into()),
+            notes: None,
+            checkout_id: None,
+            token_hash: None,
+        };
+        let paid = Order::confirmed(new.clone(), true, now);
+        assert_eq!(
+            (paid.status, paid.payment_status, paid.stock_taken),
+            (OrderStatus::Confirmed, PaymentStatus::Paid, true)
+        );
+        assert_eq!(
+            (paid.paid_at, paid.times.confirmed_at),
+            (Some(now), Some(now))
+        );
+        let on_delivery = Order::confirmed(new.clone(), false, now);
+        assert_eq!(on_delivery.payment_status, PaymentStatus::Pending);
+        assert_eq!(on_delivery.paid_at, None);
+        let due = now + chrono::Duration::minutes(15);
+        let first = Order::awaiting_payment(new, due, now);
+        assert!(first.awaits_payment() && !first.stock_taken);
+        assert_eq!(first.payment_due_at, Some(due));
+        assert!(first.is_payment_overdue(due));
+    }
+
+    fn cod() -> Settlement {
+        Settlement {
+            method: "cash_on_delivery".into(),
+            paid: false,
+        }
+    }
+
+    #[test]
+    fn an_admin_confirms_unpaid_cash_on_delivery_or_with_a_recorded_payment() {
+        let now = chrono::Utc::now();
+        let to_confirmed = OrderEdit {
+            status: Some(OrderStatus::Confirmed),
+            ..OrderEdit::default()
+        };
+        let card = pending(now);
+        assert!(card.confirmation_by(&to_confirmed, false).is_err());
+        assert_eq!(
+            card.confirmation_by(&to_confirmed, true),
+            Ok(Some(Settlement {
+                method: "tosspayments".into(),
+                paid: false
+            }))
+        );
+        let paid = OrderEdit {
+            payment_status: Some(PaymentStatus::Paid),
+            ..to_confirmed.clone()
+        };
+        assert_eq!(
+            card.confirmation_by(&paid, false)
+                .map(|s| s.map(|s| s.paid)),
+            Ok(Some(true)),
+            "a manual payment confirms a card order"
+        );
+        let shipped = OrderEdit {
+            status: Some(OrderStatus::Shipped),
+            payment_status: Some(PaymentStatus::Paid),
+            ..OrderEdit::default()
+        };
+        assert!(card.confirmation_by(&shipped, true).is_err());
+        let note = OrderEdit {
+            admin_note: Some(Some("call first".into())),
+            ..OrderEdit::default()
+        };
+        assert_eq!(card.confirmation_by(&note, false), Ok(None));
+        let mut confirmed = pending(now);
+        confirmed.confirm_payment(&cod(), now).expect("pending");
+        assert_eq!(confirmed.confirmation_by(&paid, false), Ok(None));
+        confirmed.apply(&paid, now).expect("records the payment");
+        assert_eq!(confirmed.payment_status, PaymentStatus::Paid);
+        assert_eq!(confirmed.paid_at, Some(now));
+    }
+
+    #[test]
     fn paying_confirms_once_and_takes_the_held_stock() {
         let now = chrono::Utc::now();
         let mut order = pending(now);
         assert!(order.awaits_payment());
         assert!(!order.is_payment_overdue(now));
         assert!(order.is_payment_overdue(now + chrono::Duration::minutes(15)));
-        order
-            .confirm_payment("cash_on_delivery", now)
-            .expect("pending");
+        order.confirm_payment(&cod(), now).expect("pending");
         assert_eq!(order.status, OrderStatus::Confirmed);
         assert!(order.stock_taken && order.payment_due_at.is_none());
         assert_eq!(order.payment_method, "cash_on_delivery");
         let again = order.clone();
-        assert!(order.confirm_payment("stripe", now).is_err());
+        let card = Settlement {
+            method: "stripe".into(),
+            paid: true,
+        };
+        assert!(order.confirm_payment(&card, now).is_err());
         assert_eq!(order, again, "a refused confirmation changes nothing");
     }
 
@@ -281,19 +565,30 @@ mod tests {
     fn cancelling_says_whether_stock_goes_back_or_a_hold_is_released() {
         let now = chrono::Utc::now();
         let mut held = pending(now);
-        assert_eq!(held.cancel("payment_timeout", now), Ok(false));
+        assert_eq!(
+            held.cancel(CancelReason::PaymentTimeout, now),
+            Ok(Cancellation {
+                returns_stock: false,
+                gives_back_discount: true
+            })
+        );
         assert_eq!(held.cancel_reason.as_deref(), Some("payment_timeout"));
         assert_eq!(held.times.cancelled_at, Some(now));
         let mut taken = pending(now);
-        taken
-            .confirm_payment("cash_on_delivery", now)
-            .expect("pending");
-        assert_eq!(taken.cancel("customer_request", now), Ok(true));
+        taken.confirm_payment(&cod(), now).expect("pending");
+        assert_eq!(
+            taken.cancel(CancelReason::CustomerRequest, now),
+            Ok(Cancellation {
+                returns_stock: true,
+                gives_back_discount: false
+            }),
+            "a sale keeps its discount use"
+        );
         assert!(!taken.stock_taken, "returned stock is not returned twice");
         let mut shipped = pending(now);
         shipped.status = OrderStatus::Shipped;
         let before = shipped.clone();
-        assert!(shipped.cancel("customer_request", now).is_err());
+        assert!(shipped.cancel(CancelReason::CustomerRequest, now).is_err());
         assert_eq!(shipped, before);
     }
 }

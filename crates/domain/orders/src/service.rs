@@ -4,7 +4,7 @@ use merx_kernel::{Clock, Page, PageRequest, StoreError, ValidationErrors, has_co
 
 use crate::{
     InvalidTransition, Order, OrderEdit, OrderFilter, OrderId, OrderRepository, OrderStatus,
-    OrderViewer,
+    OrderViewer, PaymentStatus,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -91,8 +91,12 @@ impl OrderService {
         Self::check_edit(edit)?;
         for _ in 0..EDIT_ATTEMPTS {
             let mut order = self.orders.find(id).await?.ok_or(OrderError::NotFound)?;
-            // Confirming an unpaid order takes its held stock: only paying does that.
-            if order.awaits_payment() && edit.status == Some(OrderStatus::Confirmed) {
+            // Confirming an unpaid order takes its held stock: the checkout does that
+            // (see `Order::confirmation_by`).
+            if order.awaits_payment()
+                && (edit.status == Some(OrderStatus::Confirmed)
+                    || edit.payment_status == Some(PaymentStatus::Paid))
+            {
                 return Err(InvalidTransition {
                     from: order.status,
                     to: OrderStatus::Confirmed,
@@ -115,6 +119,16 @@ impl OrderService {
     /// # Errors
     /// `Validation` for an odd tracking number or note.
     pub fn check_edit(edit: &OrderEdit) -> Result<(), OrderError> {
+        if edit
+            .payment_status
+            .is_some_and(|p| p != PaymentStatus::Paid)
+        {
+            return Err(ValidationErrors::single(
+                "payment_status",
+                "an edit may only record a payment (paid); refunds go through /refunds",
+            )
+            .into());
+        }
         check_text("tracking_number", edit.tracking_number.as_ref(), 100)?;
         check_text("admin_note", edit.admin_note.as_ref(), 2000)
     }

@@ -26,6 +26,13 @@ impl PaymentMethod {
         }
     }
 
+    /// Whether the money comes after the goods (the courier collects it), so an order may be
+    /// confirmed before any payment.
+    #[must_use]
+    pub const fn settles_on_delivery(self) -> bool {
+        matches!(self, Self::CashOnDelivery)
+    }
+
     /// Case-insensitive.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {

@@ -202,9 +202,12 @@ impl ValidDiscount {
 }
 
 impl DiscountInput {
+    /// Checks every field. A minimum order without a currency is in the shop's currency
+    /// (spec §15), so the code then applies to carts in that currency only.
+    ///
     /// # Errors
     /// Every invalid field.
-    pub fn validate(&self) -> Result<ValidDiscount, ValidationErrors> {
+    pub fn validate(&self, shop_currency: Currency) -> Result<ValidDiscount, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let code = self.code.trim().to_uppercase();
         if code.is_empty()
@@ -236,16 +239,10 @@ impl DiscountInput {
                 DiscountValue::FixedAmount(0)
             }
         };
-        if let Some(min) = self.minimum_order_amount {
-            if !(0..=1_000_000_000_000).contains(&min) {
-                errors.add("minimum_order_amount", "must be 0 to 10^12 minor units");
-            }
-            if self.currency.is_none() {
-                errors.add(
-                    "currency",
-                    "is required with minimum_order_amount (it is in that currency's minor units)",
-                );
-            }
+        if let Some(min) = self.minimum_order_amount
+            && !(0..=1_000_000_000_000).contains(&min)
+        {
+            errors.add("minimum_order_amount", "must be 0 to 10^12 minor units");
         }
         for (field, limit) in [
             ("usage_limit", self.usage_limit),
@@ -261,11 +258,11 @@ impl DiscountInput {
             errors.add("ends_at", "must be after starts_at");
         }
         errors.into_result()?;
-        Ok(ValidDiscount {
-            code,
-            value,
-            input: self.clone(),
-        })
+        let mut input = self.clone();
+        if input.minimum_order_amount.is_some() {
+            input.currency = input.currency.or(Some(shop_currency));
+        }
+        Ok(ValidDiscount { code, value, input })
     }
 }
 
@@ -405,12 +402,9 @@ mod tests {
             ends_at: None,
             is_active: true,
         };
-        let err = input.validate().expect_err("invalid");
+        let err = input.validate(Currency::Usd).expect_err("invalid");
         let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["code", "value", "currency", "currency", "usage_limit"]
-        );
+        assert_eq!(fields, ["code", "value", "currency", "usage_limit"]);
         let ok = DiscountInput {
             code: " save20 ".into(),
             kind: "percentage".into(),
@@ -423,9 +417,17 @@ mod tests {
             ends_at: None,
             is_active: true,
         }
-        .validate()
+        .validate(Currency::Usd)
         .expect("valid");
         assert_eq!(ok.code, "SAVE20");
         assert_eq!(ok.value, DiscountValue::Percentage(20));
+        assert_eq!(ok.input.currency, None, "no minimum: any currency");
+        let with_minimum = DiscountInput {
+            minimum_order_amount: Some(28_000),
+            ..ok.input.clone()
+        }
+        .validate(Currency::Krw)
+        .expect("a percentage's minimum is in the shop currency");
+        assert_eq!(with_minimum.input.currency, Some(Currency::Krw));
     }
 }

@@ -93,21 +93,26 @@ pub struct PricingService {
     zones: Arc<dyn ShippingZoneRepository>,
     discounts: Arc<dyn DiscountRepository>,
     clock: Arc<dyn Clock>,
+    shop_currency: Currency,
 }
 
 impl PricingService {
+    /// `shop_currency` is the shop's default (`MERX_CURRENCY`): amounts given without a
+    /// currency are in it.
     #[must_use]
     pub fn new(
         taxes: Arc<dyn TaxRateRepository>,
         zones: Arc<dyn ShippingZoneRepository>,
         discounts: Arc<dyn DiscountRepository>,
         clock: Arc<dyn Clock>,
+        shop_currency: Currency,
     ) -> Self {
         Self {
             taxes,
             zones,
             discounts,
             clock,
+            shop_currency,
         }
     }
 
@@ -335,9 +340,10 @@ impl PricingService {
     /// Validation; [`PricingError::CodeTaken`].
     pub async fn create_discount(&self, input: &DiscountInput) -> Result<Discount, PricingError> {
         let now = self.clock.now();
-        let discount = input
-            .validate()?
-            .into_discount(DiscountId::new(), 0, now, now);
+        let discount =
+            input
+                .validate(self.shop_currency)?
+                .into_discount(DiscountId::new(), 0, now, now);
         self.discounts.insert(&discount).await?;
         Ok(discount)
     }
@@ -349,7 +355,7 @@ impl PricingService {
         id: DiscountId,
         input: &DiscountInput,
     ) -> Result<Discount, PricingError> {
-        let valid = input.validate()?;
+        let valid = input.validate(self.shop_currency)?;
         let current = self.discount(id).await?;
         let discount =
             valid.into_discount(id, current.times_used, current.created_at, self.clock.now());

@@ -17,8 +17,8 @@ use merx_kernel::{
     Timestamp, VariantId,
 };
 use merx_orders::{
-    Order, OrderFilter, OrderId, OrderItem, OrderNumber, OrderRepository, OrderStatus, OrderTotals,
-    PaymentStatus, StatusTimes,
+    CancelReason, Order, OrderFilter, OrderId, OrderItem, OrderNumber, OrderRepository,
+    OrderStatus, OrderTotals, PaymentStatus, StatusTimes,
 };
 use merx_pricing::DiscountRepository;
 
@@ -166,6 +166,13 @@ fn session(
         created_at: at,
         updated_at: at,
         expires_at: at + ttl,
+    }
+}
+
+fn cod() -> merx_orders::Settlement {
+    merx_orders::Settlement {
+        method: "cash_on_delivery".into(),
+        paid: false,
     }
 }
 
@@ -482,7 +489,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 2), "held, not taken");
     match r
         .checkout
-        .confirm_order(paid.id, "cash_on_delivery", at)
+        .confirm_order(paid.id, &cod(), at)
         .await
         .expect("confirm")
     {
@@ -495,7 +502,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (4, 0));
     assert_eq!(
         r.checkout
-            .confirm_order(paid.id, "cash_on_delivery", at)
+            .confirm_order(paid.id, &cod(), at)
             .await
             .expect("confirm"),
         OrderChange::Refused(OrderStatus::Confirmed)
@@ -503,7 +510,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     // Cancelling a confirmed order returns its stock, once.
     match r
         .checkout
-        .cancel_order(paid.id, "customer_request", at)
+        .cancel_order(paid.id, CancelReason::CustomerRequest, at)
         .await
         .expect("cancel")
     {
@@ -516,7 +523,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
     assert_eq!(
         r.checkout
-            .cancel_order(paid.id, "customer_request", at)
+            .cancel_order(paid.id, CancelReason::CustomerRequest, at)
             .await
             .expect("cancel"),
         OrderChange::Refused(OrderStatus::Cancelled)
@@ -527,7 +534,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     let late = place(pending(12, at)).await;
     assert_eq!(
         r.checkout
-            .confirm_order(late.id, "cash_on_delivery", at)
+            .confirm_order(late.id, &cod(), at)
             .await
             .expect("confirm"),
         OrderChange::Expired
@@ -546,7 +553,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
     assert_eq!(
         r.checkout
-            .cancel_order(OrderId::new(), "x", at)
+            .cancel_order(OrderId::new(), CancelReason::Admin, at)
             .await
             .expect("cancel"),
         OrderChange::NotFound

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_checkout::{NewOrderRequest, OrderSource};
 use merx_identity::hash_secret;
 use merx_kernel::{Currency, PostalAddress, ValidationErrors};
-use merx_orders::{Order, OrderEdit, OrderId, OrderItem, OrderStatus, OrderViewer};
+use merx_orders::{Order, OrderEdit, OrderId, OrderItem, OrderStatus, OrderViewer, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -364,6 +364,10 @@ pub async fn get(
 pub struct OrderPatchRequest {
     #[schema(example = "shipped")]
     pub status: Option<String>,
+    /// Only `paid`: records a payment received by hand (it confirms an unpaid card order in
+    /// the same edit).
+    #[schema(example = "paid")]
+    pub payment_status: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub tracking_number: Option<Option<String>>,
@@ -373,7 +377,9 @@ pub struct OrderPatchRequest {
 }
 
 /// Moves an order along (409 `invalid_transition` for a move the machine refuses); a move
-/// to `cancelled` returns its stock.
+/// to `cancelled` returns its stock. A pending cash-on-delivery order may be confirmed; a
+/// pending card order only in an edit that also sets `payment_status: "paid"` (a payment
+/// received by hand). Confirming takes its held stock.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path)), request_body = OrderPatchRequest,
     responses((status = 200, body = OrderBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -388,12 +394,25 @@ pub async fn update(
     let id: OrderId = path_id(&id, "id")?;
     let r = body.0;
     let status = status_of(r.status.as_deref())?;
+    let payment_status = r
+        .payment_status
+        .as_deref()
+        .map(|p| {
+            PaymentStatus::parse(p.trim()).ok_or_else(|| {
+                ApiError::validation(&ValidationErrors::single(
+                    "payment_status",
+                    "must be pending, paid, failed, refunded or partially_refunded",
+                ))
+            })
+        })
+        .transpose()?;
     let order = state
         .checkout
         .edit_order(
             id,
             OrderEdit {
                 status,
+                payment_status,
                 tracking_number: r.tracking_number,
                 admin_note: r.admin_note,
             },
@@ -417,12 +436,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id(&id, "id")?;
     let viewer = viewer(&caller, token_of(&req)?.as_deref());
-    let reason = if viewer.is_admin {
-        "admin"
-    } else {
-        "customer_request"
-    };
-    let order = state.checkout.cancel(id, &viewer, reason).await?;
+    let order = state.checkout.cancel(id, &viewer).await?;
     Ok(HttpResponse::Ok().json(order_body(&order, viewer.is_admin)))
 }
 

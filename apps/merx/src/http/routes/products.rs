@@ -468,6 +468,7 @@ pub struct CreateProductRequest {
 #[post("/products")]
 pub async fn create(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     body: Json<CreateProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -493,6 +494,7 @@ pub async fn create(
         inventory_count: r.inventory_count,
     };
     let product = state.catalog.create(input).await?;
+    cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, true)))
 }
 
@@ -531,6 +533,7 @@ pub struct UpdateProductRequest {
 #[patch("/products/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     id: web::Path<String>,
     body: Json<UpdateProductRequest>,
@@ -552,6 +555,7 @@ pub async fn update(
         seo_description: r.seo_description,
     };
     let product = state.catalog.update(id, patch).await?;
+    cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, true)))
 }
 
@@ -562,11 +566,13 @@ pub async fn update(
 #[delete("/products/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
     let removal = state.catalog.remove(id).await?;
+    cache.clear();
     tracing::info!(product = %id, ?removal, "product removed");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -579,12 +585,14 @@ pub async fn remove(
 #[post("/products/{id}/variants")]
 pub async fn add_variant(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     id: web::Path<String>,
     body: Json<VariantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
     let (product, _) = state.catalog.add_variant(id, body.0.into()).await?;
+    cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, true)))
 }
 
@@ -617,6 +625,7 @@ fn ids(path: &(String, String)) -> Result<(ProductId, VariantId), ApiError> {
 #[patch("/products/{id}/variants/{variant_id}")]
 pub async fn update_variant(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     path: web::Path<(String, String)>,
     body: Json<VariantPatchRequest>,
@@ -633,6 +642,7 @@ pub async fn update_variant(
         weight_grams: r.weight_grams,
     };
     let product = state.catalog.update_variant(id, vid, patch).await?;
+    cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, true)))
 }
 
@@ -644,10 +654,12 @@ pub async fn update_variant(
 #[delete("/products/{id}/variants/{variant_id}")]
 pub async fn remove_variant(
     state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
     _admin: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, vid) = ids(&path)?;
     state.catalog.remove_variant(id, vid).await?;
+    cache.clear();
     Ok(HttpResponse::NoContent().finish())
 }
