@@ -110,7 +110,7 @@ impl Stores {
             discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
             carts: Arc::new(merx_postgres::PgCarts::new(pool.clone())),
             checkout: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
-            orders: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
+            orders: Arc::new(merx_postgres::PgOrders::new(pool.clone())),
             idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
             database: Some(pool),
         })

@@ -1,6 +1,7 @@
 //! The HTTP adapter: routes, extractors, error mapping, middleware and the OpenAPI document.
 //! Handlers translate between JSON and domain calls; no business rule lives here.
 
+pub mod bodies;
 pub mod cache;
 pub mod cart_caller;
 mod commerce_errors;

@@ -7,16 +7,18 @@ use merx_checkout::{
     CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
     SessionStatus, stock_actor, stock_lines,
 };
-use merx_kernel::{Page, PageRequest, ProductId, StoreError, Timestamp};
-use merx_orders::{CancelReason, Order, OrderFilter, OrderId, OrderRepository, Settlement};
+use merx_kernel::{ProductId, StoreError, Timestamp};
+use merx_orders::{CancelReason, Order, OrderId, Settlement};
 
 use crate::catalog::ProductReferences;
 use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     sessions: HashMap<CheckoutId, CheckoutSession>,
-    orders: HashMap<OrderId, Order>,
+    /// Orders live beside sessions so placing one is a single locked step; `orders.rs`
+    /// reads and edits them.
+    pub(crate) orders: HashMap<OrderId, Order>,
     last_number: i64,
 }
 
@@ -24,7 +26,7 @@ struct State {
 /// runs under this store's lock and checks everything before it changes anything, so it is
 /// as atomic as the Postgres transaction.
 pub struct MemoryCheckout {
-    state: Mutex<State>,
+    pub(crate) state: Mutex<State>,
     stock: Arc<MemoryStock>,
     carts: Arc<MemoryCarts>,
     discounts: Arc<MemoryDiscounts>,
@@ -268,39 +270,5 @@ impl CheckoutStore for MemoryCheckout {
             }
         }
         Ok(n)
-    }
-}
-
-#[async_trait]
-impl OrderRepository for MemoryCheckout {
-    async fn find(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
-        Ok(lock(&self.state).orders.get(&id).cloned())
-    }
-
-    async fn list(
-        &self,
-        filter: OrderFilter,
-        page: PageRequest,
-    ) -> Result<Page<Order>, StoreError> {
-        let mut all: Vec<Order> = lock(&self.state)
-            .orders
-            .values()
-            .filter(|o| filter.user.is_none() || o.user_id == filter.user)
-            .filter(|o| filter.status.is_none_or(|s| o.status == s))
-            .cloned()
-            .collect();
-        all.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
-        Ok(Page::of_all(all, page))
-    }
-
-    async fn update(&self, order: &Order, seen: Timestamp) -> Result<bool, StoreError> {
-        let mut state = lock(&self.state);
-        match state.orders.get_mut(&order.id) {
-            Some(o) if o.updated_at == seen => {
-                *o = order.clone();
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
     }
 }

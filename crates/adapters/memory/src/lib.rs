@@ -9,6 +9,7 @@ mod checkout;
 mod idempotency;
 mod identity;
 mod mailer;
+mod orders;
 mod pricing;
 mod stock;
 

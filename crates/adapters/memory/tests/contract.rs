@@ -36,15 +36,30 @@ mod catalog {
     merx_contract::catalog_contract_tests!(repos());
 }
 
-mod commerce {
+mod carts {
     use std::sync::Arc;
 
-    use merx_contract::commerce::CommerceRepos;
-    use merx_memory::{MemoryCarts, MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
+    use merx_contract::carts::CartRepos;
+    use merx_memory::MemoryCarts;
 
-    async fn repos() -> CommerceRepos {
-        CommerceRepos {
+    async fn repos() -> CartRepos {
+        CartRepos {
             carts: Arc::new(MemoryCarts::default()),
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::cart_contract_tests!(repos());
+}
+
+mod pricing {
+    use std::sync::Arc;
+
+    use merx_contract::pricing::PricingRepos;
+    use merx_memory::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
+
+    async fn repos() -> PricingRepos {
+        PricingRepos {
             taxes: Arc::new(MemoryTaxRates::default()),
             zones: Arc::new(MemoryShippingZones::default()),
             discounts: Arc::new(MemoryDiscounts::default()),
@@ -52,7 +67,7 @@ mod commerce {
         }
     }
 
-    merx_contract::commerce_contract_tests!(repos());
+    merx_contract::pricing_contract_tests!(repos());
 }
 
 mod checkout {

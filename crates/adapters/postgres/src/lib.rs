@@ -12,6 +12,7 @@ mod database;
 mod error;
 mod idempotency;
 mod identity;
+mod orders;
 mod pricing;
 mod product_rows;
 mod product_search;
@@ -29,5 +30,6 @@ pub use database::{
 };
 pub use idempotency::PgIdempotency;
 pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
+pub use orders::PgOrders;
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
 pub use stock::PgStock;

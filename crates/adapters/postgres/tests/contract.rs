@@ -39,18 +39,36 @@ mod catalog {
     merx_contract::catalog_contract_tests!(repos());
 }
 
-mod commerce {
+mod carts {
     use std::sync::Arc;
 
-    use merx_contract::commerce::CommerceRepos;
-    use merx_postgres::{PgCarts, PgDiscounts, PgShippingZones, PgTaxRates};
+    use merx_contract::carts::CartRepos;
+    use merx_postgres::PgCarts;
     use merx_test_db::TestDatabase;
 
-    async fn repos() -> CommerceRepos {
+    async fn repos() -> CartRepos {
         let db = TestDatabase::new().await;
         let pool = merx_postgres::connect(db.url(), 12).expect("pool");
-        CommerceRepos {
-            carts: Arc::new(PgCarts::new(pool.clone())),
+        CartRepos {
+            carts: Arc::new(PgCarts::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::cart_contract_tests!(repos());
+}
+
+mod pricing {
+    use std::sync::Arc;
+
+    use merx_contract::pricing::PricingRepos;
+    use merx_postgres::{PgDiscounts, PgShippingZones, PgTaxRates};
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> PricingRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 12).expect("pool");
+        PricingRepos {
             taxes: Arc::new(PgTaxRates::new(pool.clone())),
             zones: Arc::new(PgShippingZones::new(pool.clone())),
             discounts: Arc::new(PgDiscounts::new(pool)),
@@ -58,14 +76,16 @@ mod commerce {
         }
     }
 
-    merx_contract::commerce_contract_tests!(repos());
+    merx_contract::pricing_contract_tests!(repos());
 }
 
 mod checkout {
     use std::sync::Arc;
 
     use merx_contract::checkout::CheckoutRepos;
-    use merx_postgres::{PgCarts, PgCatalog, PgCheckout, PgDiscounts, PgIdempotency, PgStock};
+    use merx_postgres::{
+        PgCarts, PgCatalog, PgCheckout, PgDiscounts, PgIdempotency, PgOrders, PgStock,
+    };
     use merx_test_db::TestDatabase;
 
     async fn repos() -> CheckoutRepos {
@@ -78,7 +98,7 @@ mod checkout {
             carts: Arc::new(PgCarts::new(pool.clone())),
             discounts: Arc::new(PgDiscounts::new(pool.clone())),
             checkout: Arc::new(PgCheckout::new(pool.clone())),
-            orders: Arc::new(PgCheckout::new(pool.clone())),
+            orders: Arc::new(PgOrders::new(pool.clone())),
             idempotency: Arc::new(PgIdempotency::new(pool)),
             guard: Box::new(db),
         }

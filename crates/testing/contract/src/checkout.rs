@@ -22,8 +22,9 @@ use merx_orders::{
 };
 use merx_pricing::DiscountRepository;
 
+use crate::carts::{guest_cart, line};
 use crate::catalog::{now, product, stock_of, variant};
-use crate::commerce::{discount, guest_cart, line};
+use crate::pricing::discount;
 
 /// The ports checkout writes through, of one store.
 pub struct CheckoutRepos {

@@ -2,10 +2,11 @@
 //! traits. Each adapter's test crate runs every suite through [`identity_contract_tests!`],
 //! so the in-memory and Postgres stores are held to the same behaviour.
 
+pub mod carts;
 pub mod catalog;
 pub mod checkout;
-pub mod commerce;
 pub mod identity;
+pub mod pricing;
 
 /// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
 /// that builds a fresh [`identity::IdentityRepos`] for each test.
@@ -69,16 +70,35 @@ macro_rules! catalog_contract_tests {
     };
 }
 
-/// Generates one `#[tokio::test]` per cart and pricing contract. `$repos` is an async
-/// expression that builds a fresh [`commerce::CommerceRepos`] for each test.
+/// Generates one `#[tokio::test]` per cart contract. `$repos` is an async expression that
+/// builds a fresh [`carts::CartRepos`] for each test.
 #[macro_export]
-macro_rules! commerce_contract_tests {
+macro_rules! cart_contract_tests {
     ($repos:expr) => {
-        $crate::commerce_contract_tests!(@each $repos;
+        $crate::cart_contract_tests!(@each $repos;
             carts_keep_lines_and_the_newest_unexpired_cart_is_current,
             concurrent_adds_to_one_line_lose_nothing_and_respect_the_maximum,
             concurrent_first_adds_share_one_current_cart,
             lines_are_set_removed_cleared_merged_and_carts_reassigned,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::carts::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per pricing contract. `$repos` is an async expression that
+/// builds a fresh [`pricing::PricingRepos`] for each test.
+#[macro_export]
+macro_rules! pricing_contract_tests {
+    ($repos:expr) => {
+        $crate::pricing_contract_tests!(@each $repos;
             tax_rates_are_unique_per_zone_and_defaults_are_claimed_once,
             shipping_zones_are_stored_whole,
             discount_codes_are_unique_and_listed_newest_first,
@@ -89,7 +109,7 @@ macro_rules! commerce_contract_tests {
             #[tokio::test(flavor = "multi_thread")]
             async fn $name() {
                 let repos = $repos.await;
-                $crate::commerce::$name(&repos).await;
+                $crate::pricing::$name(&repos).await;
             }
         )*
     };

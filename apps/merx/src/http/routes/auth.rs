@@ -2,52 +2,15 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use merx_identity::{Registration, TokenPair, User};
+use merx_identity::{Registration, TokenPair};
 use merx_kernel::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::bodies::user::UserResponse;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Caller, Json, parse_json};
 use crate::state::AppState;
-
-/// A user as the API shows it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UserResponse {
-    pub id: uuid::Uuid,
-    pub email: String,
-    pub full_name: Option<String>,
-    pub phone: Option<String>,
-    /// `customer` or `admin`.
-    pub role: String,
-    /// `role == "admin"`, for clients written against `is_admin`.
-    pub is_admin: bool,
-    pub is_active: bool,
-    pub is_verified: bool,
-    /// Free-form customer attributes (a skincare shop keeps the skin type here).
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<User> for UserResponse {
-    fn from(u: User) -> Self {
-        Self {
-            id: *u.id.as_uuid(),
-            email: u.email.as_str().to_owned(),
-            full_name: u.full_name,
-            phone: u.phone,
-            role: u.role.as_str().to_owned(),
-            is_admin: u.role == merx_identity::Role::Admin,
-            is_active: u.is_active,
-            is_verified: u.is_verified,
-            attributes: u.attributes,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
@@ -156,7 +119,7 @@ pub async fn login(
         (json.email, json.password)
     };
     let pair = state.auth.login(&email, &password).await?;
-    crate::http::routes::carts::merge_on_login(&state, &req, pair.user.id).await;
+    crate::http::cart_caller::merge_on_login(&state, &req, pair.user.id).await;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 

@@ -4,16 +4,16 @@
 
 use actix_web::{HttpResponse, post, web};
 use merx_cart::{CartId, QuoteAsk, QuoteSource};
-use merx_kernel::{Currency, ValidationErrors, VariantId};
+use merx_kernel::{Currency, ValidationErrors};
 use merx_pricing::Destination;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::http::bodies::cart::{CartBody, cart_body};
+use crate::http::bodies::loose_items::{LooseItem, loose_items};
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::Json;
-use crate::http::routes::carts::{CartBody, cart_body, quantity_of};
 use crate::state::AppState;
 
 /// Where to ship. Other address fields (name, line1…) are accepted and ignored here.
@@ -25,13 +25,6 @@ pub struct ShippingAddressBody {
     pub city: Option<String>,
     #[schema(example = "94105")]
     pub postal_code: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LooseItem {
-    pub variant_id: uuid::Uuid,
-    #[schema(value_type = i64)]
-    pub quantity: Value,
 }
 
 /// `{cart_id}` or `{cart_items}`, plus `shipping_address` and, where relevant,
@@ -120,19 +113,6 @@ fn source(body: &QuoteRequestBody) -> Result<QuoteSource, ApiError> {
             Err(ValidationErrors::single("cart_id", "send cart_id or cart_items").into())
         }
     }
-}
-
-/// `(variant, quantity)` pairs of loose items, each quantity read as a cart line's is.
-///
-/// # Errors
-/// `quantity_invalid` for a quantity that is not a whole number.
-pub fn loose_items(items: &[LooseItem]) -> Result<Vec<(VariantId, i64)>, ApiError> {
-    items
-        .iter()
-        .map(|i| {
-            quantity_of(Some(&i.quantity), None).map(|q| (VariantId::from_uuid(i.variant_id), q))
-        })
-        .collect()
 }
 
 /// The question a calculator asks of the cart domain.

@@ -10,13 +10,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::http::bodies::address::{address, shipping_address};
+use crate::http::bodies::order::{OrderBody, OrderItemBody, order_body};
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{parse_json, path_id};
 use crate::http::idempotency::{Answer, once};
-use crate::http::routes::orders::{
-    OrderBody, OrderItemBody, address, order_body, shipping_address,
-};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

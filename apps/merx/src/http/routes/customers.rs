@@ -6,10 +6,10 @@ use merx_kernel::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::bodies::user::UserResponse;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Caller, Json, path_id};
 use crate::http::patch::double_option;
-use crate::http::routes::auth::UserResponse;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

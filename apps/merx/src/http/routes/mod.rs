@@ -10,3 +10,27 @@ pub mod ops;
 pub mod orders;
 pub mod pricing_admin;
 pub mod products;
+
+#[cfg(test)]
+mod tests {
+    /// Routes share bodies through `http::bodies`, never through each other.
+    #[test]
+    fn no_route_module_imports_another() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/routes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("routes dir") {
+            let path = entry.expect("entry").path();
+            if path.file_name().is_some_and(|n| n == "mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("route source");
+            assert!(
+                !text.contains("routes::"),
+                "{} reaches into another route module",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert!(checked >= 10, "found the route modules");
+    }
+}

@@ -1,0 +1,8 @@
+//! Request and response bodies more than one route module shows, each in a file named for
+//! it, so no route imports another.
+
+pub mod address;
+pub mod cart;
+pub mod loose_items;
+pub mod order;
+pub mod user;

@@ -1,0 +1,187 @@
+//! Contracts of the pricing ports: tax rates, shipping zones, discount codes.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use chrono::Duration;
+use merx_kernel::{Currency, PageRequest, Timestamp};
+use merx_pricing::{
+    Discount, DiscountId, DiscountRepository, DiscountValue, MethodRate, PricingError, Rate,
+    ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId,
+    TaxRateRepository,
+};
+
+use crate::carts::now;
+
+/// The pricing ports of one store.
+pub struct PricingRepos {
+    pub taxes: Arc<dyn TaxRateRepository>,
+    pub zones: Arc<dyn ShippingZoneRepository>,
+    pub discounts: Arc<dyn DiscountRepository>,
+    pub guard: Box<dyn Any + Send + Sync>,
+}
+
+fn tax(country: &str, state: Option<&str>, rate: &str) -> TaxRate {
+    let at = now();
+    TaxRate {
+        id: TaxRateId::new(),
+        country: country.into(),
+        state: state.map(Into::into),
+        name: format!("{country} tax"),
+        rate: rate.parse().expect("rate"),
+        tax_shipping: true,
+        business_exemption: false,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub async fn tax_rates_are_unique_per_zone_and_defaults_are_claimed_once(r: &PricingRepos) {
+    let ca = tax("US", Some("CA"), "7.25");
+    r.taxes.insert(&ca).await.expect("insert");
+    r.taxes
+        .insert(&tax("US", None, "0"))
+        .await
+        .expect("country-wide is another zone");
+    assert_eq!(
+        r.taxes.insert(&tax("US", Some("CA"), "8")).await,
+        Err(PricingError::TaxRateTaken)
+    );
+    assert_eq!(
+        r.taxes.insert(&tax("US", None, "1")).await,
+        Err(PricingError::TaxRateTaken)
+    );
+    let mut changed = ca.clone();
+    changed.rate = "8.875".parse().expect("rate");
+    assert_eq!(r.taxes.update(&changed).await, Ok(true));
+    assert_eq!(r.taxes.find(ca.id).await.expect("find"), Some(changed));
+    assert_eq!(r.taxes.update(&tax("KR", None, "10")).await, Ok(false));
+    let listed: Vec<_> = r
+        .taxes
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|t| (t.country, t.state))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("US".to_owned(), None),
+            ("US".to_owned(), Some("CA".to_owned()))
+        ]
+    );
+    assert!(r.taxes.delete(ca.id).await.expect("delete"));
+    assert!(!r.taxes.delete(ca.id).await.expect("delete"));
+    assert!(r.taxes.claim_defaults_install().await.expect("claim"));
+    assert!(!r.taxes.claim_defaults_install().await.expect("claim"));
+}
+
+pub async fn shipping_zones_are_stored_whole(r: &PricingRepos) {
+    let at = now();
+    let zone = ShippingZone {
+        id: ShippingZoneId::new(),
+        name: "Korea".into(),
+        countries: vec!["KR".into()],
+        states: vec![],
+        methods: vec![ShippingMethod {
+            code: "same_day".into(),
+            name: "Same day".into(),
+            estimated_days_min: 0,
+            estimated_days_max: 0,
+            percent_of_value: Rate::percent(1).expect("rate"),
+            cities: vec!["Seoul".into()],
+            is_active: true,
+            rates: vec![MethodRate {
+                currency: Currency::Krw,
+                base: 5_000,
+                per_kg: 500,
+                free_over: Some(100_000),
+            }],
+        }],
+        created_at: at,
+        updated_at: at,
+    };
+    r.zones.insert(&zone).await.expect("insert");
+    assert_eq!(
+        r.zones.find(zone.id).await.expect("find"),
+        Some(zone.clone())
+    );
+    let mut changed = zone.clone();
+    changed.states = vec!["SEOUL".into()];
+    changed.methods[0].rates[0].base = 6_000;
+    assert!(r.zones.update(&changed).await.expect("update"));
+    assert_eq!(r.zones.list().await.expect("list"), vec![changed]);
+    assert!(r.zones.delete(zone.id).await.expect("delete"));
+    assert!(r.zones.list().await.expect("list").is_empty());
+}
+
+pub(crate) fn discount(code: &str, at: Timestamp) -> Discount {
+    Discount {
+        id: DiscountId::new(),
+        code: code.into(),
+        value: DiscountValue::FixedAmount(1_000),
+        currency: Some(Currency::Jod),
+        minimum_order_amount: Some(5_000),
+        usage_limit: Some(10),
+        usage_limit_per_customer: Some(1),
+        times_used: 0,
+        starts_at: Some(at - Duration::days(1)),
+        ends_at: Some(at + Duration::days(1)),
+        is_active: true,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos) {
+    let at = now();
+    let first = discount("SAVE20", at);
+    let second = discount("WELCOME", at + Duration::seconds(1));
+    r.discounts.insert(&first).await.expect("insert");
+    r.discounts.insert(&second).await.expect("insert");
+    assert_eq!(
+        r.discounts.insert(&discount("SAVE20", at)).await,
+        Err(PricingError::CodeTaken("SAVE20".into()))
+    );
+    assert_eq!(
+        r.discounts.find_by_code("SAVE20").await.expect("find"),
+        Some(first.clone())
+    );
+    assert_eq!(r.discounts.find_by_code("NOPE").await.expect("find"), None);
+    let mut renamed = second.clone();
+    renamed.code = "SAVE20".into();
+    assert_eq!(
+        r.discounts.update(&renamed).await,
+        Err(PricingError::CodeTaken("SAVE20".into()))
+    );
+    let mut changed = first.clone();
+    changed.value = DiscountValue::Percentage(15);
+    changed.times_used = 99;
+    assert_eq!(r.discounts.update(&changed).await, Ok(true));
+    let stored = r
+        .discounts
+        .find(first.id)
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(stored.value, DiscountValue::Percentage(15));
+    assert_eq!(stored.times_used, 0, "updates never touch the use count");
+    let page = r
+        .discounts
+        .list(PageRequest::new(Some(1), Some(1)).expect("page"))
+        .await
+        .expect("list");
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].code, "WELCOME");
+    assert!(page.has_next);
+    assert_eq!(
+        r.discounts
+            .uses_by_customer(first.id, "someone")
+            .await
+            .expect("uses"),
+        0
+    );
+    assert!(r.discounts.delete(first.id).await.expect("delete"));
+    assert_eq!(r.discounts.find(first.id).await.expect("find"), None);
+}
