@@ -6,7 +6,7 @@ run:
 
 # The whole test suite (needs PostgreSQL and Redis on their default local ports)
 test:
-    cargo nextest run --workspace
+    cargo nextest run --workspace && cargo test --workspace --doc
 
 # Format the code
 fmt:

@@ -1,5 +1,14 @@
 //! Products and their variants: the model, the rules (slugs, simple products, visibility,
-//! archive-instead-of-delete) and the ports the catalog needs.
+//! archive-instead-of-delete) and the ports the catalog needs. Reads answer products with
+//! their variants' stock ([`StockedProduct`]), so the stock flags follow one rule.
+//!
+//! ```
+//! use merx_catalog::slugify;
+//!
+//! // A slug is derived from the name when none is given; Hangul is kept.
+//! assert_eq!(slugify("Classic Hoodie (Black)"), "classic-hoodie-black");
+//! assert_eq!(slugify("카멜리아 헤어 오일"), "카멜리아-헤어-오일");
+//! ```
 
 mod error;
 mod input;

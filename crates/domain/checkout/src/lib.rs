@@ -2,6 +2,23 @@
 //! the orders they become, in one transaction each: the order is written, held stock leaves
 //! the shelf, the discount use is counted and the cart is emptied. Also the orders-first flow
 //! (place, then pay), cancellation that returns stock, and the expiry of what was not paid.
+//!
+//! The flows live in `sessions.rs`, `orders_first.rs` and `order_lifecycle.rs`; the store
+//! behind them is the [`CheckoutStore`] unit-of-work port. See `examples/` at the workspace
+//! root for a whole cash-on-delivery order on the in-memory adapters.
+//!
+//! ```
+//! use merx_checkout::{PlaceOutcome, SessionStatus, placeable};
+//!
+//! let now = chrono::Utc::now();
+//! let later = now + chrono::Duration::minutes(15);
+//! // Only an open session whose time has not run out becomes an order.
+//! assert_eq!(placeable(SessionStatus::Open, None, later, now), Ok(()));
+//! assert_eq!(
+//!     placeable(SessionStatus::Open, None, now, now),
+//!     Err(PlaceOutcome::SessionClosed(SessionStatus::Expired))
+//! );
+//! ```
 
 mod checks;
 mod error;

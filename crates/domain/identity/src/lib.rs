@@ -4,6 +4,15 @@
 //! The services here are plain structs holding the ports they need; adapters (Postgres,
 //! in-memory, bcrypt/JWT) live in other crates. With the `mocks` feature every port has a
 //! mockall mock (`MockUserRepository`, ...) so consumers can test their code against this crate.
+//!
+//! ```
+//! use merx_identity::Email;
+//!
+//! // Addresses are normalised to lower case, so one person has one account.
+//! assert_eq!(Email::parse(" Ada@Example.COM ")?.as_str(), "ada@example.com");
+//! assert!(Email::parse("not an address").is_err());
+//! # Ok::<(), &'static str>(())
+//! ```
 
 pub mod address;
 pub mod api_key;

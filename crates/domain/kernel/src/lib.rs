@@ -2,6 +2,19 @@
 //! the clock port, pagination and field-level validation errors.
 //!
 //! Nothing here knows about HTTP, SQL or any other infrastructure.
+//!
+//! ```
+//! use merx_kernel::{Currency, Money};
+//!
+//! // Integer minor units in each currency's own exponent: cents, won, fils.
+//! let price = Money::new(1_999, Currency::Usd);
+//! assert_eq!(price.checked_mul(3)?.to_string(), "59.97 USD");
+//! assert_eq!(Money::new(28_000, Currency::Krw).to_string(), "28000 KRW");
+//! assert_eq!(Money::new(5_900, Currency::Jod).to_string(), "5.900 JOD");
+//! // Currencies never mix.
+//! assert!(price.checked_add(Money::new(1, Currency::Krw)).is_err());
+//! # Ok::<(), merx_kernel::MoneyError>(())
+//! ```
 
 pub mod address;
 mod id;

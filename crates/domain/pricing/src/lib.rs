@@ -4,6 +4,28 @@
 //!
 //! Rounding: every percentage is applied to a non-negative amount in minor units and rounded
 //! half-up to the minor unit, per line, so currencies with 0 and 3 decimals come out exact.
+//!
+//! ```
+//! use merx_kernel::{Currency, Money, VariantId};
+//! use merx_pricing::{QuoteInput, QuoteLine, quote};
+//!
+//! let lines = [QuoteLine {
+//!     variant_id: VariantId::new(),
+//!     unit_price: Money::new(18_000, Currency::Krw),
+//!     quantity: 2,
+//!     weight_grams: 100,
+//! }];
+//! let q = quote(&QuoteInput {
+//!     currency: Currency::Krw,
+//!     lines: &lines,
+//!     discount: None,
+//!     shipping: None,
+//!     tax: None,
+//!     business_tax_id: false,
+//! })?;
+//! assert_eq!(q.grand_total, Money::new(36_000, Currency::Krw));
+//! # Ok::<(), merx_pricing::PricingError>(())
+//! ```
 
 mod defaults;
 mod destination;
