@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use merx_catalog::InitialStock;
 use merx_inventory::{
     Claim, InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
-    StockLevel, StockRepository, StockSettings, merged, shortages,
+    StockLevel, StockRepository, StockSettings, is_live, merged, shortages,
 };
 use merx_kernel::{StoreError, Timestamp, VariantId};
 
@@ -46,7 +46,7 @@ impl StockState {
                 let reserved = self
                     .reservations
                     .iter()
-                    .filter(|h| h.variant_id == *v && h.expires_at > now)
+                    .filter(|h| h.variant_id == *v && is_live(h.expires_at, now))
                     .filter(|h| except != Some(h.holder.as_str()))
                     .map(|h| h.quantity)
                     .sum();
@@ -220,7 +220,7 @@ impl StockRepository for MemoryStock {
     async fn delete_expired_reservations(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut state = lock(&self.state);
         let before = state.reservations.len();
-        state.reservations.retain(|h| h.expires_at > now);
+        state.reservations.retain(|h| is_live(h.expires_at, now));
         Ok((before - state.reservations.len()) as u64)
     }
 

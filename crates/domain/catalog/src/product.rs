@@ -52,6 +52,17 @@ pub struct Variant {
     pub position: i32,
 }
 
+impl Variant {
+    /// What the shop paid, for those allowed to see it: admins only.
+    #[must_use]
+    pub fn cost_price_for(&self, audience: crate::Audience) -> Option<Money> {
+        match audience {
+            crate::Audience::Admin => self.cost_price,
+            crate::Audience::Public => None,
+        }
+    }
+}
+
 /// A product with at least one variant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {

@@ -70,6 +70,9 @@ pub enum OrderChange {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CheckoutStore: Send + Sync {
+    /// Stores a new session and, in the same step and under the cart's lock, cancels the
+    /// cart's other open sessions (freeing their holds), so a cart never has two open
+    /// sessions even when two are opened at once.
     async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError>;
 
     async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError>;
@@ -92,6 +95,11 @@ pub trait CheckoutStore: Send + Sync {
     /// The next order number's sequence part, unique across instances.
     async fn next_order_number(&self) -> Result<i64, StoreError>;
 
+    /// Writes the placement's order with everything that goes with it, in one step, after
+    /// [`crate::placeable`] allowed the session (if any) and
+    /// [`merx_pricing::Discount::can_redeem`] the discount use: the stock taken (or left held),
+    /// the use counted, and with `clear_cart` the cart emptied and its other open sessions
+    /// cancelled (a spent cart becomes no second order).
     async fn place_order(&self, placement: &Placement) -> Result<PlaceOutcome, StoreError>;
 
     /// A pending, unpaid order whose time to pay has not run out becomes confirmed with this

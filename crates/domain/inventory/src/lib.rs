@@ -30,7 +30,7 @@ mod stock;
 pub use adjustment::{StockAdjustment, StockChange};
 pub use error::InventoryError;
 pub use ports::*;
-pub use reservation::{ReservationLine, ReserveOutcome, Shortage, merged};
+pub use reservation::{ReservationLine, ReserveOutcome, Shortage, is_live, merged};
 pub use service::InventoryService;
 pub use shortage::{Claim, shortages};
 pub use stock::{StockLevel, StockSettings, is_in_stock, is_low_stock};

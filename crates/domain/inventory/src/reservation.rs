@@ -1,4 +1,4 @@
-use merx_kernel::VariantId;
+use merx_kernel::{Timestamp, VariantId};
 
 /// Units of one variant to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,13 @@ pub enum ReserveOutcome {
     Reserved,
     /// Nothing is held; each short line is listed.
     Short(Vec<Shortage>),
+}
+
+/// A hold counts while it is live: until the moment it expires, whether or not a sweeper has
+/// deleted it yet. Postgres asks the same in SQL (`expires_at > now`).
+#[must_use]
+pub fn is_live(expires_at: Timestamp, now: Timestamp) -> bool {
+    expires_at > now
 }
 
 /// Merges lines of the same variant and drops empty ones, so a holder asks once per variant.

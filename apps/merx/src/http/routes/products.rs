@@ -76,7 +76,7 @@ pub struct ProductResponse {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn product_response(stocked: StockedProduct, admin: bool) -> ProductResponse {
+fn product_response(stocked: StockedProduct, audience: Audience) -> ProductResponse {
     let is_in_stock = stocked.is_in_stock();
     let is_low_stock = stocked.is_low_stock();
     let StockedProduct { product: p, levels } = stocked;
@@ -90,6 +90,7 @@ fn product_response(stocked: StockedProduct, admin: bool) -> ProductResponse {
         .into_iter()
         .map(|v| {
             let level = levels.iter().find(|l| l.variant_id == v.id);
+            let cost_price = v.cost_price_for(audience).map(|m| m.amount());
             VariantResponse {
                 id: *v.id.as_uuid(),
                 sku: v.sku,
@@ -97,11 +98,7 @@ fn product_response(stocked: StockedProduct, admin: bool) -> ProductResponse {
                 options: v.options,
                 price: v.price.amount(),
                 compare_at_price: v.compare_at_price.map(|m| m.amount()),
-                cost_price: if admin {
-                    v.cost_price.map(|m| m.amount())
-                } else {
-                    None
-                },
+                cost_price,
                 weight_grams: v.weight_grams,
                 track_inventory: level.is_none_or(|l| l.settings.track_inventory),
                 inventory_count: level.map_or(0, |l| l.on_hand),
@@ -265,9 +262,11 @@ async fn list_products(
     caller: &MaybeCaller,
 ) -> Result<Bytes, ApiError> {
     let query = product_query(req.query_string())?;
-    let page = state.catalog.list(query, audience(caller)).await?;
-    let admin = caller.is_admin();
-    to_bytes(&PageBody::from_page(page, |p| product_response(p, admin)))
+    let audience = audience(caller);
+    let page = state.catalog.list(query, audience).await?;
+    to_bytes(&PageBody::from_page(page, |p| {
+        product_response(p, audience)
+    }))
 }
 
 fn to_bytes(body: &impl Serialize) -> Result<Bytes, ApiError> {
@@ -342,7 +341,7 @@ pub async fn get(
     let id: ProductId = path_id(&id, "id")?;
     cached(&cache, &req, &caller, async {
         let product = state.catalog.get(id, audience(&caller)).await?;
-        to_bytes(&product_response(product, caller.is_admin()))
+        to_bytes(&product_response(product, audience(&caller)))
     })
     .await
 }
@@ -360,7 +359,7 @@ pub async fn get_by_slug(
 ) -> Result<HttpResponse, ApiError> {
     cached(&cache, &req, &caller, async {
         let product = state.catalog.get_by_slug(&slug, audience(&caller)).await?;
-        to_bytes(&product_response(product, caller.is_admin()))
+        to_bytes(&product_response(product, audience(&caller)))
     })
     .await
 }
@@ -495,7 +494,7 @@ pub async fn create(
     };
     let product = state.catalog.create(input).await?;
     cache.clear();
-    Ok(HttpResponse::Created().json(product_response(product, true)))
+    Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
@@ -556,7 +555,7 @@ pub async fn update(
     };
     let product = state.catalog.update(id, patch).await?;
     cache.clear();
-    Ok(HttpResponse::Ok().json(product_response(product, true)))
+    Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
 
 /// Deletes a product; one that orders or carts reference is archived instead. 204 either way.
@@ -593,7 +592,7 @@ pub async fn add_variant(
     let id: ProductId = path_id(&id, "id")?;
     let (product, _) = state.catalog.add_variant(id, body.0.into()).await?;
     cache.clear();
-    Ok(HttpResponse::Created().json(product_response(product, true)))
+    Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
@@ -643,7 +642,7 @@ pub async fn update_variant(
     };
     let product = state.catalog.update_variant(id, vid, patch).await?;
     cache.clear();
-    Ok(HttpResponse::Ok().json(product_response(product, true)))
+    Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
 
 /// Removes a variant (never the last one).
