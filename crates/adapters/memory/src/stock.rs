@@ -58,6 +58,18 @@ impl StockState {
             .collect()
     }
 
+    /// What `holder` cannot have of `lines` for `claim` at `now`.
+    fn shortages(
+        &self,
+        claim: Claim,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        holder: &str,
+    ) -> Vec<Shortage> {
+        let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
+        shortages(claim, lines, &self.levels_at(&ids, now, Some(holder)))
+    }
+
     /// Moves a level by `delta` with an audit record; untracked levels do not move.
     fn move_on_hand(
         &mut self,
@@ -144,12 +156,7 @@ impl MemoryStock {
     ) -> Result<(), Vec<Shortage>> {
         let mut state = lock(&self.state);
         let lines = merged(lines);
-        let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
-        let short = shortages(
-            Claim::TakeHeld,
-            &lines,
-            &state.levels_at(&ids, at, Some(holder)),
-        );
+        let short = state.shortages(Claim::TakeHeld, &lines, at, holder);
         if !short.is_empty() {
             return Err(short);
         }
@@ -192,12 +199,7 @@ impl StockRepository for MemoryStock {
     ) -> Result<ReserveOutcome, StoreError> {
         let mut state = lock(&self.state);
         let lines = merged(lines);
-        let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
-        let short = shortages(
-            Claim::Reserve,
-            &lines,
-            &state.levels_at(&ids, now, Some(holder)),
-        );
+        let short = state.shortages(Claim::Reserve, &lines, now, holder);
         if !short.is_empty() {
             return Ok(ReserveOutcome::Short(short));
         }

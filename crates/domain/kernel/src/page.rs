@@ -120,16 +120,9 @@ impl<T> Page<T> {
     }
 
     /// The same page with every item converted (domain type → response type).
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            total: self.total,
-            page: self.page,
-            page_size: self.page_size,
-            total_pages: self.total_pages,
-            has_next: self.has_next,
-            has_prev: self.has_prev,
-        }
+    pub fn map<U>(mut self, f: impl FnMut(T) -> U) -> Page<U> {
+        let items = std::mem::take(&mut self.items).into_iter().map(f).collect();
+        self.with_items(items)
     }
 }
 
