@@ -598,9 +598,9 @@ impl CartService {
         }
     }
 
-    /// The pricing service carts quote with (checkout shares it).
+    /// The pricing service carts quote with.
     #[must_use]
-    pub fn pricing(&self) -> &PricingService {
+    pub(crate) fn pricing(&self) -> &PricingService {
         &self.pricing
     }
 }
