@@ -18,6 +18,7 @@
 
 mod number;
 mod order;
+mod payment_ledger;
 mod ports;
 mod service;
 mod status;
@@ -27,6 +28,7 @@ pub use order::{
     CancelReason, Cancellation, NewOrder, Order, OrderEdit, OrderFilter, OrderId, OrderItem,
     OrderTotals, OrderViewer, Settlement,
 };
+pub use payment_ledger::{PaymentLedger, RefundRefusal};
 pub use ports::*;
 pub use service::{OrderError, OrderService};
 pub use status::{InvalidTransition, OrderStatus, PaymentStatus, StatusTimes};
