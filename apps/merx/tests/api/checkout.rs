@@ -76,6 +76,8 @@ async fn an_admin_confirms_a_pending_cash_on_delivery_order_by_edit(store: Store
     .await;
     assert_eq!(paid["payment_status"], "paid");
     assert!(paid["paid_at"].is_string());
+    assert_eq!(paid["refunded_total"], 0);
+    assert_eq!(paid["flags"], json!([]), "every order body has flags");
     assert_eq!(stock(&app, &pid, &vid).await, (3, 0, 3));
 
     // Confirmed and paid in one edit.
@@ -247,6 +249,8 @@ async fn a_guest_checks_out_with_cash_on_delivery(store: Store) {
     let order = &confirmed["order"];
     assert_eq!(confirmed["order_id"], order["id"]);
     assert_eq!(order["status"], "confirmed");
+    assert_eq!(order["flags"], json!([]));
+    assert_eq!(order["refunded_total"], 0);
     assert_eq!(order["payment_status"], "pending");
     assert_eq!(order["payment_method"], "cash_on_delivery");
     assert_eq!(order["shipping_method"], "standard");

@@ -9,8 +9,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use merx_identity::UserId;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::{
-    Order, OrderFilter, OrderId, OrderNumber, OrderRepository, OrderStatus, PaymentStatus,
-    StatusTimes,
+    Order, OrderFilter, OrderFlag, OrderId, OrderNumber, OrderRepository, OrderStatus,
+    PaymentStatus, StatusTimes,
 };
 
 use crate::database::{PgPool, conn};
@@ -56,6 +56,8 @@ pub(crate) struct OrderRow {
     paid_at: Option<Timestamp>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    flags: Vec<String>,
+    ledger: serde_json::Value,
 }
 
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
@@ -94,6 +96,8 @@ pub(crate) fn order_row(o: &Order) -> OrderRow {
         paid_at: o.paid_at,
         created_at: o.created_at,
         updated_at: o.updated_at,
+        flags: o.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+        ledger: json(&o.ledger),
     }
 }
 
@@ -134,6 +138,12 @@ impl TryFrom<OrderRow> for Order {
                 cancelled_at: r.cancelled_at,
             },
             paid_at: r.paid_at,
+            flags: r
+                .flags
+                .iter()
+                .map(|f| OrderFlag::parse(f).ok_or_else(|| decode("order flag")))
+                .collect::<Result<_, _>>()?,
+            ledger: serde_json::from_value(r.ledger).map_err(decode)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

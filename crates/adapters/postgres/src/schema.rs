@@ -282,6 +282,8 @@ diesel::table! {
         paid_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        flags -> Array<Text>,
+        ledger -> Jsonb,
     }
 }
 

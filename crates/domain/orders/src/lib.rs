@@ -25,8 +25,8 @@ mod status;
 
 pub use number::OrderNumber;
 pub use order::{
-    CancelReason, Cancellation, NewOrder, Order, OrderEdit, OrderFilter, OrderId, OrderItem,
-    OrderTotals, OrderViewer, Settlement,
+    CancelReason, Cancellation, NewOrder, Order, OrderEdit, OrderFilter, OrderFlag, OrderId,
+    OrderItem, OrderTotals, OrderViewer, Settlement,
 };
 pub use payment_ledger::{PaymentLedger, RefundRefusal};
 pub use ports::*;

@@ -2,7 +2,9 @@ use merx_identity::UserId;
 use merx_kernel::{Currency, PostalAddress, ProductId, Timestamp, VariantId};
 use serde::{Deserialize, Serialize};
 
-use crate::{InvalidTransition, OrderNumber, OrderStatus, PaymentStatus, StatusTimes};
+use crate::{
+    InvalidTransition, OrderNumber, OrderStatus, PaymentLedger, PaymentStatus, StatusTimes,
+};
 
 merx_kernel::typed_id!(
     /// Identifies an order.
@@ -82,8 +84,42 @@ pub struct Order {
     pub payment_due_at: Option<Timestamp>,
     pub times: StatusTimes,
     pub paid_at: Option<Timestamp>,
+    /// What an admin should look at (spec §12); empty by default.
+    pub flags: Vec<OrderFlag>,
+    /// The money taken and given back.
+    pub ledger: PaymentLedger,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// Why an admin should look at an order (spec §12 `flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderFlag {
+    /// A paid event's amount or currency differed from the order's: never confirmed by it.
+    AmountMismatch,
+    /// The payment succeeded after its reservation had expired.
+    PaidAfterExpiry,
+    /// The buyer disputed the charge with their bank.
+    Disputed,
+}
+
+impl OrderFlag {
+    pub const ALL: [Self; 3] = [Self::AmountMismatch, Self::PaidAfterExpiry, Self::Disputed];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AmountMismatch => "amount_mismatch",
+            Self::PaidAfterExpiry => "paid_after_expiry",
+            Self::Disputed => "disputed",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
 }
 
 /// What an order is made of when it is placed: everything but its status, which the
@@ -109,6 +145,13 @@ pub struct NewOrder {
 }
 
 impl Order {
+    /// Records that the order's total was captured now.
+    fn record_payment(&mut self, now: Timestamp) {
+        self.payment_status = PaymentStatus::Paid;
+        self.paid_at = Some(now);
+        self.ledger.captured = self.totals.total;
+    }
+
     fn placed(new: NewOrder, status: OrderStatus, now: Timestamp) -> Self {
         Self {
             id: new.id,
@@ -136,6 +179,8 @@ impl Order {
             payment_due_at: None,
             times: StatusTimes::default(),
             paid_at: None,
+            flags: Vec::new(),
+            ledger: PaymentLedger::default(),
             created_at: now,
             updated_at: now,
         }
@@ -149,8 +194,7 @@ impl Order {
         order.stock_taken = true;
         order.times.confirmed_at = Some(now);
         if paid {
-            order.payment_status = PaymentStatus::Paid;
-            order.paid_at = Some(now);
+            order.record_payment(now);
         }
         order
     }
@@ -288,8 +332,7 @@ impl Order {
                     to: self.status,
                 });
             }
-            self.payment_status = PaymentStatus::Paid;
-            self.paid_at = Some(now);
+            self.record_payment(now);
         }
         if let Some(t) = &edit.tracking_number {
             self.tracking_number.clone_from(t);
@@ -337,8 +380,7 @@ impl Order {
         self.payment_due_at = None;
         payment.method.clone_into(&mut self.payment_method);
         if payment.paid {
-            self.payment_status = PaymentStatus::Paid;
-            self.paid_at = Some(now);
+            self.record_payment(now);
         }
         self.updated_at = now;
         Ok(())
@@ -443,6 +485,8 @@ mod tests {
             payment_due_at: Some(now + chrono::Duration::minutes(15)),
             times: StatusTimes::default(),
             paid_at: None,
+            flags: Vec::new(),
+            ledger: PaymentLedger::default(),
             created_at: now,
             updated_at: now,
         }

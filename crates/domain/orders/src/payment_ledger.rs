@@ -2,12 +2,15 @@
 //! each refund. Refunds never exceed captured − refunded; the order's `payment_status` and
 //! `refunded_total` follow from here.
 
+use serde::{Deserialize, Serialize};
+
 use crate::PaymentStatus;
 
 /// An order's captured and refunded amounts, in minor units of its currency. Refunds that are
 /// still being made count as refunded, so two refunds racing never give back more than was
 /// captured, and the provider's report of a refund we started is not counted again.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PaymentLedger {
     /// Authorised by the provider but not captured yet.
     pub authorized: i64,

@@ -123,6 +123,8 @@ fn order(
             ..StatusTimes::default()
         },
         paid_at: None,
+        flags: Vec::new(),
+        ledger: merx_orders::PaymentLedger::default(),
         created_at: at,
         updated_at: at,
     }

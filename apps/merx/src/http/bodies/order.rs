@@ -97,6 +97,11 @@ pub struct OrderBody {
     pub shipped_at: Option<chrono::DateTime<chrono::Utc>>,
     pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
     pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What an admin should look at: `amount_mismatch`, `paid_after_expiry`, `disputed`.
+    #[schema(example = json!([]))]
+    pub flags: Vec<&'static str>,
+    /// Minor units given back so far.
+    pub refunded_total: i64,
 }
 
 /// The order as `viewer` may see it.
@@ -144,5 +149,7 @@ pub fn order_body(o: &Order, admin: bool) -> OrderBody {
         shipped_at: t.shipped_at,
         delivered_at: t.delivered_at,
         cancelled_at: t.cancelled_at,
+        flags: o.flags.iter().map(|f| f.as_str()).collect(),
+        refunded_total: o.ledger.refunded,
     }
 }
