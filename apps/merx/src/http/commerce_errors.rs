@@ -178,7 +178,26 @@ impl From<merx_checkout::CheckoutError> for ApiError {
             E::Payment(p) => p.into(),
             E::SessionClosed(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", message),
             E::Order(o) => o.into(),
+            E::Refund(r) => r.into(),
             E::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<merx_orders::RefundRefusal> for ApiError {
+    fn from(r: merx_orders::RefundRefusal) -> Self {
+        use merx_orders::RefundRefusal as R;
+        let message = r.to_string();
+        match r {
+            R::NothingToRefund => Self::new(StatusCode::CONFLICT, "nothing_to_refund", message),
+            R::ExceedsCaptured { refundable } => {
+                Self::new(StatusCode::CONFLICT, "refund_exceeds_captured", message)
+                    .with_details(json!({ "refundable": refundable }))
+            }
+            R::NotPositive => Self::validation(&merx_kernel::ValidationErrors::single(
+                "amount",
+                "must be a positive number of minor units",
+            )),
         }
     }
 }

@@ -93,6 +93,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(orders::update)
             .service(orders::cancel)
             .service(orders::pay)
+            .service(orders::refund)
+            .service(orders::refunds)
             .service(pricing_admin::list_discounts)
             .service(pricing_admin::create_discount)
             .service(pricing_admin::get_discount)

@@ -33,6 +33,7 @@ use crate::http::routes::{
         checkout_sessions::create, checkout_sessions::get, checkout_sessions::release,
         checkout_sessions::confirm,
         orders::create, orders::list, orders::get, orders::update, orders::cancel, orders::pay,
+        orders::refund, orders::refunds,
         pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
         pricing_admin::update_discount, pricing_admin::delete_discount,
         pricing_admin::list_tax_rates, pricing_admin::create_tax_rate, pricing_admin::get_tax_rate,

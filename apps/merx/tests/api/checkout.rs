@@ -20,7 +20,173 @@ both_stores!(
     idempotency_keys_replay_the_first_answer,
     a_discount_use_is_counted_once_per_order,
     an_admin_confirms_a_pending_cash_on_delivery_order_by_edit,
+    refunds_never_exceed_what_was_captured,
 );
+
+/// Spec §12: refunds of a paid order, partial ones up to what was captured, 409 past it,
+/// listed oldest first; a paid order cancelled by its owner is refunded in full.
+async fn refunds_never_exceed_what_was_captured(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "REFUND-ME", "USD", 2_000, 5).await;
+    let paid_order = |quantity: i64| {
+        let app = &app;
+        let (admin, vid) = (admin.clone(), vid.clone());
+        async move {
+            let body = json!({"items": [{"variant_id": vid, "quantity": quantity}],
+                "email": "refunds@example.com", "shipping_address": sf(),
+                "shipping_method": "standard", "payment_method": "cash_on_delivery"});
+            let placed = json_of(app.post("/api/v1/orders", &body, None).await, 201).await;
+            let path = format!("/api/v1/orders/{}", placed["id"].as_str().expect("id"));
+            let paid = json_of(
+                app.send(
+                    Method::PATCH,
+                    &path,
+                    &json!({"status": "confirmed", "payment_status": "paid"}),
+                    Some(&admin),
+                )
+                .await,
+                200,
+            )
+            .await;
+            (
+                paid,
+                placed["order_token"].as_str().expect("token").to_owned(),
+            )
+        }
+    };
+    let (order, _) = paid_order(2).await;
+    let total = order["total"].as_i64().expect("total");
+    let id = order["id"].as_str().expect("id").to_owned();
+    let refunds = format!("/api/v1/orders/{id}/refunds");
+    assert_eq!(stock(&app, &pid, &vid).await, (3, 0, 3));
+
+    let customer = app.customer("not-an-admin@example.com").await;
+    error_body(
+        app.post(&refunds, &json!({"amount": 100}), Some(&customer.access))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let first = json_of(
+        app.post(
+            &refunds,
+            &json!({"amount": 1_000, "reason": "scratched"}),
+            Some(&admin),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        (
+            first["amount"].as_i64(),
+            first["status"].as_str(),
+            first["currency"].as_str()
+        ),
+        (Some(1_000), Some("succeeded"), Some("USD"))
+    );
+    assert_eq!(first["reason"], "scratched");
+    assert_eq!(first["restocked"], false);
+    let after = json_of(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&admin)).await,
+        200,
+    )
+    .await;
+    assert_eq!(after["refunded_total"], 1_000);
+    assert_eq!(after["payment_status"], "partially_refunded");
+
+    let over = error_body(
+        app.post(&refunds, &json!({"amount": total}), Some(&admin))
+            .await,
+        409,
+        "refund_exceeds_captured",
+    )
+    .await;
+    assert_eq!(over["details"]["refundable"], total - 1_000);
+    error_body(
+        app.post(&refunds, &json!({"amount": 0}), Some(&admin))
+            .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    let rest = json_of(
+        app.post(&refunds, &json!({"restock": true}), Some(&admin))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(rest["amount"], total - 1_000, "the rest by default");
+    assert_eq!(rest["restocked"], true);
+    assert_eq!(
+        stock(&app, &pid, &vid).await,
+        (5, 0, 5),
+        "units back on the shelf"
+    );
+    error_body(
+        app.post(&refunds, &json!({}), Some(&admin)).await,
+        409,
+        "nothing_to_refund",
+    )
+    .await;
+    let listed = json_of(app.get(&refunds, Some(&admin)).await, 200).await;
+    let amounts: Vec<i64> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["amount"].as_i64())
+        .collect();
+    assert_eq!(amounts, [1_000, total - 1_000]);
+    let done = json_of(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&admin)).await,
+        200,
+    )
+    .await;
+    assert_eq!(done["payment_status"], "refunded");
+    assert_eq!(done["refunded_total"], total);
+
+    // The owner cancels a paid order: refunded in full, stock back.
+    let (second, token) = paid_order(1).await;
+    assert_eq!(stock(&app, &pid, &vid).await, (4, 0, 4));
+    let second_id = second["id"].as_str().expect("id");
+    let cancelled = json_of(
+        app.send(
+            Method::DELETE,
+            &format!("/api/v1/orders/{second_id}?token={token}"),
+            &json!({}),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["payment_status"], "refunded");
+    assert_eq!(cancelled["refunded_total"], second["total"]);
+    assert_eq!(stock(&app, &pid, &vid).await, (5, 0, 5));
+
+    // An order paid on delivery that has not been paid yet has nothing to refund.
+    let body = json!({"items": [{"variant_id": vid, "quantity": 1}], "email": "cod@example.com",
+        "shipping_address": sf(), "shipping_method": "standard",
+        "payment_method": "cash_on_delivery"});
+    let unpaid = json_of(app.post("/api/v1/orders", &body, None).await, 201).await;
+    error_body(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/refunds",
+                unpaid["id"].as_str().expect("id")
+            ),
+            &json!({}),
+            Some(&admin),
+        )
+        .await,
+        409,
+        "nothing_to_refund",
+    )
+    .await;
+}
 
 /// Spec §15: an admin may move a pending cash-on-delivery order to `confirmed` (its held stock
 /// is taken then); `payment_status: "paid"` records a payment received by hand.

@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
-    SessionStatus, stock_actor, stock_lines,
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, RefundAsk,
+    RefundBegun, RefundOutcome, SessionStatus, stock_actor, stock_lines,
 };
 use merx_kernel::{ProductId, StoreError, Timestamp};
-use merx_orders::{CancelReason, Order, OrderId, Settlement};
+use merx_orders::{CancelReason, Order, OrderId, Refund, RefundId, RefundStatus, Settlement};
 
 use crate::catalog::ProductReferences;
 use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
@@ -19,6 +19,7 @@ pub(crate) struct State {
     /// Orders live beside sessions so placing one is a single locked step; `orders.rs`
     /// reads and edits them.
     pub(crate) orders: HashMap<OrderId, Order>,
+    refunds: Vec<Refund>,
     last_number: i64,
 }
 
@@ -250,6 +251,70 @@ impl CheckoutStore for MemoryCheckout {
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
         Ok(self.cancel_locked(&mut state, id, reason, now, false))
+    }
+
+    async fn begin_refund(
+        &self,
+        id: OrderId,
+        ask: &RefundAsk,
+        now: Timestamp,
+    ) -> Result<RefundBegun, StoreError> {
+        let mut state = lock(&self.state);
+        let Some(order) = state.orders.get_mut(&id) else {
+            return Ok(RefundBegun::NotFound);
+        };
+        let mut changed = order.clone();
+        let refund = match changed.begin_refund(ask.amount, ask.reason.clone(), ask.restock, now) {
+            Ok(refund) => refund,
+            Err(why) => return Ok(RefundBegun::Refused(why)),
+        };
+        if refund.restocked {
+            self.stock
+                .put_back(&stock_lines(&changed.items), &stock_actor(&changed), now);
+        }
+        *order = changed.clone();
+        state.refunds.push(refund.clone());
+        Ok(RefundBegun::Begun {
+            refund,
+            order: Box::new(changed),
+        })
+    }
+
+    async fn finish_refund(
+        &self,
+        refund: RefundId,
+        outcome: &RefundOutcome,
+        now: Timestamp,
+    ) -> Result<Option<Refund>, StoreError> {
+        let mut state = lock(&self.state);
+        let Some(at) = state.refunds.iter().position(|r| r.id == refund) else {
+            return Ok(None);
+        };
+        if state.refunds[at].status == RefundStatus::Pending {
+            match outcome {
+                RefundOutcome::Succeeded(provider_ref) => {
+                    state.refunds[at].status = RefundStatus::Succeeded;
+                    state.refunds[at].provider_ref.clone_from(provider_ref);
+                }
+                RefundOutcome::Failed => {
+                    state.refunds[at].status = RefundStatus::Failed;
+                    let failed = state.refunds[at].clone();
+                    if let Some(order) = state.orders.get_mut(&failed.order_id) {
+                        order.refund_failed(&failed, now);
+                    }
+                }
+            }
+        }
+        Ok(Some(state.refunds[at].clone()))
+    }
+
+    async fn refunds(&self, id: OrderId) -> Result<Vec<Refund>, StoreError> {
+        Ok(lock(&self.state)
+            .refunds
+            .iter()
+            .filter(|r| r.order_id == id)
+            .cloned()
+            .collect())
     }
 
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {

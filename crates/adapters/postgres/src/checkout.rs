@@ -7,11 +7,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement,
-    SessionStatus, stock_actor, stock_lines,
+    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, RefundAsk,
+    RefundBegun, RefundOutcome, SessionStatus, stock_actor, stock_lines,
 };
 use merx_kernel::{StoreError, Timestamp};
-use merx_orders::{CancelReason, OrderId, OrderStatus, Settlement};
+use merx_orders::{CancelReason, OrderId, OrderStatus, Refund, RefundId, RefundStatus, Settlement};
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
@@ -398,6 +398,84 @@ impl CheckoutStore for PgCheckout {
         })
         .await
         .map_err(store_error)
+    }
+
+    async fn begin_refund(
+        &self,
+        id: OrderId,
+        ask: &RefundAsk,
+        now: Timestamp,
+    ) -> Result<RefundBegun, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let ask = ask.clone();
+        let result = c
+            .transaction::<_, Abort<RefundBegun>, _>(async move |tx| {
+                let Some(mut order) = locked_order(tx, id).await? else {
+                    return Ok(RefundBegun::NotFound);
+                };
+                let refund = order
+                    .begin_refund(ask.amount, ask.reason.clone(), ask.restock, now)
+                    .map_err(|why| Abort::With(RefundBegun::Refused(why)))?;
+                if refund.restocked {
+                    stock_moves::put_back(
+                        tx,
+                        &stock_lines(&order.items),
+                        &stock_actor(&order),
+                        now,
+                    )
+                    .await?;
+                }
+                crate::refunds::insert(tx, &refund).await?;
+                save_order(tx, &order).await?;
+                Ok(RefundBegun::Begun {
+                    refund,
+                    order: Box::new(order),
+                })
+            })
+            .await;
+        finish(result)
+    }
+
+    async fn finish_refund(
+        &self,
+        refund: RefundId,
+        outcome: &RefundOutcome,
+        now: Timestamp,
+    ) -> Result<Option<Refund>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let outcome = outcome.clone();
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let Some(mut stored) = crate::refunds::locked(tx, refund).await? else {
+                return Ok(None);
+            };
+            if stored.status != RefundStatus::Pending {
+                return Ok(Some(stored));
+            }
+            match outcome {
+                RefundOutcome::Succeeded(provider_ref) => {
+                    stored.status = RefundStatus::Succeeded;
+                    stored.provider_ref = provider_ref;
+                }
+                RefundOutcome::Failed => {
+                    stored.status = RefundStatus::Failed;
+                    if let Some(mut order) = locked_order(tx, stored.order_id).await? {
+                        order.refund_failed(&stored, now);
+                        save_order(tx, &order).await?;
+                    }
+                }
+            }
+            crate::refunds::save(tx, &stored).await?;
+            Ok(Some(stored))
+        })
+        .await
+        .map_err(store_error)
+    }
+
+    async fn refunds(&self, id: OrderId) -> Result<Vec<Refund>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        crate::refunds::of_order(&mut c, id)
+            .await
+            .map_err(store_error)
     }
 
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {

@@ -16,6 +16,7 @@ mod orders;
 mod pricing;
 mod product_rows;
 mod product_search;
+mod refunds;
 mod schema;
 mod stock;
 mod stock_moves;

@@ -288,6 +288,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    refunds (id) {
+        id -> Uuid,
+        order_id -> Uuid,
+        amount -> BigInt,
+        currency -> Text,
+        status -> Text,
+        provider_ref -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        restocked -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     checkout_sessions (id) {
         id -> Uuid,
         cart_id -> Uuid,

@@ -34,6 +34,9 @@ pub enum CheckoutError {
     SessionClosed(String),
     #[error(transparent)]
     Order(OrderError),
+    /// Nothing left to refund, or more asked than is left.
+    #[error(transparent)]
+    Refund(merx_orders::RefundRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -26,6 +26,7 @@ mod order_lifecycle;
 mod orders_first;
 mod ports;
 mod priced;
+mod refunds;
 mod request;
 mod service;
 mod session;

@@ -19,13 +19,26 @@ impl CheckoutService {
         changed(change, order, OrderStatus::Confirmed)
     }
 
-    /// Cancels the order while it is pending or confirmed: its stock returns. The reason is
-    /// the viewer's ([`CancelReason::of`]).
+    /// Cancels the order while it is pending or confirmed: its stock returns, and a paid
+    /// order is refunded in full through its provider first. The reason is the viewer's
+    /// ([`CancelReason::of`]).
     ///
     /// # Errors
     /// `Order(NotFound)`; `Order(InvalidTransition)` once it is being prepared or later.
     pub async fn cancel(&self, id: OrderId, viewer: &OrderViewer) -> Result<Order, CheckoutError> {
         let order = self.orders.get(id, viewer).await?;
+        if order.is_refund_due_on_cancel() && order.status.is_cancellable() {
+            // A paid order gives its money back first; if that fails it stays as it was.
+            self.refund(
+                id,
+                crate::RefundAsk {
+                    amount: None,
+                    reason: Some("order cancelled".into()),
+                    restock: false,
+                },
+            )
+            .await?;
+        }
         let change = self
             .store
             .cancel_order(id, CancelReason::of(viewer), self.clock.now())

@@ -53,6 +53,34 @@ pub enum PlaceOutcome {
     Short(Vec<Shortage>),
 }
 
+/// An admin's refund (spec §12 `POST /orders/{id}/refunds`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefundAsk {
+    /// Minor units; all that is left when `None`.
+    pub amount: Option<i64>,
+    pub reason: Option<String>,
+    pub restock: bool,
+}
+
+/// What the provider did with a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Money given back, with the provider's reference when it has one.
+    Succeeded(Option<String>),
+    Failed,
+}
+
+/// What starting a refund did. Anything but `Begun` changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefundBegun {
+    Begun {
+        refund: merx_orders::Refund,
+        order: Box<Order>,
+    },
+    NotFound,
+    Refused(merx_orders::RefundRefusal),
+}
+
 /// What a change to an order did. Anything but `Done` changed nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrderChange {
@@ -120,6 +148,29 @@ pub trait CheckoutStore: Send + Sync {
         reason: merx_orders::CancelReason,
         now: Timestamp,
     ) -> Result<OrderChange, StoreError>;
+
+    /// Starts a refund of the order under its lock ([`Order::begin_refund`]): the refund row
+    /// (pending) and the order's ledger are written together, and with a restock the units go
+    /// back to stock in the same step.
+    async fn begin_refund(
+        &self,
+        id: OrderId,
+        ask: &RefundAsk,
+        now: Timestamp,
+    ) -> Result<RefundBegun, StoreError>;
+
+    /// Records what the provider did with a pending refund: succeeded with its reference, or
+    /// failed (the order's ledger gives the amount back, [`Order::refund_failed`]). A refund no
+    /// longer pending is left as it is. Answers the refund as stored.
+    async fn finish_refund(
+        &self,
+        refund: merx_orders::RefundId,
+        outcome: &RefundOutcome,
+        now: Timestamp,
+    ) -> Result<Option<merx_orders::Refund>, StoreError>;
+
+    /// The order's refunds, oldest first.
+    async fn refunds(&self, id: OrderId) -> Result<Vec<merx_orders::Refund>, StoreError>;
 
     /// Cancels pending unpaid orders whose time to pay ran out by `now` (reason
     /// `payment_timeout`) and frees their stock; how many. Safe on several instances at once.

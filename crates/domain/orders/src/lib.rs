@@ -20,6 +20,7 @@ mod number;
 mod order;
 mod payment_ledger;
 mod ports;
+mod refund;
 mod service;
 mod status;
 
@@ -30,5 +31,6 @@ pub use order::{
 };
 pub use payment_ledger::{PaymentLedger, RefundRefusal};
 pub use ports::*;
+pub use refund::{Refund, RefundId, RefundStatus};
 pub use service::{OrderError, OrderService};
 pub use status::{InvalidTransition, OrderStatus, PaymentStatus, StatusTimes};

@@ -208,6 +208,60 @@ impl Order {
         order
     }
 
+    /// Starts a refund of `requested` (all that is left when `None`): counts it in the
+    /// ledger now, so concurrent refunds never give back more than was captured, and sets the
+    /// payment status the ledger shows. With `restock`, units that left stock go back (once).
+    /// Answers the refund to make with the provider, and whether stock is to be returned.
+    ///
+    /// # Errors
+    /// The [`crate::RefundRefusal`] that stops it; then nothing changes.
+    pub fn begin_refund(
+        &mut self,
+        requested: Option<i64>,
+        reason: Option<String>,
+        restock: bool,
+        now: Timestamp,
+    ) -> Result<crate::Refund, crate::RefundRefusal> {
+        let amount = self.ledger.refund_amount(requested)?;
+        self.ledger = self.ledger.with_refund(amount);
+        if let Some(status) = self.ledger.payment_status() {
+            self.payment_status = status;
+        }
+        let restocked = restock && self.stock_taken;
+        if restocked {
+            self.stock_taken = false;
+        }
+        self.updated_at = now;
+        Ok(crate::Refund {
+            id: crate::RefundId::new(),
+            order_id: self.id,
+            amount,
+            currency: self.currency,
+            status: crate::RefundStatus::Pending,
+            provider_ref: None,
+            reason,
+            restocked,
+            created_at: now,
+        })
+    }
+
+    /// A refund the provider refused or never answered: its amount is refundable again.
+    /// (Stock it returned stays returned: the goods are back on the shelf either way.)
+    pub fn refund_failed(&mut self, refund: &crate::Refund, now: Timestamp) {
+        self.ledger.refunded = (self.ledger.refunded - refund.amount).max(0);
+        self.payment_status = self
+            .ledger
+            .payment_status()
+            .unwrap_or(PaymentStatus::Pending);
+        self.updated_at = now;
+    }
+
+    /// Money is to go back through the provider before this order may be cancelled.
+    #[must_use]
+    pub fn is_refund_due_on_cancel(&self) -> bool {
+        self.ledger.refundable() > 0
+    }
+
     /// The reservation holder of an order placed before payment.
     #[must_use]
     pub fn holder(&self) -> String {
@@ -583,6 +637,32 @@ mod tests {
         confirmed.apply(&paid, now).expect("records the payment");
         assert_eq!(confirmed.payment_status, PaymentStatus::Paid);
         assert_eq!(confirmed.paid_at, Some(now));
+    }
+
+    #[test]
+    fn refunds_count_at_once_restock_once_and_fail_back() {
+        let now = chrono::Utc::now();
+        let mut order = pending(now);
+        order.totals.total = 10_000;
+        let paid = Settlement {
+            method: "cash_on_delivery".into(),
+            paid: true,
+        };
+        order.confirm_payment(&paid, now).expect("pending");
+        assert!(order.is_refund_due_on_cancel());
+        let first = order
+            .begin_refund(Some(4_000), None, true, now)
+            .expect("within the captured");
+        assert!(first.restocked && !order.stock_taken);
+        assert_eq!(order.payment_status, PaymentStatus::PartiallyRefunded);
+        let second = order.begin_refund(None, None, true, now).expect("the rest");
+        assert_eq!(second.amount, 6_000);
+        assert!(!second.restocked, "units go back once");
+        assert_eq!(order.payment_status, PaymentStatus::Refunded);
+        assert!(order.begin_refund(None, None, false, now).is_err());
+        order.refund_failed(&second, now);
+        assert_eq!(order.ledger.refundable(), 6_000);
+        assert_eq!(order.payment_status, PaymentStatus::PartiallyRefunded);
     }
 
     #[test]

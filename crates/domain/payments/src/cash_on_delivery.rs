@@ -1,7 +1,10 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use crate::{PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart};
+use crate::{
+    PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart, RefundDone,
+    RefundRequest,
+};
 
 /// Cash on delivery: nothing to call; the courier collects the amount.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +28,12 @@ impl PaymentGateway for CashOnDelivery {
             client,
             settles_on_delivery: true,
         })
+    }
+
+    /// Cash was handed over in person, so it is handed back the same way: the refund is
+    /// recorded and there is no provider to call.
+    async fn refund(&self, _request: &RefundRequest) -> Result<RefundDone, PaymentError> {
+        Ok(RefundDone { provider_ref: None })
     }
 }
 

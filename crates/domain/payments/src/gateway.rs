@@ -88,6 +88,26 @@ pub enum PaymentError {
     Provider(String),
 }
 
+/// Money to give back for a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// The provider's id of the payment (a PaymentIntent, a Toss payment key); `None` for
+    /// money collected by hand.
+    pub payment_ref: Option<String>,
+    pub amount: Money,
+    pub reason: Option<String>,
+    /// Derived from our refund and the operation, so a retry after a timeout never refunds
+    /// twice.
+    pub idempotency_key: String,
+}
+
+/// What the provider did with a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundDone {
+    /// The provider's id of the refund, when it has one.
+    pub provider_ref: Option<String>,
+}
+
 /// One payment provider.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -96,6 +116,13 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Starts paying for `request`.
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, PaymentError>;
+
+    /// Gives `request.amount` back. Safe to repeat with the same idempotency key.
+    ///
+    /// # Errors
+    /// [`PaymentError::Declined`] when the provider refuses; [`PaymentError::Provider`] when it
+    /// cannot be reached (then the refund may or may not have happened: retry with the key).
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundDone, PaymentError>;
 }
 
 /// The configured gateways, one per method.

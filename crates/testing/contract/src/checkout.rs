@@ -824,3 +824,86 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
         2
     );
 }
+
+/// Ten refunds of 30 % racing on one paid order: exactly three are begun, the ledger never
+/// holds more refunded than captured, and a failed refund gives its amount back.
+pub async fn concurrent_refunds_never_exceed_what_was_captured(r: &CheckoutRepos) {
+    let at = now();
+    let (pid, v) = stocked(r, "contract-refunds", 5).await;
+    let mut paid = order(pid, v, 1, 77, at);
+    paid.totals.total = 10_000;
+    paid.payment_status = merx_orders::PaymentStatus::Paid;
+    paid.ledger.captured = 10_000;
+    let placement = Placement {
+        order: paid.clone(),
+        holder: "order:contract-refunds".into(),
+        session: None,
+        redemption: None,
+        clear_cart: None,
+        now: at,
+    };
+    assert_eq!(
+        r.checkout.place_order(&placement).await.expect("place"),
+        PlaceOutcome::Placed
+    );
+    let ask = merx_checkout::RefundAsk {
+        amount: Some(3_000),
+        reason: None,
+        restock: false,
+    };
+    let attempts = (0..10).map(|_| r.checkout.begin_refund(paid.id, &ask, at));
+    let results = futures_util::future::join_all(attempts).await;
+    let begun: Vec<merx_orders::Refund> = results
+        .into_iter()
+        .filter_map(|b| match b.expect("begin") {
+            merx_checkout::RefundBegun::Begun { refund, .. } => Some(refund),
+            merx_checkout::RefundBegun::Refused(_) => None,
+            merx_checkout::RefundBegun::NotFound => panic!("the order exists"),
+        })
+        .collect();
+    assert_eq!(begun.len(), 3);
+    let stored = r.orders.find(paid.id).await.expect("find").expect("order");
+    assert_eq!(stored.ledger.refunded, 9_000);
+    assert_eq!(
+        stored.payment_status,
+        merx_orders::PaymentStatus::PartiallyRefunded
+    );
+
+    let ok = r
+        .checkout
+        .finish_refund(
+            begun[0].id,
+            &merx_checkout::RefundOutcome::Succeeded(Some("re_1".into())),
+            at,
+        )
+        .await
+        .expect("finish")
+        .expect("refund");
+    assert_eq!(ok.status, merx_orders::RefundStatus::Succeeded);
+    assert_eq!(ok.provider_ref.as_deref(), Some("re_1"));
+    let failed = r
+        .checkout
+        .finish_refund(begun[1].id, &merx_checkout::RefundOutcome::Failed, at)
+        .await
+        .expect("finish")
+        .expect("refund");
+    assert_eq!(failed.status, merx_orders::RefundStatus::Failed);
+    let again = r
+        .checkout
+        .finish_refund(begun[1].id, &merx_checkout::RefundOutcome::Failed, at)
+        .await
+        .expect("finish")
+        .expect("refund");
+    assert_eq!(
+        again.status,
+        merx_orders::RefundStatus::Failed,
+        "finished once"
+    );
+    let stored = r.orders.find(paid.id).await.expect("find").expect("order");
+    assert_eq!(
+        stored.ledger.refunded, 6_000,
+        "the failed one given back, once"
+    );
+    let listed = r.checkout.refunds(paid.id).await.expect("refunds");
+    assert_eq!(listed.len(), 3);
+}

@@ -128,6 +128,7 @@ macro_rules! checkout_contract_tests {
             orders_list_by_customer_and_status_and_edits_never_overwrite,
             idempotency_keys_are_claimed_once_replayed_and_expire,
             an_edited_usage_limit_applies_to_the_next_order,
+            concurrent_refunds_never_exceed_what_was_captured,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

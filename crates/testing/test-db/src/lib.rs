@@ -55,10 +55,25 @@ async fn exec(conn: &mut AsyncPgConnection, sql: &str) -> Result<usize, diesel::
     sql_query(sql).execute(conn).await
 }
 
+/// The migrations' files (hashed by build.rs) and the names of those the adapter embedded:
+/// a new migration folder changes the name even when a build step did not run again.
+fn fingerprint() -> String {
+    use diesel::migration::MigrationSource;
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    env!("MERX_MIGRATIONS_HASH").hash(&mut hasher);
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&merx_postgres::MIGRATIONS)
+        .unwrap_or_default();
+    for m in &embedded {
+        m.name().to_string().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
 /// Creates the migrated template once per migrations fingerprint, under an advisory lock so
 /// concurrent test processes wait for the first one instead of racing it.
 async fn ensure_template(admin: &mut AsyncPgConnection) -> String {
-    let template = format!("{TEMPLATE_PREFIX}{}", env!("MERX_MIGRATIONS_HASH"));
+    let template = format!("{TEMPLATE_PREFIX}{}", fingerprint());
     exec(admin, "SELECT pg_advisory_lock(7270726) ")
         .await
         .expect("advisory lock");

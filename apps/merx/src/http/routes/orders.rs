@@ -344,3 +344,105 @@ pub async fn pay(
     )
     .await
 }
+
+/// `POST /orders/{id}/refunds`: all that is left when `amount` is absent.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RefundRequestBody {
+    /// Minor units of the order's currency.
+    pub amount: Option<i64>,
+    pub reason: Option<String>,
+    /// Return the order's units to stock with the refund.
+    #[serde(default)]
+    pub restock: bool,
+}
+
+/// A refund of spec §12.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundBody {
+    pub id: uuid::Uuid,
+    pub order_id: uuid::Uuid,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    #[schema(value_type = String, example = "USD")]
+    pub currency: merx_kernel::Currency,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: &'static str,
+    pub provider_ref: Option<String>,
+    pub reason: Option<String>,
+    pub restocked: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<merx_orders::Refund> for RefundBody {
+    fn from(r: merx_orders::Refund) -> Self {
+        Self {
+            id: *r.id.as_uuid(),
+            order_id: *r.order_id.as_uuid(),
+            amount: r.amount,
+            currency: r.currency,
+            status: r.status.as_str(),
+            provider_ref: r.provider_ref,
+            reason: r.reason,
+            restocked: r.restocked,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Refunds (part of) a paid order through its provider (admin). Never more than was captured
+/// less what was refunded: 409 `refund_exceeds_captured`, or 409 `nothing_to_refund`.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "orders", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = RefundRequestBody,
+    responses((status = 201, body = RefundBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "nothing_to_refund, refund_exceeds_captured", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, description = "payment_provider_error", body = ErrorBody)))]
+#[post("/orders/{id}/refunds")]
+pub async fn refund(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    actor: CartActor,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    once(&state, &req, &body, &actor.0, None, || async {
+        let r: RefundRequestBody = if body.is_empty() {
+            RefundRequestBody::default()
+        } else {
+            parse_json(&body)?
+        };
+        let refund = state
+            .checkout
+            .refund(
+                id,
+                merx_checkout::RefundAsk {
+                    amount: r.amount,
+                    reason: r.reason,
+                    restock: r.restock,
+                },
+            )
+            .await?;
+        Answer::new(StatusCode::CREATED, &RefundBody::from(refund))
+    })
+    .await
+}
+
+/// The order's refunds, oldest first (admin).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/refunds", tag = "orders", security(("bearer" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Vec<RefundBody>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/orders/{id}/refunds")]
+pub async fn refunds(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id(&id, "id")?;
+    let admin = OrderViewer {
+        is_admin: true,
+        ..OrderViewer::default()
+    };
+    let all = state.checkout.refunds(id, &admin).await?;
+    Ok(HttpResponse::Ok().json(all.into_iter().map(RefundBody::from).collect::<Vec<_>>()))
+}
