@@ -14,7 +14,7 @@ use merx_kernel::{StoreError, Timestamp};
 use merx_orders::{CancelReason, OrderId, OrderStatus, Refund, RefundId, RefundStatus, Settlement};
 
 use crate::database::{PgPool, conn};
-use crate::error::store_error;
+use crate::error::{decode, store_error};
 use crate::orders::{locked_order, order_row, save_order};
 use crate::schema::{cart_items, carts, checkout_sessions, orders};
 use crate::stock_moves;
@@ -38,10 +38,6 @@ fn finish<T>(result: Result<T, Abort<T>>) -> Result<T, StoreError> {
         Ok(t) | Err(Abort::With(t)) => Ok(t),
         Err(Abort::Db(e)) => Err(store_error(e)),
     }
-}
-
-fn decode(msg: impl std::fmt::Display) -> DbError {
-    DbError::DeserializationError(msg.to_string().into())
 }
 
 type SessionColumns = (String, Option<uuid::Uuid>, Timestamp, serde_json::Value);

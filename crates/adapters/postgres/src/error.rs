@@ -13,3 +13,8 @@ pub(crate) fn is_unique_violation(e: &Error, constraint: &str) -> bool {
     matches!(e, Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
         if info.constraint_name() == Some(constraint))
 }
+
+/// A stored value that does not read back as the domain type (a corrupt or foreign row).
+pub(crate) fn decode(what: impl std::fmt::Display) -> Error {
+    Error::DeserializationError(what.to_string().into())
+}

@@ -14,14 +14,10 @@ use merx_orders::{
 };
 
 use crate::database::{PgPool, conn};
-use crate::error::store_error;
+use crate::error::{decode, store_error};
 use crate::schema::orders;
 
 type DbError = diesel::result::Error;
-
-fn decode(msg: impl std::fmt::Display) -> DbError {
-    DbError::DeserializationError(msg.to_string().into())
-}
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = orders, check_for_backend(Pg), treat_none_as_null = true)]

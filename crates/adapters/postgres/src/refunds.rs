@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use merx_kernel::{Currency, Timestamp};
 use merx_orders::{OrderId, Refund, RefundId, RefundStatus};
 
+use crate::error::decode;
 use crate::schema::refunds;
 
 type DbError = diesel::result::Error;
@@ -23,10 +24,6 @@ struct RefundRow {
     reason: Option<String>,
     restocked: bool,
     created_at: Timestamp,
-}
-
-fn decode(what: &str) -> DbError {
-    DbError::DeserializationError(format!("bad {what}").into())
 }
 
 impl RefundRow {
