@@ -40,6 +40,9 @@ pub struct Config {
     /// `MERX_PRICING_DEFAULTS`: a TOML file of tax rates and shipping zones installed into a
     /// fresh store instead of the shipped `config/pricing-defaults.toml`; `none` installs none.
     pub pricing_defaults: PricingDefaultsSource,
+    /// `STRIPE_SECRET_KEY` with `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` and
+    /// `STRIPE_API_BASE`; absent: Stripe is unavailable (`payment_method_unavailable`).
+    pub stripe: Option<merx_stripe::StripeConfig>,
 }
 
 /// Where the tax rates and shipping zones of a fresh store come from.
@@ -63,6 +66,7 @@ impl std::fmt::Debug for Config {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("currency", &self.currency)
             .field("cors_origins", &self.cors_origins)
+            .field("stripe", &self.stripe.as_ref().map(|_| "configured"))
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +81,27 @@ pub enum ConfigError {
     ShortJwtSecret(usize),
     #[error("MERX_CONFIG file {path}: {reason}")]
     File { path: String, reason: String },
+}
+
+/// Stripe's settings: all three keys together, or none.
+fn stripe_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<merx_stripe::StripeConfig>, ConfigError> {
+    let Some(secret_key) = get("STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    let need = |name: &'static str| {
+        get(name).ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: "required with STRIPE_SECRET_KEY".into(),
+        })
+    };
+    Ok(Some(merx_stripe::StripeConfig {
+        secret_key,
+        publishable_key: need("STRIPE_PUBLISHABLE_KEY")?,
+        webhook_secret: need("STRIPE_WEBHOOK_SECRET")?,
+        api_base: get("STRIPE_API_BASE"),
+    }))
 }
 
 /// The optional TOML file.
@@ -164,6 +189,7 @@ impl Config {
                 Some("none") => PricingDefaultsSource::None,
                 Some(path) => PricingDefaultsSource::File(path.to_owned()),
             },
+            stripe: stripe_config(&get)?,
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

@@ -35,6 +35,17 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
 }
 
+/// Cash on delivery always; each provider that is configured.
+fn payment_gateways(config: &Config) -> Result<PaymentGateways, StartupError> {
+    let mut gateways = PaymentGateways::cash_only();
+    if let Some(stripe) = &config.stripe {
+        let gateway = merx_stripe::StripeGateway::new(stripe.clone())
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        gateways = gateways.with(Arc::new(gateway));
+    }
+    Ok(gateways)
+}
+
 /// One store's implementation of every port.
 pub struct Stores {
     pub users: Arc<dyn UserRepository>,
@@ -189,7 +200,7 @@ pub fn build_state(
             stock: stores.stock.clone(),
             carts: carts.clone(),
             pricing: pricing.clone(),
-            payments: PaymentGateways::cash_only(),
+            payments: payment_gateways(config)?,
             clock: clock.clone(),
         },
         merx_checkout::Settings {

@@ -141,6 +141,11 @@ impl From<merx_payments::PaymentError> for ApiError {
             merx_payments::PaymentError::Provider(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "payment_provider_error", message)
             }
+            merx_payments::PaymentError::Verification(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "webhook_verification_failed",
+                message,
+            ),
         }
     }
 }
@@ -175,6 +180,13 @@ impl From<merx_checkout::CheckoutError> for ApiError {
             E::Expired(_) => Self::new(StatusCode::GONE, "checkout_expired", message),
             E::Insufficient(lines) => insufficient(&lines),
             E::PaymentRequired => Self::new(StatusCode::CONFLICT, "payment_required", message),
+            E::AmountMismatch(expected) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch", message)
+                    .with_details(json!({
+                        "amount": expected.amount(),
+                        "currency": expected.currency().code(),
+                    }))
+            }
             E::Payment(p) => p.into(),
             E::SessionClosed(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", message),
             E::Order(o) => o.into(),

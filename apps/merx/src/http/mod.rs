@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
+pub mod order_viewer;
 pub mod page;
 pub mod patch;
 pub mod routes;
@@ -27,7 +28,7 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-        ops, orders, pricing_admin, products,
+        ops, orders, payment_intents, pricing_admin, products, webhooks,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -87,6 +88,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(checkout_sessions::get)
             .service(checkout_sessions::release)
             .service(checkout_sessions::confirm)
+            .service(payment_intents::create)
+            .service(webhooks::stripe)
             .service(orders::create)
             .service(orders::list)
             .service(orders::get)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-    ops, orders, pricing_admin, products,
+    ops, orders, payment_intents, pricing_admin, products, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -31,7 +31,7 @@ use crate::http::routes::{
         checkout_quotes::shipping_methods, checkout_quotes::shipping_cost, checkout_quotes::tax,
         checkout_quotes::apply_discount,
         checkout_sessions::create, checkout_sessions::get, checkout_sessions::release,
-        checkout_sessions::confirm,
+        checkout_sessions::confirm, payment_intents::create, webhooks::stripe,
         orders::create, orders::list, orders::get, orders::update, orders::cancel, orders::pay,
         orders::refund, orders::refunds,
         pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
@@ -53,6 +53,7 @@ use crate::http::routes::{
         (name = "carts", description = "Guest and user carts, by id and the current cart"),
         (name = "checkout", description = "Calculators, and checkout sessions that lock prices and hold stock"),
         (name = "orders", description = "Orders: placing, paying, reading, editing, cancelling"),
+        (name = "payments", description = "Provider webhooks"),
         (name = "admin-pricing", description = "Discount codes, tax rates and shipping zones"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

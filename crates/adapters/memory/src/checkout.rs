@@ -1,11 +1,12 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, RefundAsk,
-    RefundBegun, RefundOutcome, SessionStatus, stock_actor, stock_lines,
+    CheckoutId, CheckoutSession, CheckoutStore, EventApplied, EventEffect, OrderChange,
+    PlaceOutcome, Placement, ProviderEvent, RefundAsk, RefundBegun, RefundOutcome, SessionStatus,
+    confirm_payment_of, stock_actor, stock_lines,
 };
 use merx_kernel::{ProductId, StoreError, Timestamp};
 use merx_orders::{CancelReason, Order, OrderId, Refund, RefundId, RefundStatus, Settlement};
@@ -20,6 +21,8 @@ pub(crate) struct State {
     /// reads and edits them.
     pub(crate) orders: HashMap<OrderId, Order>,
     refunds: Vec<Refund>,
+    /// Provider events applied, by (provider, event id).
+    events: HashSet<(String, String)>,
     last_number: i64,
 }
 
@@ -97,6 +100,158 @@ impl MemoryCheckout {
         }
         OrderChange::Done(Box::new(order.clone()))
     }
+
+    /// Places an order under the store's lock: everything is checked before anything changes.
+    fn place_locked(&self, state: &mut State, p: &Placement) -> PlaceOutcome {
+        if let Some(id) = p.session {
+            let Some(s) = state.sessions.get(&id) else {
+                return PlaceOutcome::SessionClosed(SessionStatus::Cancelled);
+            };
+            let allowed = if p.late_payment {
+                merx_checkout::placeable_late(s.status, s.order_id)
+            } else {
+                s.placeable_at(p.now)
+            };
+            if let Err(refused) = allowed {
+                return refused;
+            }
+        }
+        let order = &p.order;
+        if let Some(r) = &p.redemption
+            && !self.discounts.redeemable(r)
+        {
+            return PlaceOutcome::DiscountUsedUp;
+        }
+        if order.stock_taken
+            && let Err(short) = self.stock.take_held(
+                &p.holder,
+                &stock_lines(&order.items),
+                &stock_actor(order),
+                p.now,
+            )
+        {
+            return PlaceOutcome::Short(short);
+        }
+        if let Some(r) = &p.redemption {
+            self.discounts.redeem(r, &order.id.to_string());
+        }
+        if let Some(cart) = p.clear_cart {
+            self.cancel_open_sessions(state, cart, p.session, p.now);
+            self.carts.empty(cart, p.now);
+        }
+        state.orders.insert(order.id, order.clone());
+        if let Some(s) = p.session.and_then(|id| state.sessions.get_mut(&id)) {
+            if !order.stock_taken {
+                // A session's order never leaves its hold behind.
+                self.stock.release_now(&p.holder);
+            }
+            s.status = SessionStatus::Complete;
+            s.order_id = Some(order.id);
+            s.updated_at = p.now;
+        }
+        PlaceOutcome::Placed
+    }
+
+    /// Confirms a paid order under the store's lock ([`confirm_payment_of`]).
+    fn confirm_locked(
+        &self,
+        state: &mut State,
+        id: OrderId,
+        settlement: &Settlement,
+        now: Timestamp,
+        late: bool,
+    ) -> OrderChange {
+        let Some(order) = state.orders.get_mut(&id) else {
+            return OrderChange::NotFound;
+        };
+        let mut confirmed = order.clone();
+        let take = match confirm_payment_of(&mut confirmed, settlement, now, late) {
+            Ok(take) => take,
+            Err(refused) => return refused,
+        };
+        if take
+            && let Err(short) = self.stock.take_held(
+                &order.holder(),
+                &stock_lines(&order.items),
+                &stock_actor(order),
+                now,
+            )
+        {
+            return OrderChange::Short(short);
+        }
+        *order = confirmed;
+        OrderChange::Done(Box::new(order.clone()))
+    }
+
+    /// Changes one order by `change` (which answers whether it did anything).
+    fn edit_locked(
+        state: &mut State,
+        id: OrderId,
+        change: impl FnOnce(&mut Order) -> bool,
+    ) -> EventApplied {
+        match state.orders.get_mut(&id) {
+            Some(order) => {
+                let changed = change(order);
+                EventApplied::Applied(changed.then(|| Box::new(order.clone())))
+            }
+            None => EventApplied::Applied(None),
+        }
+    }
+
+    fn apply_locked(
+        &self,
+        state: &mut State,
+        effect: &EventEffect,
+        now: Timestamp,
+    ) -> EventApplied {
+        match effect {
+            EventEffect::Record => EventApplied::Applied(None),
+            EventEffect::Place(p) => match self.place_locked(state, p) {
+                PlaceOutcome::Placed => EventApplied::Applied(Some(Box::new(p.order.clone()))),
+                other => EventApplied::PlaceRefused(other),
+            },
+            EventEffect::ExpireSession(id) => {
+                if let Some(s) = state.sessions.get_mut(id)
+                    && s.status == SessionStatus::Open
+                {
+                    s.status = SessionStatus::Expired;
+                    s.updated_at = now;
+                    self.stock.release_now(&s.holder());
+                }
+                EventApplied::Applied(None)
+            }
+            EventEffect::ConfirmOrder {
+                order,
+                settlement,
+                late,
+            } => match self.confirm_locked(state, *order, settlement, now, *late) {
+                OrderChange::Done(o) => EventApplied::Applied(Some(o)),
+                other => EventApplied::OrderRefused(other),
+            },
+            EventEffect::Flag { order, flag } => {
+                Self::edit_locked(state, *order, |o| o.flag(*flag, now))
+            }
+            EventEffect::PaymentFailed(order) => {
+                Self::edit_locked(state, *order, |o| o.payment_failed(now))
+            }
+            EventEffect::LatePayment { order, paid } => {
+                Self::edit_locked(state, *order, |o| o.accept_late_payment(*paid, now))
+            }
+            EventEffect::ProviderRefund {
+                order,
+                refunded_total,
+                refund_ref,
+            } => {
+                let mut refund = None;
+                let applied = Self::edit_locked(state, *order, |o| {
+                    refund = o.provider_refund(*refunded_total, refund_ref.clone(), now);
+                    refund.is_some()
+                });
+                state.refunds.extend(refund);
+                applied
+            }
+        }
+    }
 }
 
 impl ProductReferences for MemoryCheckout {
@@ -171,44 +326,7 @@ impl CheckoutStore for MemoryCheckout {
 
     async fn place_order(&self, p: &Placement) -> Result<PlaceOutcome, StoreError> {
         let mut state = lock(&self.state);
-        if let Some(id) = p.session {
-            let Some(s) = state.sessions.get(&id) else {
-                return Ok(PlaceOutcome::SessionClosed(SessionStatus::Cancelled));
-            };
-            if let Err(refused) = s.placeable_at(p.now) {
-                return Ok(refused);
-            }
-        }
-        let order = &p.order;
-        if let Some(r) = &p.redemption
-            && !self.discounts.redeemable(r)
-        {
-            return Ok(PlaceOutcome::DiscountUsedUp);
-        }
-        if order.stock_taken
-            && let Err(short) = self.stock.take_held(
-                &p.holder,
-                &stock_lines(&order.items),
-                &stock_actor(order),
-                p.now,
-            )
-        {
-            return Ok(PlaceOutcome::Short(short));
-        }
-        if let Some(r) = &p.redemption {
-            self.discounts.redeem(r, &order.id.to_string());
-        }
-        if let Some(cart) = p.clear_cart {
-            self.cancel_open_sessions(&mut state, cart, p.session, p.now);
-            self.carts.empty(cart, p.now);
-        }
-        state.orders.insert(order.id, order.clone());
-        if let Some(s) = p.session.and_then(|id| state.sessions.get_mut(&id)) {
-            s.status = SessionStatus::Complete;
-            s.order_id = Some(order.id);
-            s.updated_at = p.now;
-        }
-        Ok(PlaceOutcome::Placed)
+        Ok(self.place_locked(&mut state, p))
     }
 
     async fn confirm_order(
@@ -218,29 +336,7 @@ impl CheckoutStore for MemoryCheckout {
         now: Timestamp,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
-        let Some(order) = state.orders.get_mut(&id) else {
-            return Ok(OrderChange::NotFound);
-        };
-        if !order.awaits_payment() {
-            return Ok(OrderChange::Refused(order.status));
-        }
-        if order.is_payment_overdue(now) {
-            return Ok(OrderChange::Expired);
-        }
-        let mut confirmed = order.clone();
-        if confirmed.confirm_payment(settlement, now).is_err() {
-            return Ok(OrderChange::Refused(order.status));
-        }
-        if let Err(short) = self.stock.take_held(
-            &order.holder(),
-            &stock_lines(&order.items),
-            &stock_actor(order),
-            now,
-        ) {
-            return Ok(OrderChange::Short(short));
-        }
-        *order = confirmed;
-        Ok(OrderChange::Done(Box::new(order.clone())))
+        Ok(self.confirm_locked(&mut state, id, settlement, now, false))
     }
 
     async fn cancel_order(
@@ -313,6 +409,50 @@ impl CheckoutStore for MemoryCheckout {
             .refunds
             .iter()
             .filter(|r| r.order_id == id)
+            .cloned()
+            .collect())
+    }
+
+    async fn apply_event(
+        &self,
+        event: &ProviderEvent,
+        effect: &EventEffect,
+        now: Timestamp,
+    ) -> Result<EventApplied, StoreError> {
+        let mut state = lock(&self.state);
+        let key = (event.provider.clone(), event.event_id.clone());
+        if state.events.contains(&key) {
+            return Ok(EventApplied::Duplicate);
+        }
+        let applied = self.apply_locked(&mut state, effect, now);
+        if matches!(applied, EventApplied::Applied(_)) {
+            state.events.insert(key);
+        }
+        Ok(applied)
+    }
+
+    async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+        Ok(lock(&self.state)
+            .orders
+            .values()
+            .find(|o| o.payment_provider_ref.as_deref() == Some(payment_ref))
+            .map(|o| o.id))
+    }
+
+    async fn due_provider_sessions(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<CheckoutSession>, StoreError> {
+        Ok(lock(&self.state)
+            .sessions
+            .values()
+            .filter(|s| {
+                s.status == SessionStatus::Open
+                    && s.expires_at <= now
+                    && s.payment.provider_ref.is_some()
+            })
+            .take(usize::try_from(limit).unwrap_or(0))
             .cloned()
             .collect())
     }

@@ -7,11 +7,14 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_cart::CartId;
 use merx_checkout::{
-    CheckoutId, CheckoutSession, CheckoutStore, OrderChange, PlaceOutcome, Placement, RefundAsk,
-    RefundBegun, RefundOutcome, SessionStatus, stock_actor, stock_lines,
+    CheckoutId, CheckoutSession, CheckoutStore, EventApplied, EventEffect, OrderChange,
+    PlaceOutcome, Placement, ProviderEvent, RefundAsk, RefundBegun, RefundOutcome, SessionStatus,
+    confirm_payment_of, stock_actor, stock_lines,
 };
 use merx_kernel::{StoreError, Timestamp};
-use merx_orders::{CancelReason, OrderId, OrderStatus, Refund, RefundId, RefundStatus, Settlement};
+use merx_orders::{
+    CancelReason, Order, OrderId, OrderStatus, Refund, RefundId, RefundStatus, Settlement,
+};
 
 use crate::database::{PgPool, conn};
 use crate::error::{decode, store_error};
@@ -22,7 +25,7 @@ use crate::stock_moves;
 type DbError = diesel::result::Error;
 
 /// Ends a transaction early: roll back and answer `T`, or fail.
-enum Abort<T> {
+pub(crate) enum Abort<T> {
     With(T),
     Db(DbError),
 }
@@ -33,16 +36,16 @@ impl<T> From<DbError> for Abort<T> {
     }
 }
 
-fn finish<T>(result: Result<T, Abort<T>>) -> Result<T, StoreError> {
+pub(crate) fn finish<T>(result: Result<T, Abort<T>>) -> Result<T, StoreError> {
     match result {
         Ok(t) | Err(Abort::With(t)) => Ok(t),
         Err(Abort::Db(e)) => Err(store_error(e)),
     }
 }
 
-type SessionColumns = (String, Option<uuid::Uuid>, Timestamp, serde_json::Value);
+pub(crate) type SessionColumns = (String, Option<uuid::Uuid>, Timestamp, serde_json::Value);
 
-fn session_of(cols: SessionColumns) -> Result<CheckoutSession, DbError> {
+pub(crate) fn session_of(cols: SessionColumns) -> Result<CheckoutSession, DbError> {
     let (status, order_id, updated_at, body) = cols;
     let mut s: CheckoutSession = serde_json::from_value(body).map_err(decode)?;
     s.status = SessionStatus::parse(&status).ok_or_else(|| decode("session status"))?;
@@ -88,6 +91,126 @@ async fn lock_cart(tx: &mut AsyncPgConnection, cart: CartId) -> Result<(), DbErr
         .await
         .optional()?;
     Ok(())
+}
+
+/// Writes a placement's order with everything that goes with it, in `tx` (see
+/// [`CheckoutStore::place_order`]). Anything but success is an [`Abort`]: roll back.
+pub(crate) async fn place_in(
+    tx: &mut AsyncPgConnection,
+    p: &Placement,
+) -> Result<(), Abort<PlaceOutcome>> {
+    let row = order_row(&p.order);
+    // The cart first (as opening a session does), then the session.
+    if let Some(cart) = p.clear_cart {
+        lock_cart(tx, cart).await?;
+    }
+    if let Some(id) = p.session {
+        let found: Option<(String, Option<uuid::Uuid>, Timestamp)> = checkout_sessions::table
+            .find(*id.as_uuid())
+            .select((
+                checkout_sessions::status,
+                checkout_sessions::order_id,
+                checkout_sessions::expires_at,
+            ))
+            .for_update()
+            .first(tx)
+            .await
+            .optional()?;
+        let Some((status, order_id, expires_at)) = found else {
+            return Err(Abort::With(PlaceOutcome::SessionClosed(
+                SessionStatus::Cancelled,
+            )));
+        };
+        let status =
+            SessionStatus::parse(&status).ok_or_else(|| Abort::Db(decode("session status")))?;
+        let order_id = order_id.map(OrderId::from_uuid);
+        if p.late_payment {
+            merx_checkout::placeable_late(status, order_id)
+        } else {
+            merx_checkout::placeable(status, order_id, expires_at, p.now)
+        }
+        .map_err(Abort::With)?;
+    }
+    let order = &p.order;
+    if let Some(r) = &p.redemption
+        && !crate::pricing::redeem(tx, r, &order.id.to_string(), p.now).await?
+    {
+        return Err(Abort::With(PlaceOutcome::DiscountUsedUp));
+    }
+    if order.stock_taken
+        && let Err(short) = stock_moves::take(
+            tx,
+            &p.holder,
+            &stock_lines(&order.items),
+            &stock_actor(order),
+            p.now,
+        )
+        .await?
+    {
+        return Err(Abort::With(PlaceOutcome::Short(short)));
+    }
+    if let Some(cart) = p.clear_cart {
+        // The cart is spent: no other session of it may become an order.
+        cancel_open_sessions(tx, cart, p.session, p.now).await?;
+        diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(*cart.as_uuid())))
+            .execute(tx)
+            .await?;
+        diesel::update(carts::table.find(*cart.as_uuid()))
+            .set((
+                carts::discount_code.eq(None::<String>),
+                carts::updated_at.eq(p.now),
+            ))
+            .execute(tx)
+            .await?;
+    }
+    diesel::insert_into(orders::table)
+        .values(&row)
+        .execute(tx)
+        .await?;
+    if let Some(id) = p.session {
+        if !order.stock_taken {
+            // A session's order never leaves its hold behind.
+            stock_moves::release(tx, &p.holder).await?;
+        }
+        diesel::update(checkout_sessions::table.find(*id.as_uuid()))
+            .set((
+                checkout_sessions::status.eq(SessionStatus::Complete.as_str()),
+                checkout_sessions::order_id.eq(Some(*order.id.as_uuid())),
+                checkout_sessions::updated_at.eq(p.now),
+            ))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Confirms a paid order under its row lock in `tx` ([`confirm_payment_of`]); its held units
+/// are taken unless they already were.
+pub(crate) async fn confirm_in(
+    tx: &mut AsyncPgConnection,
+    id: OrderId,
+    settlement: &Settlement,
+    now: Timestamp,
+    late: bool,
+) -> Result<Order, Abort<OrderChange>> {
+    let Some(mut order) = locked_order(tx, id).await? else {
+        return Err(Abort::With(OrderChange::NotFound));
+    };
+    let take = confirm_payment_of(&mut order, settlement, now, late).map_err(Abort::With)?;
+    if take
+        && let Err(short) = stock_moves::take(
+            tx,
+            &order.holder(),
+            &stock_lines(&order.items),
+            &stock_actor(&order),
+            now,
+        )
+        .await?
+    {
+        return Err(Abort::With(OrderChange::Short(short)));
+    }
+    save_order(tx, &order).await?;
+    Ok(order)
 }
 
 /// Checkout sessions and order placement on a pool.
@@ -253,89 +376,9 @@ impl CheckoutStore for PgCheckout {
 
     async fn place_order(&self, p: &Placement) -> Result<PlaceOutcome, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let row = order_row(&p.order);
         let result = c
             .transaction::<_, Abort<PlaceOutcome>, _>(async move |tx| {
-                // The cart first (as opening a session does), then the session.
-                if let Some(cart) = p.clear_cart {
-                    lock_cart(tx, cart).await?;
-                }
-                if let Some(id) = p.session {
-                    let found: Option<(String, Option<uuid::Uuid>, Timestamp)> =
-                        checkout_sessions::table
-                            .find(*id.as_uuid())
-                            .select((
-                                checkout_sessions::status,
-                                checkout_sessions::order_id,
-                                checkout_sessions::expires_at,
-                            ))
-                            .for_update()
-                            .first(tx)
-                            .await
-                            .optional()?;
-                    let Some((status, order_id, expires_at)) = found else {
-                        return Err(Abort::With(PlaceOutcome::SessionClosed(
-                            SessionStatus::Cancelled,
-                        )));
-                    };
-                    let status = SessionStatus::parse(&status)
-                        .ok_or_else(|| Abort::Db(decode("session status")))?;
-                    merx_checkout::placeable(
-                        status,
-                        order_id.map(OrderId::from_uuid),
-                        expires_at,
-                        p.now,
-                    )
-                    .map_err(Abort::With)?;
-                }
-                let order = &p.order;
-                if let Some(r) = &p.redemption
-                    && !crate::pricing::redeem(tx, r, &order.id.to_string(), p.now).await?
-                {
-                    return Err(Abort::With(PlaceOutcome::DiscountUsedUp));
-                }
-                if order.stock_taken
-                    && let Err(short) = stock_moves::take(
-                        tx,
-                        &p.holder,
-                        &stock_lines(&order.items),
-                        &stock_actor(order),
-                        p.now,
-                    )
-                    .await?
-                {
-                    return Err(Abort::With(PlaceOutcome::Short(short)));
-                }
-                if let Some(cart) = p.clear_cart {
-                    // The cart is spent: no other session of it may become an order.
-                    cancel_open_sessions(tx, cart, p.session, p.now).await?;
-                    diesel::delete(
-                        cart_items::table.filter(cart_items::cart_id.eq(*cart.as_uuid())),
-                    )
-                    .execute(tx)
-                    .await?;
-                    diesel::update(carts::table.find(*cart.as_uuid()))
-                        .set((
-                            carts::discount_code.eq(None::<String>),
-                            carts::updated_at.eq(p.now),
-                        ))
-                        .execute(tx)
-                        .await?;
-                }
-                diesel::insert_into(orders::table)
-                    .values(&row)
-                    .execute(tx)
-                    .await?;
-                if let Some(id) = p.session {
-                    diesel::update(checkout_sessions::table.find(*id.as_uuid()))
-                        .set((
-                            checkout_sessions::status.eq(SessionStatus::Complete.as_str()),
-                            checkout_sessions::order_id.eq(Some(*order.id.as_uuid())),
-                            checkout_sessions::updated_at.eq(p.now),
-                        ))
-                        .execute(tx)
-                        .await?;
-                }
+                place_in(tx, p).await?;
                 Ok(PlaceOutcome::Placed)
             })
             .await;
@@ -351,31 +394,7 @@ impl CheckoutStore for PgCheckout {
         let mut c = conn(&self.pool).await?;
         let result = c
             .transaction::<_, Abort<OrderChange>, _>(async move |tx| {
-                let Some(mut order) = locked_order(tx, id).await? else {
-                    return Ok(OrderChange::NotFound);
-                };
-                if !order.awaits_payment() {
-                    return Ok(OrderChange::Refused(order.status));
-                }
-                if order.is_payment_overdue(now) {
-                    return Ok(OrderChange::Expired);
-                }
-                let status = order.status;
-                if order.confirm_payment(settlement, now).is_err() {
-                    return Ok(OrderChange::Refused(status));
-                }
-                if let Err(short) = stock_moves::take(
-                    tx,
-                    &order.holder(),
-                    &stock_lines(&order.items),
-                    &stock_actor(&order),
-                    now,
-                )
-                .await?
-                {
-                    return Err(Abort::With(OrderChange::Short(short)));
-                }
-                save_order(tx, &order).await?;
+                let order = confirm_in(tx, id, settlement, now, false).await?;
                 Ok(OrderChange::Done(Box::new(order)))
             })
             .await;
@@ -472,6 +491,27 @@ impl CheckoutStore for PgCheckout {
         crate::refunds::of_order(&mut c, id)
             .await
             .map_err(store_error)
+    }
+
+    async fn apply_event(
+        &self,
+        event: &ProviderEvent,
+        effect: &EventEffect,
+        now: Timestamp,
+    ) -> Result<EventApplied, StoreError> {
+        crate::payment_events::apply(&self.pool, event, effect, now).await
+    }
+
+    async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+        crate::payment_events::order_by_payment_ref(&self.pool, payment_ref).await
+    }
+
+    async fn due_provider_sessions(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<CheckoutSession>, StoreError> {
+        crate::payment_events::due_provider_sessions(&self.pool, now, limit).await
     }
 
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {

@@ -13,6 +13,7 @@ mod error;
 mod idempotency;
 mod identity;
 mod orders;
+mod payment_events;
 mod pricing;
 mod product_rows;
 mod product_search;

@@ -302,6 +302,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    payment_events (provider, event_id) {
+        provider -> Text,
+        event_id -> Text,
+        kind -> Text,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     checkout_sessions (id) {
         id -> Uuid,
         cart_id -> Uuid,

@@ -27,6 +27,9 @@ pub enum CheckoutError {
     /// The payment is not captured yet and the method does not settle on delivery.
     #[error("the payment has not been captured yet")]
     PaymentRequired,
+    /// A client's amount or currency is not ours (`amount_mismatch`).
+    #[error("the amount must be {0}")]
+    AmountMismatch(merx_kernel::Money),
     #[error(transparent)]
     Payment(#[from] PaymentError),
     /// The session is not open any more (`invalid_transition`).

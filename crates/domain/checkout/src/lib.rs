@@ -24,6 +24,8 @@ mod checks;
 mod error;
 mod order_lifecycle;
 mod orders_first;
+mod payment_events;
+mod payment_lines;
 mod ports;
 mod priced;
 mod refunds;
@@ -33,9 +35,14 @@ mod session;
 mod sessions;
 
 pub use error::CheckoutError;
+pub use orders_first::IntentFor;
+pub use payment_lines::payment_lines;
 pub use ports::*;
 pub use request::{
-    CheckoutRequest, Confirmed, NewOrderRequest, OrderSource, PaymentAnswer, PlacedOrder, Settings,
+    CheckoutRequest, ClientAmount, Confirmed, NewOrderRequest, OrderSource, PaymentAnswer,
+    PlacedOrder, Settings,
 };
 pub use service::{CheckoutPorts, CheckoutService};
-pub use session::{CheckoutId, CheckoutSession, SessionPayment, SessionStatus, placeable};
+pub use session::{
+    CheckoutId, CheckoutSession, SessionPayment, SessionStatus, placeable, placeable_late,
+};

@@ -3,10 +3,12 @@
 
 use merx_cart::CartCaller;
 use merx_kernel::Money;
+use merx_kernel::Timestamp;
 use merx_orders::{NewOrder, Order, OrderId, OrderNumber, OrderStatus, OrderViewer, Settlement};
-use merx_payments::PaymentRequest;
+use merx_payments::{PaymentFlow, PaymentRequest, PaymentStart, PaymentSubject};
 
 use crate::checks::{Delivery, check_notes};
+use crate::payment_lines::payment_lines;
 use crate::service::{description, order_token, placement_error};
 use crate::{
     CheckoutError, CheckoutService, NewOrderRequest, OrderSource, PaymentAnswer, PlaceOutcome,
@@ -81,6 +83,7 @@ impl CheckoutService {
                 session: None,
                 redemption: priced.redemption(),
                 clear_cart,
+                late_payment: false,
                 now,
             };
             match self.store.place_order(&placement).await? {
@@ -120,17 +123,7 @@ impl CheckoutService {
             ));
         }
         let gateway = self.payments.get(payment_method)?;
-        let start = gateway
-            .start(&PaymentRequest {
-                reference: order.id.to_string(),
-                description: description(&order.items),
-                amount: Money::new(order.totals.total, order.currency),
-                email: order.email.clone(),
-                success_url: None,
-                cancel_url: None,
-                mode: "embedded".into(),
-            })
-            .await?;
+        let start = gateway.start(&order_payment(&order, now)).await?;
         if !start.settles_on_delivery {
             return Ok(PaymentAnswer {
                 order,
@@ -140,6 +133,7 @@ impl CheckoutService {
         let settlement = Settlement {
             method: start.method.as_str().to_owned(),
             paid: false,
+            provider_ref: None,
         };
         let order = self
             .confirm_unpaid(&order, &settlement, self.clock.now().max(now))
@@ -148,5 +142,93 @@ impl CheckoutService {
             order,
             payment: start,
         })
+    }
+}
+
+/// The PaymentIntent (or provider payment) an order awaiting payment is paid with.
+fn order_payment(order: &Order, now: Timestamp) -> PaymentRequest {
+    PaymentRequest {
+        subject: PaymentSubject::Order(*order.id.as_uuid()),
+        flow: PaymentFlow::Intent,
+        description: description(&order.items),
+        amount: Money::new(order.totals.total, order.currency),
+        lines: payment_lines(&order.items, &order.totals),
+        email: order.email.clone(),
+        success_url: None,
+        cancel_url: None,
+        expires_at: order.payment_due_at.unwrap_or(now),
+        idempotency_key: format!("merx-order-{}-intent", order.id),
+        metadata: serde_json::Map::new(),
+    }
+}
+
+/// What a client asks a PaymentIntent for (spec §12 `POST /checkout/payment-intent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntentFor {
+    Checkout(crate::CheckoutId),
+    Order(OrderId),
+}
+
+impl CheckoutService {
+    /// Starts a PaymentIntent for an open session or an order awaiting payment. The amount is
+    /// always ours: a client's `amount` or `currency` that differs is refused.
+    ///
+    /// # Errors
+    /// `NotFound`/`Order(NotFound)`; `Expired`; `AmountMismatch`; the provider's errors.
+    pub async fn start_intent(
+        &self,
+        target: IntentFor,
+        caller: &CartCaller,
+        viewer: &OrderViewer,
+        client_amount: crate::ClientAmount,
+    ) -> Result<(PaymentStart, Money), CheckoutError> {
+        let now = self.clock.now();
+        let (request, method) = match target {
+            IntentFor::Checkout(id) => {
+                let session = self.get(id, caller).await?;
+                if session.status != crate::SessionStatus::Open {
+                    return Err(CheckoutError::SessionClosed(format!(
+                        "the checkout session is {}",
+                        session.status.as_str()
+                    )));
+                }
+                let request = PaymentRequest {
+                    subject: PaymentSubject::Checkout(*id.as_uuid()),
+                    flow: PaymentFlow::Intent,
+                    description: description(&session.items),
+                    amount: Money::new(session.totals.total, session.currency),
+                    lines: payment_lines(&session.items, &session.totals),
+                    email: session.email.clone(),
+                    success_url: None,
+                    cancel_url: None,
+                    expires_at: session.expires_at,
+                    idempotency_key: format!("merx-checkout-{id}-intent"),
+                    metadata: session.metadata.clone(),
+                };
+                (request, session.payment.method)
+            }
+            IntentFor::Order(id) => {
+                let order = self.orders.get(id, viewer).await?;
+                if !order.awaits_payment() {
+                    return Err(merx_orders::InvalidTransition {
+                        from: order.status,
+                        to: OrderStatus::Confirmed,
+                    }
+                    .into());
+                }
+                if order.is_payment_overdue(now) {
+                    return Err(CheckoutError::Expired(
+                        "the time to pay for this order ran out",
+                    ));
+                }
+                (order_payment(&order, now), order.payment_method)
+            }
+        };
+        if client_amount.differs_from(request.amount) {
+            return Err(CheckoutError::AmountMismatch(request.amount));
+        }
+        let gateway = self.payments.get(&method)?;
+        let start = gateway.start(&request).await?;
+        Ok((start, request.amount))
     }
 }

@@ -37,6 +37,9 @@ pub struct Placement {
     pub redemption: Option<merx_pricing::Redemption>,
     /// Emptied (lines and code) with the order.
     pub clear_cart: Option<CartId>,
+    /// The session was paid after its time ran out and its stock was held again: it may
+    /// still become its one order ([`crate::placeable_late`]).
+    pub late_payment: bool,
     pub now: Timestamp,
 }
 
@@ -51,6 +54,86 @@ pub enum PlaceOutcome {
     DiscountUsedUp,
     /// Stock fell below what is to be taken (an admin lowered it).
     Short(Vec<Shortage>),
+}
+
+/// A provider event as stored: `(provider, event_id)` is unique, so an event repeated or
+/// raced over instances is applied once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    pub provider: String,
+    pub event_id: String,
+    pub kind: String,
+}
+
+/// What a provider event changes, written in the same transaction as the event's record.
+#[derive(Debug, Clone)]
+pub enum EventEffect {
+    /// Nothing to change: only remember the event.
+    Record,
+    /// A paid session becomes its order.
+    Place(Box<Placement>),
+    /// The provider ended the session's payment: it expires and its stock goes back.
+    ExpireSession(CheckoutId),
+    /// A paid order awaiting payment is confirmed ([`confirm_payment_of`]).
+    ConfirmOrder {
+        order: OrderId,
+        settlement: merx_orders::Settlement,
+        /// Paid after its time to pay ran out: confirmed all the same when its units are
+        /// still on the shelf.
+        late: bool,
+    },
+    Flag {
+        order: OrderId,
+        flag: merx_orders::OrderFlag,
+    },
+    /// [`Order::payment_failed`].
+    PaymentFailed(OrderId),
+    /// [`Order::provider_refund`]: the refund recorded as a row too.
+    ProviderRefund {
+        order: OrderId,
+        refunded_total: i64,
+        refund_ref: Option<String>,
+    },
+    /// [`Order::accept_late_payment`] on an order whose time to pay ran out.
+    LatePayment { order: OrderId, paid: i64 },
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventApplied {
+    /// Recorded before: nothing changed now.
+    Duplicate,
+    /// Recorded with its effect; the order it changed or placed, if any.
+    Applied(Option<Box<Order>>),
+    /// The effect was refused (and the event not recorded, so it can be applied later).
+    PlaceRefused(PlaceOutcome),
+    OrderRefused(OrderChange),
+}
+
+/// Confirms `order` with `settlement` at `now` by the rule both stores apply under its lock:
+/// only an order awaiting payment, and (unless paid `late`) only before its time to pay ran
+/// out. Answers whether its held units are to be taken now (not when they already were).
+///
+/// # Errors
+/// The [`OrderChange`] that refuses it; then nothing changed.
+pub fn confirm_payment_of(
+    order: &mut Order,
+    settlement: &merx_orders::Settlement,
+    now: Timestamp,
+    late: bool,
+) -> Result<bool, OrderChange> {
+    if !order.awaits_payment() {
+        return Err(OrderChange::Refused(order.status));
+    }
+    if !late && order.is_payment_overdue(now) {
+        return Err(OrderChange::Expired);
+    }
+    let already_taken = order.stock_taken;
+    let status = order.status;
+    order
+        .confirm_payment(settlement, now)
+        .map_err(|_| OrderChange::Refused(status))?;
+    Ok(!already_taken)
 }
 
 /// An admin's refund (spec §12 `POST /orders/{id}/refunds`).
@@ -171,6 +254,26 @@ pub trait CheckoutStore: Send + Sync {
 
     /// The order's refunds, oldest first.
     async fn refunds(&self, id: OrderId) -> Result<Vec<merx_orders::Refund>, StoreError>;
+
+    /// Records `event` and applies `effect` in one transaction, unless the event was
+    /// recorded before (then nothing changes). A refused effect records nothing.
+    async fn apply_event(
+        &self,
+        event: &ProviderEvent,
+        effect: &EventEffect,
+        now: Timestamp,
+    ) -> Result<EventApplied, StoreError>;
+
+    /// The order paid by the provider's payment `payment_ref` (a PaymentIntent id).
+    async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError>;
+
+    /// Open sessions whose time ran out by `now` and whose payment was started at a provider
+    /// (at most `limit`): their provider payment is ended before their stock goes back.
+    async fn due_provider_sessions(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<CheckoutSession>, StoreError>;
 
     /// Cancels pending unpaid orders whose time to pay ran out by `now` (reason
     /// `payment_timeout`) and frees their stock; how many. Safe on several instances at once.

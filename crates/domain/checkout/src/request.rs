@@ -86,3 +86,20 @@ pub struct PaymentAnswer {
     pub order: Order,
     pub payment: PaymentStart,
 }
+
+/// The amount a client says it will pay (spec §12): never what is charged, only compared
+/// with ours; either part may be absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientAmount {
+    pub amount: Option<i64>,
+    pub currency: Option<merx_kernel::Currency>,
+}
+
+impl ClientAmount {
+    /// Whether what the client names differs from `ours`.
+    #[must_use]
+    pub fn differs_from(&self, ours: merx_kernel::Money) -> bool {
+        self.amount.is_some_and(|a| a != ours.amount())
+            || self.currency.is_some_and(|c| c != ours.currency())
+    }
+}

@@ -138,6 +138,21 @@ pub fn placeable(
     }
 }
 
+/// Whether a session paid after its time ran out may still become its order, once its stock
+/// is held again: any session but a complete one (which already is an order).
+///
+/// # Errors
+/// `AlreadyPlaced` for a complete session.
+pub fn placeable_late(
+    status: SessionStatus,
+    order_id: Option<OrderId>,
+) -> Result<(), PlaceOutcome> {
+    match (status, order_id) {
+        (SessionStatus::Complete, Some(order)) => Err(PlaceOutcome::AlreadyPlaced(order)),
+        _ => Ok(()),
+    }
+}
+
 impl CheckoutSession {
     /// [`placeable`] for this session.
     ///
@@ -173,6 +188,12 @@ mod tests {
         assert_eq!(
             placeable(SessionStatus::Expired, None, later, now),
             Err(PlaceOutcome::SessionClosed(SessionStatus::Expired))
+        );
+        assert_eq!(placeable_late(SessionStatus::Expired, None), Ok(()));
+        assert_eq!(placeable_late(SessionStatus::Cancelled, None), Ok(()));
+        assert_eq!(
+            placeable_late(SessionStatus::Complete, Some(order)),
+            Err(PlaceOutcome::AlreadyPlaced(order))
         );
     }
 }

@@ -4,10 +4,11 @@
 use merx_cart::CartCaller;
 use merx_kernel::{Money, StoreError};
 use merx_orders::{NewOrder, Order, OrderId, OrderNumber};
-use merx_payments::PaymentRequest;
+use merx_payments::{PaymentFlow, PaymentRequest, PaymentSubject, ProviderStatus};
 use merx_pricing::Customer;
 
 use crate::checks::{Delivery, check_session_options};
+use crate::payment_lines::payment_lines;
 use crate::priced::{customer_key, redemption_of};
 use crate::service::{description, order_token, placement_error};
 use crate::{
@@ -65,13 +66,21 @@ impl CheckoutService {
         let started = async {
             let start = gateway
                 .start(&PaymentRequest {
-                    reference: id.to_string(),
+                    subject: PaymentSubject::Checkout(*id.as_uuid()),
+                    flow: if mode == "embedded" {
+                        PaymentFlow::Embedded
+                    } else {
+                        PaymentFlow::Redirect
+                    },
                     description: description(&priced.items),
                     amount: Money::new(priced.totals.total, priced.cart.currency),
+                    lines: payment_lines(&priced.items, &priced.totals),
                     email: delivery.email.clone(),
                     success_url: request.success_url.clone(),
                     cancel_url: request.cancel_url.clone(),
-                    mode: mode.clone(),
+                    expires_at: now + self.settings.reservation_ttl,
+                    idempotency_key: format!("merx-checkout-{id}-start"),
+                    metadata: metadata.clone(),
                 })
                 .await?;
             let session = CheckoutSession {
@@ -160,6 +169,21 @@ impl CheckoutService {
     ) -> Result<CheckoutSession, CheckoutError> {
         let session = self.get(id, caller).await?;
         if session.status == SessionStatus::Open
+            && let Some(provider_ref) = &session.payment.provider_ref
+        {
+            // The provider's page must not take money for stock that goes back.
+            let state = self
+                .payments
+                .get(&session.payment.method)?
+                .expire(provider_ref)
+                .await?;
+            if state.status == ProviderStatus::Complete {
+                return Err(CheckoutError::SessionClosed(
+                    "the checkout session was paid; its order follows".into(),
+                ));
+            }
+        }
+        if session.status == SessionStatus::Open
             && !self
                 .store
                 .close_session(id, SessionStatus::Cancelled, self.clock.now())
@@ -201,9 +225,7 @@ impl CheckoutService {
             Err(other) => return Err(placement_error(other, &session.items)),
             Ok(()) => {}
         }
-        if !(session.payment.settles_on_delivery || session.payment.captured) {
-            return Err(CheckoutError::PaymentRequired);
-        }
+        let payment_ref = self.captured_payment(&session).await?;
         let redemption = match self.redemption(&session).await {
             Ok(r) => r,
             // A concurrent confirm may have just used the code's last use for this very
@@ -232,12 +254,12 @@ impl CheckoutService {
                 billing_address: session.billing_address.clone(),
                 shipping_method: session.shipping_method.clone(),
                 payment_method: session.payment.method.clone(),
-                payment_provider_ref: session.payment.provider_ref.clone(),
+                payment_provider_ref: payment_ref.clone(),
                 notes: None,
                 checkout_id: Some(*session.id.as_uuid()),
                 token_hash,
             },
-            session.payment.captured,
+            !session.payment.settles_on_delivery,
             now,
         );
         let placement = Placement {
@@ -247,6 +269,7 @@ impl CheckoutService {
             redemption,
             clear_cart: Some(session.cart_id),
             // The expiry is judged as of the write, not of the request's start.
+            late_payment: false,
             now: self.clock.now().max(now),
         };
         let outcome = self.store.place_order(&placement).await?;
@@ -292,7 +315,7 @@ impl CheckoutService {
     }
 
     /// The discount use an order of this session counts, when the code still applies.
-    async fn redemption(
+    pub(crate) async fn redemption(
         &self,
         session: &CheckoutSession,
     ) -> Result<Option<merx_pricing::Redemption>, CheckoutError> {
@@ -315,6 +338,62 @@ impl CheckoutService {
     /// # Errors
     /// Storage failure.
     pub async fn expire_sessions(&self) -> Result<u64, CheckoutError> {
-        Ok(self.store.expire_sessions(self.clock.now()).await?)
+        let now = self.clock.now();
+        let mut n = 0;
+        // A provider's session may outlive our reservation (Stripe's lasts 30 minutes at
+        // least): end it first, so it takes no money for stock that goes back.
+        for session in self.store.due_provider_sessions(now, 100).await? {
+            let (Some(provider_ref), Ok(gateway)) = (
+                &session.payment.provider_ref,
+                self.payments.get(&session.payment.method),
+            ) else {
+                continue;
+            };
+            match gateway.expire(provider_ref).await {
+                // Paid meanwhile: its event (or the buyer's return) places the order.
+                Ok(state) if state.status == ProviderStatus::Complete => continue,
+                // Unreachable: the stock goes back all the same; a late payment is refunded
+                // or re-reserved when its event comes.
+                Ok(_) | Err(_) => {}
+            }
+            if self
+                .store
+                .close_session(session.id, SessionStatus::Expired, now)
+                .await?
+            {
+                n += 1;
+            }
+        }
+        Ok(n + self.store.expire_sessions(now).await?)
+    }
+
+    /// The payment reference of a session that may become its order now: none for one that
+    /// settles on delivery; else the provider is asked whether the money is in.
+    ///
+    /// # Errors
+    /// `PaymentRequired` while it is not (or not exactly the session's amount); the
+    /// provider's errors.
+    async fn captured_payment(
+        &self,
+        session: &CheckoutSession,
+    ) -> Result<Option<String>, CheckoutError> {
+        if session.payment.settles_on_delivery {
+            return Ok(session.payment.provider_ref.clone());
+        }
+        let Some(provider_ref) = &session.payment.provider_ref else {
+            return Err(CheckoutError::PaymentRequired);
+        };
+        let state = self
+            .payments
+            .get(&session.payment.method)?
+            .retrieve(provider_ref)
+            .await?;
+        let total = Money::new(session.totals.total, session.currency);
+        match state.paid {
+            Some(paid) if state.status == ProviderStatus::Complete && paid == total => {
+                Ok(state.payment_ref.or_else(|| Some(provider_ref.clone())))
+            }
+            _ => Err(CheckoutError::PaymentRequired),
+        }
     }
 }

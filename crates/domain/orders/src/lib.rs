@@ -20,6 +20,7 @@ mod number;
 mod order;
 mod payment_ledger;
 mod ports;
+mod provider_events;
 mod refund;
 mod service;
 mod status;

@@ -152,7 +152,7 @@ impl Order {
         self.ledger.captured = self.totals.total;
     }
 
-    fn placed(new: NewOrder, status: OrderStatus, now: Timestamp) -> Self {
+    pub(crate) fn placed(new: NewOrder, status: OrderStatus, now: Timestamp) -> Self {
         Self {
             id: new.id,
             number: new.number,
@@ -284,6 +284,8 @@ impl Order {
 pub struct Settlement {
     pub method: String,
     pub paid: bool,
+    /// The provider's id of the payment (a PaymentIntent id), when it has one.
+    pub provider_ref: Option<String>,
 }
 
 /// What a cancelled order leaves for its store to undo, in the same transaction.
@@ -403,7 +405,12 @@ impl Order {
     /// Placed first and not paid yet.
     #[must_use]
     pub fn awaits_payment(&self) -> bool {
-        self.status == OrderStatus::Pending && self.payment_status == PaymentStatus::Pending
+        // A failed attempt keeps the order for another try (spec §12).
+        self.status == OrderStatus::Pending
+            && matches!(
+                self.payment_status,
+                PaymentStatus::Pending | PaymentStatus::Failed
+            )
     }
 
     /// Unpaid when its time to pay ran out: it is to be cancelled (`payment_timeout`).
@@ -433,6 +440,9 @@ impl Order {
         self.stock_taken = true;
         self.payment_due_at = None;
         payment.method.clone_into(&mut self.payment_method);
+        if payment.provider_ref.is_some() {
+            self.payment_provider_ref.clone_from(&payment.provider_ref);
+        }
         if payment.paid {
             self.record_payment(now);
         }
@@ -469,6 +479,7 @@ impl Order {
         Ok(Some(Settlement {
             method: self.payment_method.clone(),
             paid: records_payment,
+            provider_ref: None,
         }))
     }
 
@@ -591,6 +602,7 @@ mod tests {
         Settlement {
             method: "cash_on_delivery".into(),
             paid: false,
+            provider_ref: None,
         }
     }
 
@@ -607,7 +619,8 @@ mod tests {
             card.confirmation_by(&to_confirmed, true),
             Ok(Some(Settlement {
                 method: "tosspayments".into(),
-                paid: false
+                paid: false,
+                provider_ref: None,
             }))
         );
         let paid = OrderEdit {
@@ -647,6 +660,7 @@ mod tests {
         let paid = Settlement {
             method: "cash_on_delivery".into(),
             paid: true,
+            provider_ref: None,
         };
         order.confirm_payment(&paid, now).expect("pending");
         assert!(order.is_refund_due_on_cancel());
@@ -680,6 +694,7 @@ mod tests {
         let card = Settlement {
             method: "stripe".into(),
             paid: true,
+            provider_ref: None,
         };
         assert!(order.confirm_payment(&card, now).is_err());
         assert_eq!(order, again, "a refused confirmation changes nothing");

@@ -1,9 +1,10 @@
 use async_trait::async_trait;
+use merx_kernel::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::{
-    PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart, RefundDone,
-    RefundRequest,
+    PaymentError, PaymentEvent, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart,
+    PaymentState, ProviderStatus, RefundDone, RefundRequest,
 };
 
 /// Cash on delivery: nothing to call; the courier collects the amount.
@@ -30,10 +31,38 @@ impl PaymentGateway for CashOnDelivery {
         })
     }
 
+    /// There is no provider to ask: the money comes with the courier.
+    async fn retrieve(&self, _provider_ref: &str) -> Result<PaymentState, PaymentError> {
+        Ok(PaymentState {
+            status: ProviderStatus::Open,
+            paid: None,
+            payment_ref: None,
+        })
+    }
+
+    async fn expire(&self, _provider_ref: &str) -> Result<PaymentState, PaymentError> {
+        Ok(PaymentState {
+            status: ProviderStatus::Expired,
+            paid: None,
+            payment_ref: None,
+        })
+    }
+
     /// Cash was handed over in person, so it is handed back the same way: the refund is
     /// recorded and there is no provider to call.
     async fn refund(&self, _request: &RefundRequest) -> Result<RefundDone, PaymentError> {
         Ok(RefundDone { provider_ref: None })
+    }
+
+    fn verify_event(
+        &self,
+        _signature: &str,
+        _body: &[u8],
+        _now: Timestamp,
+    ) -> Result<PaymentEvent, PaymentError> {
+        Err(PaymentError::Verification(
+            "cash on delivery sends no webhooks".into(),
+        ))
     }
 }
 
@@ -42,7 +71,7 @@ mod tests {
     use merx_kernel::{Currency, Money};
 
     use super::*;
-    use crate::PaymentGateways;
+    use crate::{PaymentFlow, PaymentGateways, PaymentSubject};
 
     #[tokio::test]
     async fn cash_on_delivery_settles_on_delivery_and_others_are_unavailable() {
@@ -50,18 +79,26 @@ mod tests {
         let cod = gateways.get("Cash_On_Delivery").expect("configured");
         let start = cod
             .start(&PaymentRequest {
-                reference: "chk_1".into(),
+                subject: PaymentSubject::Checkout(uuid::Uuid::nil()),
+                flow: PaymentFlow::Redirect,
                 description: "Order".into(),
                 amount: Money::new(1500, Currency::Usd),
+                lines: Vec::new(),
                 email: "a@b.test".into(),
                 success_url: None,
                 cancel_url: None,
-                mode: "redirect".into(),
+                expires_at: chrono::Utc::now(),
+                idempotency_key: "k".into(),
+                metadata: Map::new(),
             })
             .await
             .expect("starts");
         assert!(start.settles_on_delivery);
         assert_eq!(start.method, PaymentMethod::CashOnDelivery);
+        assert!(
+            cod.verify_event("t=1,v1=00", b"{}", chrono::Utc::now())
+                .is_err()
+        );
         assert_eq!(
             gateways.get("stripe").err(),
             Some(PaymentError::Unavailable("stripe".into()))

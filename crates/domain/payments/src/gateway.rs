@@ -3,8 +3,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use merx_kernel::Money;
-use serde_json::{Map, Value};
+use merx_kernel::{Money, Timestamp};
+
+use crate::{PaymentEvent, PaymentRequest, PaymentStart, PaymentState};
 
 /// The payment methods of spec §6, by their codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,34 +48,6 @@ impl fmt::Display for PaymentMethod {
     }
 }
 
-/// What a payment is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentRequest {
-    /// Our reference: the checkout session or order id (Toss's `orderId`).
-    pub reference: String,
-    /// A short human description (`"Silk Pillowcase and 2 more"`).
-    pub description: String,
-    pub amount: Money,
-    pub email: String,
-    pub success_url: Option<String>,
-    pub cancel_url: Option<String>,
-    /// `redirect` or `embedded`.
-    pub mode: String,
-}
-
-/// A started payment: what the client needs to pay, and whether the order may be confirmed
-/// before the money is captured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaymentStart {
-    pub method: PaymentMethod,
-    /// The provider's id for it (a Stripe session id, …), when it has one.
-    pub provider_ref: Option<String>,
-    /// For the client: a Stripe `url` or `client_secret` + `publishable_key`; Toss widget data.
-    pub client: Map<String, Value>,
-    /// Cash on delivery: the money comes later, the order is confirmed now.
-    pub settles_on_delivery: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
     /// The method is not configured here (`payment_method_unavailable`).
@@ -86,6 +59,9 @@ pub enum PaymentError {
     /// The provider could not be reached or answered oddly.
     #[error("payment provider error: {0}")]
     Provider(String),
+    /// A webhook whose signature is missing, wrong or stale (`webhook_verification_failed`).
+    #[error("webhook verification failed: {0}")]
+    Verification(String),
 }
 
 /// Money to give back for a payment.
@@ -108,14 +84,24 @@ pub struct RefundDone {
     pub provider_ref: Option<String>,
 }
 
-/// One payment provider.
+/// One payment provider. Provider types never cross it: what it starts, reads back and
+/// reports is in Merx's terms.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     fn method(&self) -> PaymentMethod;
 
-    /// Starts paying for `request`.
+    /// Starts paying for `request` (a hosted or embedded page, or a PaymentIntent). Safe to
+    /// repeat with the request's idempotency key.
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, PaymentError>;
+
+    /// Reads a started payment back from the provider (the buyer's return, a sweep).
+    async fn retrieve(&self, provider_ref: &str) -> Result<PaymentState, PaymentError>;
+
+    /// Ends a started payment that must no longer be paid (our reservation ran out, the buyer
+    /// released it). Answers its state afterwards: a payment that completed meanwhile stays
+    /// complete.
+    async fn expire(&self, provider_ref: &str) -> Result<PaymentState, PaymentError>;
 
     /// Gives `request.amount` back. Safe to repeat with the same idempotency key.
     ///
@@ -123,6 +109,18 @@ pub trait PaymentGateway: Send + Sync {
     /// [`PaymentError::Declined`] when the provider refuses; [`PaymentError::Provider`] when it
     /// cannot be reached (then the refund may or may not have happened: retry with the key).
     async fn refund(&self, request: &RefundRequest) -> Result<RefundDone, PaymentError>;
+
+    /// Verifies a webhook over its raw bytes (before any parsing) and reads it as a domain
+    /// event. `signature` is the provider's signature header, empty when it is missing.
+    ///
+    /// # Errors
+    /// [`PaymentError::Verification`] when the signature is missing, wrong or stale.
+    fn verify_event(
+        &self,
+        signature: &str,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<PaymentEvent, PaymentError>;
 }
 
 /// The configured gateways, one per method.

@@ -12,7 +12,14 @@
 //! ```
 
 mod cash_on_delivery;
+mod event;
 mod gateway;
+mod payment;
 
 pub use cash_on_delivery::CashOnDelivery;
+pub use event::{PaymentEvent, PaymentFact};
 pub use gateway::*;
+pub use payment::{
+    PaymentFlow, PaymentLine, PaymentRequest, PaymentStart, PaymentState, PaymentSubject,
+    ProviderStatus,
+};

@@ -176,6 +176,7 @@ fn cod() -> merx_orders::Settlement {
     merx_orders::Settlement {
         method: "cash_on_delivery".into(),
         paid: false,
+        provider_ref: None,
     }
 }
 
@@ -223,6 +224,7 @@ pub async fn placing_an_order_takes_stock_counts_the_discount_and_empties_the_ca
         session: None,
         redemption: Some(redemption.clone()),
         clear_cart: Some(cart.id),
+        late_payment: false,
         now: at,
     };
     assert_eq!(
@@ -323,6 +325,7 @@ pub async fn a_session_becomes_exactly_one_order_under_concurrent_placements(r: 
             session: Some(s.id),
             redemption: None,
             clear_cart: Some(cart.id),
+            late_payment: false,
             now: at,
         };
         tokio::spawn(async move {
@@ -392,6 +395,7 @@ pub async fn closed_and_expired_sessions_place_nothing_and_expire_once(r: &Check
         session: Some(late.id),
         redemption: None,
         clear_cart: None,
+        late_payment: false,
         now: at,
     };
     assert_eq!(
@@ -479,6 +483,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
                 session: None,
                 redemption: None,
                 clear_cart: None,
+                late_payment: false,
                 now: at,
             };
             assert_eq!(
@@ -582,6 +587,7 @@ pub async fn orders_list_by_customer_and_status_and_edits_never_overwrite(r: &Ch
             session: None,
             redemption: None,
             clear_cart: None,
+            late_payment: false,
             now: at,
         };
         assert_eq!(
@@ -779,6 +785,7 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
                 customer: customer.into(),
             }),
             clear_cart: None,
+            late_payment: false,
             now: at,
         };
         async move { r.checkout.place_order(&placement).await.expect("place") }
@@ -840,6 +847,7 @@ pub async fn concurrent_refunds_never_exceed_what_was_captured(r: &CheckoutRepos
         session: None,
         redemption: None,
         clear_cart: None,
+        late_payment: false,
         now: at,
     };
     assert_eq!(

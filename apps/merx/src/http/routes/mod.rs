@@ -8,8 +8,10 @@ pub mod customers;
 pub mod inventory;
 pub mod ops;
 pub mod orders;
+pub mod payment_intents;
 pub mod pricing_admin;
 pub mod products;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests {

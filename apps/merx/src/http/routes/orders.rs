@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_checkout::{NewOrderRequest, OrderSource};
-use merx_identity::hash_secret;
 use merx_kernel::ValidationErrors;
 use merx_orders::{OrderEdit, OrderId, OrderStatus, OrderViewer, PaymentStatus};
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,7 @@ use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Caller, MaybeCaller, Paging, parse_json, path_id};
 use crate::http::idempotency::{Answer, once};
+use crate::http::order_viewer::{TokenQuery, token_of, viewer};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
@@ -107,30 +107,6 @@ pub async fn create(
         )
     })
     .await
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TokenQuery {
-    /// A guest's order token.
-    pub token: Option<String>,
-}
-
-fn viewer(caller: &MaybeCaller, token: Option<&str>) -> OrderViewer {
-    OrderViewer {
-        user: caller
-            .0
-            .as_ref()
-            .and_then(merx_identity::Principal::user_id),
-        is_admin: caller.is_admin(),
-        token_hash: token.map(|t| hash_secret(t).as_str().to_owned()),
-    }
-}
-
-fn token_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let q: TokenQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
-    Ok(q.token)
 }
 
 /// An order status named by a client (absent or blank: none).
@@ -294,10 +270,21 @@ pub struct PaymentBody {
     pub client: serde_json::Map<String, Value>,
 }
 
+/// A Stripe PaymentIntent to confirm with Stripe.js.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentIntentBody {
+    pub id: String,
+    pub client_secret: String,
+    pub status: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayOrderResponse {
     pub order: OrderBody,
     pub payment: PaymentBody,
+    /// Stripe: the PaymentIntent; `payment_intent.succeeded` then confirms the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_intent: Option<PaymentIntentBody>,
 }
 
 /// Pays a pending order. Cash on delivery confirms it (its held stock leaves the shelf).
@@ -328,9 +315,17 @@ pub async fn pay(
         || async {
             let r: PayOrderRequest = parse_json(&body)?;
             let answer = state.checkout.pay(id, &viewer, &r.payment_method).await?;
+            let client = &answer.payment.client;
+            let field = |k: &str| client.get(k).and_then(Value::as_str).map(str::to_owned);
+            let payment_intent = field("payment_intent_id").map(|id| PaymentIntentBody {
+                id,
+                client_secret: field("client_secret").unwrap_or_default(),
+                status: field("status").unwrap_or_default(),
+            });
             Answer::new(
                 StatusCode::OK,
                 &PayOrderResponse {
+                    payment_intent,
                     order: order_body(&answer.order, viewer.is_admin),
                     payment: PaymentBody {
                         provider: answer.payment.method.as_str().to_owned(),

@@ -1,0 +1,321 @@
+//! Provider events (spec §12): each verified event is recorded by `(provider, event id)` in
+//! the transaction of its effect, so a repeat, or the same event on two instances at once,
+//! changes nothing; each effect is also judged against the state it finds, so events in any
+//! order are safe (a `completed` after an `expired`, a `succeeded` after a `failed`, a
+//! refund we made ourselves).
+
+use merx_kernel::Money;
+use merx_orders::{NewOrder, Order, OrderFlag, OrderId, OrderNumber, OrderStatus, Settlement};
+use merx_payments::{PaymentEvent, PaymentFact, PaymentMethod, PaymentSubject};
+
+use crate::{
+    CheckoutError, CheckoutId, CheckoutService, CheckoutSession, EventApplied, EventEffect,
+    OrderChange, PlaceOutcome, Placement, ProviderEvent, RefundAsk, SessionStatus,
+};
+
+/// What a paid session becomes.
+enum PaidSession {
+    /// Its order, confirmed and paid (or held for review when the money disagrees).
+    Order(Order),
+    /// Paid too late with no stock left: an order that carries the money back.
+    Refund(Order),
+}
+
+impl CheckoutService {
+    /// Verifies a provider's webhook over its raw body and applies it once.
+    ///
+    /// # Errors
+    /// `Payment(Unavailable)` for an unconfigured provider; `Payment(Verification)` for a bad,
+    /// missing or stale signature (then nothing changes); storage failures (the provider
+    /// retries).
+    pub async fn receive_webhook(
+        &self,
+        method: PaymentMethod,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<PaymentEvent, CheckoutError> {
+        let gateway = self.payments.get(method.as_str())?;
+        let event = gateway.verify_event(signature, body, self.clock.now())?;
+        self.apply_payment_event(&event).await?;
+        Ok(event)
+    }
+
+    /// Applies a verified provider event exactly once.
+    ///
+    /// # Errors
+    /// Storage failures; then nothing was recorded and a retry applies it.
+    pub async fn apply_payment_event(&self, event: &PaymentEvent) -> Result<(), CheckoutError> {
+        let record = ProviderEvent {
+            provider: event.provider.as_str().to_owned(),
+            event_id: event.id.clone(),
+            kind: event.kind.clone(),
+        };
+        match &event.fact {
+            PaymentFact::Paid {
+                subject: Some(PaymentSubject::Checkout(id)),
+                amount,
+                payment_ref,
+            } => {
+                self.session_paid(&record, CheckoutId::from_uuid(*id), *amount, payment_ref)
+                    .await
+            }
+            PaymentFact::Paid {
+                subject: Some(PaymentSubject::Order(id)),
+                amount,
+                payment_ref,
+            } => {
+                self.order_paid(&record, OrderId::from_uuid(*id), *amount, payment_ref)
+                    .await
+            }
+            PaymentFact::Expired {
+                subject: Some(PaymentSubject::Checkout(id)),
+            } => {
+                let effect = EventEffect::ExpireSession(CheckoutId::from_uuid(*id));
+                self.apply(&record, &effect).await.map(drop)
+            }
+            PaymentFact::Failed {
+                subject: Some(PaymentSubject::Order(id)),
+                ..
+            } => {
+                let effect = EventEffect::PaymentFailed(OrderId::from_uuid(*id));
+                self.apply(&record, &effect).await.map(drop)
+            }
+            PaymentFact::Refunded {
+                payment_ref,
+                refunded_total,
+                refund_ref,
+            } => {
+                let effect = match self.store.order_by_payment_ref(payment_ref).await? {
+                    Some(order) => EventEffect::ProviderRefund {
+                        order,
+                        refunded_total: *refunded_total,
+                        refund_ref: refund_ref.clone(),
+                    },
+                    None => EventEffect::Record,
+                };
+                self.apply(&record, &effect).await.map(drop)
+            }
+            PaymentFact::Disputed { payment_ref } => {
+                let effect = match self.store.order_by_payment_ref(payment_ref).await? {
+                    Some(order) => EventEffect::Flag {
+                        order,
+                        flag: OrderFlag::Disputed,
+                    },
+                    None => EventEffect::Record,
+                };
+                self.apply(&record, &effect).await.map(drop)
+            }
+            // A failed attempt on a session keeps it (and its stock) for another try; the
+            // other facts need nothing beyond the record.
+            _ => self.apply(&record, &EventEffect::Record).await.map(drop),
+        }
+    }
+
+    async fn apply(
+        &self,
+        record: &ProviderEvent,
+        effect: &EventEffect,
+    ) -> Result<EventApplied, CheckoutError> {
+        Ok(self
+            .store
+            .apply_event(record, effect, self.clock.now())
+            .await?)
+    }
+
+    /// A session's payment came in: the session becomes its one order (whoever comes first,
+    /// this event or the buyer's return), held for review when the money disagrees, placed
+    /// anyway when it came late but its stock can be held again, else refunded in full.
+    async fn session_paid(
+        &self,
+        record: &ProviderEvent,
+        id: CheckoutId,
+        paid: Money,
+        payment_ref: &Option<String>,
+    ) -> Result<(), CheckoutError> {
+        let Some(session) = self.store.find_session(id).await? else {
+            return self.apply(record, &EventEffect::Record).await.map(drop);
+        };
+        if session.status == SessionStatus::Complete {
+            return self.apply(record, &EventEffect::Record).await.map(drop);
+        }
+        let now = self.clock.now();
+        let late = session.placeable_at(now).is_err();
+        let held_again = late && self.hold(&session.holder(), &session.items).await.is_ok();
+        let paid_order = self
+            .paid_order(&session, paid, payment_ref, late && !held_again)
+            .await?;
+        let (order, refund) = match paid_order {
+            PaidSession::Order(o) => (o, false),
+            PaidSession::Refund(o) => (o, true),
+        };
+        let redemption = if order.status == OrderStatus::Cancelled {
+            None
+        } else {
+            // The buyer paid the discounted price: a code used up meanwhile stays honoured.
+            self.redemption(&session).await.ok().flatten()
+        };
+        let placement = Placement {
+            holder: session.holder(),
+            session: Some(id),
+            redemption,
+            clear_cart: (!refund).then_some(session.cart_id),
+            late_payment: late,
+            now: self.clock.now().max(now),
+            order,
+        };
+        let applied = self
+            .apply(record, &EventEffect::Place(Box::new(placement)))
+            .await;
+        let applied = self.release_on_error(&session.holder(), applied).await?;
+        match applied {
+            EventApplied::Applied(Some(order)) if refund => self.refund_late(&order).await,
+            EventApplied::PlaceRefused(PlaceOutcome::Short(_) | PlaceOutcome::DiscountUsedUp)
+                if !refund =>
+            {
+                // Stock (or the code) went meanwhile: the money goes back.
+                let order = match self.paid_order(&session, paid, payment_ref, true).await? {
+                    PaidSession::Order(o) | PaidSession::Refund(o) => o,
+                };
+                let placement = Placement {
+                    holder: session.holder(),
+                    session: Some(id),
+                    redemption: None,
+                    clear_cart: None,
+                    late_payment: true,
+                    now: self.clock.now(),
+                    order,
+                };
+                match self
+                    .apply(record, &EventEffect::Place(Box::new(placement)))
+                    .await?
+                {
+                    EventApplied::Applied(Some(order)) if order.ledger.refundable() > 0 => {
+                        self.refund_late(&order).await
+                    }
+                    _ => Ok(()),
+                }
+            }
+            EventApplied::PlaceRefused(_) => {
+                // Placed meanwhile (the buyer's return won the race): remember the event.
+                self.apply(record, &EventEffect::Record).await.map(drop)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The order a paid session becomes.
+    async fn paid_order(
+        &self,
+        session: &CheckoutSession,
+        paid: Money,
+        payment_ref: &Option<String>,
+        no_stock: bool,
+    ) -> Result<PaidSession, CheckoutError> {
+        let now = self.clock.now();
+        let number = self.store.next_order_number().await?;
+        let new = NewOrder {
+            id: OrderId::new(),
+            number: OrderNumber::new(chrono::Datelike::year(&now), number),
+            user_id: session.user_id,
+            email: session.email.clone(),
+            currency: session.currency,
+            items: session.items.clone(),
+            totals: session.totals,
+            discount_code: session.discount_code.clone(),
+            shipping_address: session.shipping_address.clone(),
+            billing_address: session.billing_address.clone(),
+            shipping_method: session.shipping_method.clone(),
+            payment_method: session.payment.method.clone(),
+            payment_provider_ref: payment_ref.clone(),
+            notes: None,
+            checkout_id: Some(*session.id.as_uuid()),
+            // No token reaches a guest from a webhook: the buyer's return (the session's
+            // confirm, which proves the cart's owner) answers the order instead.
+            token_hash: None,
+        };
+        let settled = paid == Money::new(session.totals.total, session.currency);
+        Ok(match (settled, no_stock) {
+            (true, false) => PaidSession::Order(Order::confirmed(new, true, now)),
+            (true, true) => PaidSession::Refund(Order::paid_too_late(new, paid.amount(), now)),
+            (false, held) => {
+                let mut order = Order::held_for_review(new, now);
+                if held {
+                    // No units to take: an admin decides with the buyer.
+                    order.stock_taken = false;
+                    order.flag(OrderFlag::PaidAfterExpiry, now);
+                }
+                PaidSession::Order(order)
+            }
+        })
+    }
+
+    /// An order's payment came in (orders-first, PaymentIntent): confirmed and paid when the
+    /// money is the order's; flagged when it is not; refunded when the order was already
+    /// cancelled because its time to pay ran out.
+    async fn order_paid(
+        &self,
+        record: &ProviderEvent,
+        id: OrderId,
+        paid: Money,
+        payment_ref: &Option<String>,
+    ) -> Result<(), CheckoutError> {
+        let Some(order) = self.order_repo.find(id).await? else {
+            return self.apply(record, &EventEffect::Record).await.map(drop);
+        };
+        if !order.is_settled_by(paid) {
+            let effect = EventEffect::Flag {
+                order: id,
+                flag: OrderFlag::AmountMismatch,
+            };
+            return self.apply(record, &effect).await.map(drop);
+        }
+        let effect = EventEffect::ConfirmOrder {
+            order: id,
+            settlement: Settlement {
+                method: order.payment_method.clone(),
+                paid: true,
+                provider_ref: payment_ref.clone(),
+            },
+            late: true,
+        };
+        match self.apply(record, &effect).await? {
+            EventApplied::OrderRefused(OrderChange::Refused(OrderStatus::Cancelled)) => {}
+            EventApplied::OrderRefused(OrderChange::Short(_)) => {
+                self.store
+                    .cancel_order(
+                        id,
+                        merx_orders::CancelReason::PaymentTimeout,
+                        self.clock.now(),
+                    )
+                    .await?;
+            }
+            EventApplied::OrderRefused(_) => {
+                // Paid already (a repeat under another id, or the buyer's return).
+                return self.apply(record, &EventEffect::Record).await.map(drop);
+            }
+            _ => return Ok(()),
+        }
+        let effect = EventEffect::LatePayment {
+            order: id,
+            paid: paid.amount(),
+        };
+        if let EventApplied::Applied(Some(order)) = self.apply(record, &effect).await? {
+            return self.refund_late(&order).await;
+        }
+        Ok(())
+    }
+
+    /// Gives a late payment back in full. A provider failure leaves the order flagged with
+    /// the money in its ledger, for an admin's refund.
+    async fn refund_late(&self, order: &Order) -> Result<(), CheckoutError> {
+        let ask = RefundAsk {
+            amount: None,
+            reason: Some("paid after the reservation expired".into()),
+            restock: false,
+        };
+        match self.refund(order.id, ask).await {
+            Ok(_) | Err(CheckoutError::Payment(_) | CheckoutError::Refund(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

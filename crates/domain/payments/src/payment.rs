@@ -1,0 +1,110 @@
+//! A payment as Merx asks a provider for it, and what the provider answers.
+
+use merx_kernel::{Money, Timestamp};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::PaymentMethod;
+
+/// What a payment pays for: a checkout session or an order (orders-first). Providers carry it
+/// back in their events (Stripe `metadata[merx_checkout_id]` / `metadata[merx_order_id]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentSubject {
+    Checkout(Uuid),
+    Order(Uuid),
+}
+
+impl PaymentSubject {
+    /// Our id, as the provider is given it.
+    #[must_use]
+    pub fn reference(&self) -> String {
+        match self {
+            Self::Checkout(id) | Self::Order(id) => id.to_string(),
+        }
+    }
+}
+
+/// How the buyer pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentFlow {
+    /// To the provider's page and back (`mode: "redirect"`).
+    Redirect,
+    /// The provider's page inside ours (`mode: "embedded"`).
+    Embedded,
+    /// Our own form over a PaymentIntent (custom flow, orders-first).
+    Intent,
+}
+
+impl PaymentFlow {
+    /// The session `mode` of spec §6; an intent is paid in the page, like `embedded`.
+    #[must_use]
+    pub const fn mode(self) -> &'static str {
+        match self {
+            Self::Redirect => "redirect",
+            Self::Embedded | Self::Intent => "embedded",
+        }
+    }
+}
+
+/// One line as the provider's page shows it. The lines add up to the amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentLine {
+    pub name: String,
+    /// Minor units of the payment's currency.
+    pub unit_amount: i64,
+    pub quantity: i64,
+}
+
+/// What a payment is for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentRequest {
+    pub subject: PaymentSubject,
+    pub flow: PaymentFlow,
+    /// A short human description (`"Silk Pillowcase and 2 more"`).
+    pub description: String,
+    pub amount: Money,
+    pub lines: Vec<PaymentLine>,
+    pub email: String,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    /// Until when it may be paid (our reservation's end).
+    pub expires_at: Timestamp,
+    /// Derived from our object and the operation, so a retry never starts a second payment.
+    pub idempotency_key: String,
+    pub metadata: Map<String, Value>,
+}
+
+/// A started payment: what the client needs to pay, and whether the order may be confirmed
+/// before the money is captured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentStart {
+    pub method: PaymentMethod,
+    /// The provider's id for it (a Stripe Checkout Session or PaymentIntent id), when it has
+    /// one.
+    pub provider_ref: Option<String>,
+    /// For the client: a Stripe `url` or `client_secret` + `publishable_key`; Toss widget data.
+    pub client: Map<String, Value>,
+    /// Cash on delivery: the money comes later, the order is confirmed now.
+    pub settles_on_delivery: bool,
+}
+
+/// Where a started payment is, read back from its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentState {
+    pub status: ProviderStatus,
+    /// The money the provider holds for it, once paid.
+    pub paid: Option<Money>,
+    /// The provider's id of the payment itself (a PaymentIntent), once there is one.
+    pub payment_ref: Option<String>,
+}
+
+/// A started payment's life at its provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderStatus {
+    /// It can still be paid.
+    Open,
+    /// Paid (or finished, waiting for a delayed method).
+    Complete,
+    /// It can no longer be paid.
+    Expired,
+}

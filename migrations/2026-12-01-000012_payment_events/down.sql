@@ -1,0 +1,2 @@
+DROP INDEX orders_payment_provider_ref;
+DROP TABLE payment_events;
