@@ -65,6 +65,14 @@ async fn a_payment_that_is_not_captured_cannot_be_confirmed() {
             settles_on_delivery: false,
         })
     });
+    // The buyer's return asks the provider: not paid yet.
+    stripe.expect_retrieve().times(1).returning(|_| {
+        Ok(merx_payments::PaymentState {
+            status: merx_payments::ProviderStatus::Open,
+            paid: None,
+            payment_ref: None,
+        })
+    });
     let checkout = CheckoutService::new(
         CheckoutPorts {
             store: stores.checkout.clone(),

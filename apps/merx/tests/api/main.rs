@@ -16,3 +16,4 @@ mod embedding_checkout;
 mod ops;
 mod persistence;
 mod pricing;
+mod stripe;

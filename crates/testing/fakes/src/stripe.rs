@@ -33,12 +33,17 @@ impl Seen {
     }
 }
 
+/// An idempotent request's (key, method, path).
+type IdempotencyScope = (String, String, String);
+/// What the first request under a key sent and got: (form, status, body).
+type Saved = (Vec<(String, String)>, u16, Value);
+
 #[derive(Default)]
 struct State {
     sessions: HashMap<String, Value>,
     intents: HashMap<String, Value>,
     /// (key, method, path) → (form, status, body).
-    idempotent: HashMap<(String, String, String), (Vec<(String, String)>, u16, Value)>,
+    idempotent: HashMap<IdempotencyScope, Saved>,
     /// Statuses the next requests answer with instead of being served.
     failures: Vec<u16>,
     seen: Vec<Seen>,
