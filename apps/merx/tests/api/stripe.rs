@@ -207,7 +207,7 @@ async fn the_buyers_return_confirms_when_the_webhook_is_late(store: Store) {
     assert_eq!(fake.session(&cs).unwrap()["ui_mode"], "embedded_page");
     let checkout = session["checkout_id"].as_str().unwrap();
     let paid = fake.pay_session(&cs);
-    let confirmed = json_of(on_session(&app, guest, &checkout, "confirm").await, 201).await;
+    let confirmed = json_of(on_session(&app, guest, checkout, "confirm").await, 201).await;
     let o = &confirmed["order"];
     assert_eq!(
         (o["status"].as_str(), o["payment_status"].as_str()),
@@ -583,7 +583,7 @@ async fn stripe_unavailable_or_down_changes_nothing(store: Store) {
     // Releasing the session ends Stripe's too, before the stock goes back.
     let cs = session["payment"]["provider_session_id"].as_str().unwrap();
     let checkout = session["checkout_id"].as_str().unwrap();
-    json_of(on_session(&app, guest, &checkout, "release").await, 200).await;
+    json_of(on_session(&app, guest, checkout, "release").await, 200).await;
     assert_eq!(fake.session(cs).unwrap()["status"], "expired");
     assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
 
