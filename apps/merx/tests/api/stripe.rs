@@ -24,6 +24,8 @@ both_stores!(
     refunds_stop_at_the_captured_amount_and_dashboard_refunds_count_once,
     an_order_placed_first_is_paid_with_a_payment_intent,
     stripe_unavailable_or_down_changes_nothing,
+    a_session_paid_with_a_payment_intent_completes_once,
+    the_sweeper_ends_stripes_session_before_the_stock_goes_back,
 );
 
 pub fn with_stripe(fake: &FakeStripe) -> impl FnOnce(&mut merx::Config) + use<> {
@@ -147,6 +149,7 @@ async fn a_paid_session_becomes_one_order_whoever_comes_first(store: Store) {
     event(&app, "evt_done_1", "checkout.session.completed", &paid).await;
     let got = json_of(on_session(&app, guest, &checkout, "").await, 200).await;
     assert_eq!(got["status"], "complete");
+    assert_eq!(got["payment"]["captured"], true);
     let order_id = got["order_id"].as_str().expect("order id").to_owned();
     let o = order(&app, &admin, &order_id).await;
     assert_eq!(
@@ -671,4 +674,75 @@ async fn the_return_and_the_webhook_race_over_two_instances() {
     assert_eq!(all.len(), 20, "one order per session");
     assert!(all.iter().all(|o| o["payment_status"] == "paid"));
     assert_eq!(stock(&second, &pid, &vid).await, (20, 0, 20));
+}
+
+async fn a_session_paid_with_a_payment_intent_completes_once(store: Store) {
+    let fake = FakeStripe::start().await;
+    let app = stripe_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let guest = "sess-pi-session";
+    let (session, pid, vid) = paid_setup(&app, &admin, "PIS-1", 3, guest).await;
+    let checkout = session["checkout_id"].as_str().unwrap();
+    let body = json!({"checkout_id": checkout, "currency": "EUR"});
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/checkout/payment-intent",
+        Some(body),
+        Some(guest),
+        None,
+    )
+    .await;
+    error_body(res, 422, "amount_mismatch").await;
+    let body = json!({"checkout_id": checkout, "amount": session["amount"]});
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/checkout/payment-intent",
+        Some(body),
+        Some(guest),
+        None,
+    )
+    .await;
+    let intent = json_of(res, 201).await;
+    assert_eq!(intent["publishable_key"], PUBLISHABLE_KEY);
+    let pi = intent["payment_intent_id"].as_str().unwrap();
+    assert_eq!(
+        fake.intent(pi).unwrap()["metadata"]["merx_checkout_id"],
+        checkout
+    );
+    let paid = fake.pay_intent(pi);
+    event(&app, "evt_pis_1", "payment_intent.succeeded", &paid).await;
+    event(&app, "evt_pis_1", "payment_intent.succeeded", &paid).await;
+    let all = orders(&app, &admin).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["payment_provider_ref"], pi);
+    assert_eq!(all[0]["payment_status"], "paid");
+    assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
+}
+
+async fn the_sweeper_ends_stripes_session_before_the_stock_goes_back(store: Store) {
+    let fake = FakeStripe::start().await;
+    let app = spawn_app_with(store, |c| {
+        with_stripe(&fake)(c);
+        c.reservation_ttl_secs = 1;
+        c.sweep_interval_secs = 1;
+    })
+    .await;
+    let admin = app.admin().await.access;
+    let (session, pid, vid) = paid_setup(&app, &admin, "SWEEP-1", 2, "sess-sweep").await;
+    let cs = session["payment"]["provider_session_id"].as_str().unwrap();
+    // Stripe's own session lasts 30 minutes at least: Merx ends it itself.
+    let expires = fake.session(cs).unwrap()["expires_at"].as_i64().unwrap();
+    assert!(expires >= chrono::Utc::now().timestamp() + 1_700);
+    let mut expired = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if fake.session(cs).unwrap()["status"] == "expired" {
+            expired = true;
+            break;
+        }
+    }
+    assert!(expired, "the sweeper expired the Stripe session");
+    assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
 }

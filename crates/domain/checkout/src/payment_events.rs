@@ -85,23 +85,25 @@ impl CheckoutService {
                 refunded_total,
                 refund_ref,
             } => {
-                let effect = match self.store.order_by_payment_ref(payment_ref).await? {
-                    Some(order) => EventEffect::ProviderRefund {
-                        order,
-                        refunded_total: *refunded_total,
-                        refund_ref: refund_ref.clone(),
-                    },
-                    None => EventEffect::Record,
+                // A payment we do not know (yet): not recorded, so a redelivery after its
+                // order exists still counts; the provider's total is cumulative anyway.
+                let Some(order) = self.store.order_by_payment_ref(payment_ref).await? else {
+                    return Ok(());
+                };
+                let effect = EventEffect::ProviderRefund {
+                    order,
+                    refunded_total: *refunded_total,
+                    refund_ref: refund_ref.clone(),
                 };
                 self.apply(&record, &effect).await.map(drop)
             }
             PaymentFact::Disputed { payment_ref } => {
-                let effect = match self.store.order_by_payment_ref(payment_ref).await? {
-                    Some(order) => EventEffect::Flag {
-                        order,
-                        flag: OrderFlag::Disputed,
-                    },
-                    None => EventEffect::Record,
+                let Some(order) = self.store.order_by_payment_ref(payment_ref).await? else {
+                    return Ok(());
+                };
+                let effect = EventEffect::Flag {
+                    order,
+                    flag: OrderFlag::Disputed,
                 };
                 self.apply(&record, &effect).await.map(drop)
             }
@@ -158,7 +160,8 @@ impl CheckoutService {
             holder: session.holder(),
             session: Some(id),
             redemption,
-            clear_cart: (!refund).then_some(session.cart_id),
+            // A late payment leaves the cart alone: it may hold a newer session's lines.
+            clear_cart: (!refund && !late).then_some(session.cart_id),
             late_payment: late,
             now: self.clock.now().max(now),
             order,

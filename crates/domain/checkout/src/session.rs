@@ -106,6 +106,14 @@ impl CheckoutSession {
         self.id.holder()
     }
 
+    /// Whether its money is in: a completed session paid through a provider (cash on
+    /// delivery is collected later).
+    #[must_use]
+    pub fn is_paid(&self) -> bool {
+        self.payment.captured
+            || (self.status == SessionStatus::Complete && !self.payment.settles_on_delivery)
+    }
+
     /// The status as of `now`: an open session past its time is expired even before the
     /// sweeper marks it.
     #[must_use]

@@ -54,8 +54,11 @@ impl CheckoutService {
             )
             .await?;
         let now = self.clock.now();
-        // A newer session replaces the cart's open ones, and their stock goes back first.
+        // A newer session replaces the cart's open ones, and their stock goes back first;
+        // their provider pages are ended so they take no money (best effort: a payment that
+        // comes anyway is re-reserved or refunded as a late one).
         for old in self.store.open_sessions_of_cart(priced.cart.id).await? {
+            self.end_provider_payment(old).await;
             self.store
                 .close_session(old, SessionStatus::Cancelled, now)
                 .await?;
@@ -365,6 +368,20 @@ impl CheckoutService {
             }
         }
         Ok(n + self.store.expire_sessions(now).await?)
+    }
+
+    /// Ends the provider's payment page of a session that is being replaced.
+    async fn end_provider_payment(&self, id: CheckoutId) {
+        let Ok(Some(session)) = self.store.find_session(id).await else {
+            return;
+        };
+        if let (Some(provider_ref), Ok(gateway)) = (
+            &session.payment.provider_ref,
+            self.payments.get(&session.payment.method),
+        ) {
+            // Unreachable now: its page lives on, and a payment through it is a late one.
+            let _ended = gateway.expire(provider_ref).await;
+        }
     }
 
     /// The payment reference of a session that may become its order now: none for one that

@@ -129,6 +129,7 @@ pub struct SessionBody {
 
 fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
     let now = state.clock.now();
+    let paid = s.is_paid();
     let remaining = if s.status == merx_checkout::SessionStatus::Open {
         (s.expires_at - now).num_seconds().max(0)
     } else {
@@ -167,7 +168,7 @@ fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
         payment: SessionPaymentBody {
             provider: s.payment.method,
             settles_on_delivery: s.payment.settles_on_delivery,
-            captured: s.payment.captured,
+            captured: paid,
             provider_ref: s.payment.provider_ref,
             client: s.payment.client,
         },
