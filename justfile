@@ -33,5 +33,9 @@ bench-catalog products="100000" seconds="15":
 bench-flash-sale buyers="1000" units="50":
     bash scripts/bench-flash-sale.sh {{buyers}} {{units}}
 
+# Webhooks: 2,000 signed Stripe events (a third repeats) to two instances (see docs/benchmarks.md)
+bench-webhooks sessions="1000" events="2000":
+    bash scripts/bench-webhooks.sh {{sessions}} {{events}}
+
 # Every benchmark
-bench: bench-catalog bench-flash-sale
+bench: bench-catalog bench-flash-sale bench-webhooks

@@ -43,6 +43,9 @@ pub struct Config {
     /// `STRIPE_SECRET_KEY` with `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` and
     /// `STRIPE_API_BASE`; absent: Stripe is unavailable (`payment_method_unavailable`).
     pub stripe: Option<merx_stripe::StripeConfig>,
+    /// `TOSS_SECRET_KEY` with `TOSS_CLIENT_KEY` and `TOSS_API_BASE`; absent: TossPayments is
+    /// unavailable.
+    pub toss: Option<merx_tosspayments::TossConfig>,
 }
 
 /// Where the tax rates and shipping zones of a fresh store come from.
@@ -67,6 +70,7 @@ impl std::fmt::Debug for Config {
             .field("currency", &self.currency)
             .field("cors_origins", &self.cors_origins)
             .field("stripe", &self.stripe.as_ref().map(|_| "configured"))
+            .field("toss", &self.toss.as_ref().map(|_| "configured"))
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +105,24 @@ fn stripe_config(
         publishable_key: need("STRIPE_PUBLISHABLE_KEY")?,
         webhook_secret: need("STRIPE_WEBHOOK_SECRET")?,
         api_base: get("STRIPE_API_BASE"),
+    }))
+}
+
+/// TossPayments' settings: both keys together, or none.
+fn toss_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<merx_tosspayments::TossConfig>, ConfigError> {
+    let Some(secret_key) = get("TOSS_SECRET_KEY") else {
+        return Ok(None);
+    };
+    let client_key = get("TOSS_CLIENT_KEY").ok_or_else(|| ConfigError::Invalid {
+        name: "TOSS_CLIENT_KEY",
+        reason: "required with TOSS_SECRET_KEY".into(),
+    })?;
+    Ok(Some(merx_tosspayments::TossConfig {
+        secret_key,
+        client_key,
+        api_base: get("TOSS_API_BASE"),
     }))
 }
 
@@ -190,6 +212,7 @@ impl Config {
                 Some(path) => PricingDefaultsSource::File(path.to_owned()),
             },
             stripe: stripe_config(&get)?,
+            toss: toss_config(&get)?,
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

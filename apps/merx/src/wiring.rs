@@ -43,6 +43,11 @@ fn payment_gateways(config: &Config) -> Result<PaymentGateways, StartupError> {
             .map_err(|e| StartupError::Other(e.to_string()))?;
         gateways = gateways.with(Arc::new(gateway));
     }
+    if let Some(toss) = &config.toss {
+        let gateway = merx_tosspayments::TossGateway::new(toss.clone())
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        gateways = gateways.with(Arc::new(gateway));
+    }
     Ok(gateways)
 }
 

@@ -135,8 +135,9 @@ impl From<merx_payments::PaymentError> for ApiError {
                 message,
             )
             .with_details(json!({ "payment_method": method })),
-            merx_payments::PaymentError::Declined(_) => {
+            merx_payments::PaymentError::Declined(code) => {
                 Self::new(StatusCode::PAYMENT_REQUIRED, "payment_failed", message)
+                    .with_details(json!({ "provider_code": code }))
             }
             merx_payments::PaymentError::Provider(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "payment_provider_error", message)

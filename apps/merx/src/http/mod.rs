@@ -28,7 +28,7 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-        ops, orders, payment_intents, pricing_admin, products, webhooks,
+        ops, orders, payment_intents, pricing_admin, products, toss_payments, webhooks,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -90,6 +90,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(checkout_sessions::confirm)
             .service(payment_intents::create)
             .service(webhooks::stripe)
+            .service(webhooks::tosspayments)
+            .service(toss_payments::confirm)
             .service(orders::create)
             .service(orders::list)
             .service(orders::get)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-    ops, orders, payment_intents, pricing_admin, products, webhooks,
+    ops, orders, payment_intents, pricing_admin, products, toss_payments, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::http::routes::{
         checkout_quotes::apply_discount,
         checkout_sessions::create, checkout_sessions::get, checkout_sessions::release,
         checkout_sessions::confirm, payment_intents::create, webhooks::stripe,
+        webhooks::tosspayments, toss_payments::confirm,
         orders::create, orders::list, orders::get, orders::update, orders::cancel, orders::pay,
         orders::refund, orders::refunds,
         pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
@@ -53,7 +54,7 @@ use crate::http::routes::{
         (name = "carts", description = "Guest and user carts, by id and the current cart"),
         (name = "checkout", description = "Calculators, and checkout sessions that lock prices and hold stock"),
         (name = "orders", description = "Orders: placing, paying, reading, editing, cancelling"),
-        (name = "payments", description = "Provider webhooks"),
+        (name = "payments", description = "Provider webhooks and confirms"),
         (name = "admin-pricing", description = "Discount codes, tax rates and shipping zones"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -17,3 +17,4 @@ mod ops;
 mod persistence;
 mod pricing;
 mod stripe;
+mod toss;

@@ -7,8 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use merx_kernel::{Money, Timestamp};
 use merx_payments::{
-    PaymentError, PaymentEvent, PaymentFlow, PaymentGateway, PaymentMethod, PaymentRequest,
-    PaymentStart, PaymentState, PaymentSubject, ProviderStatus, RefundDone, RefundRequest,
+    PaymentConfirmation, PaymentError, PaymentEvent, PaymentFlow, PaymentGateway, PaymentMethod,
+    PaymentRequest, PaymentStart, PaymentState, PaymentSubject, ProviderStatus, RefundDone,
+    RefundRequest,
 };
 use serde_json::{Map, Value};
 use stripe_checkout::checkout_session::{
@@ -64,7 +65,7 @@ impl StripeGateway {
     /// [`PaymentError::Unavailable`] when the key or base URL cannot be used.
     pub fn new(config: StripeConfig) -> Result<Self, PaymentError> {
         let mut builder =
-            stripe::ClientBuilder::new(config.secret_key).timeout(Duration::from_secs(10));
+            stripe::ClientBuilder::new(config.secret_key).timeout(Duration::from_secs(5));
         if let Some(base) = config.api_base {
             builder = builder.url(base.trim_end_matches('/'));
         }
@@ -290,6 +291,14 @@ impl PaymentGateway for StripeGateway {
         }
     }
 
+    /// Stripe captures by itself: confirming is reading the payment back.
+    async fn confirm(
+        &self,
+        confirmation: &PaymentConfirmation,
+    ) -> Result<PaymentState, PaymentError> {
+        self.retrieve(&confirmation.payment_ref).await
+    }
+
     async fn refund(&self, request: &RefundRequest) -> Result<RefundDone, PaymentError> {
         let Some(payment) = &request.payment_ref else {
             return Err(PaymentError::Provider(
@@ -315,7 +324,7 @@ impl PaymentGateway for StripeGateway {
         }
     }
 
-    fn verify_event(
+    async fn verify_event(
         &self,
         signature: &str,
         body: &[u8],

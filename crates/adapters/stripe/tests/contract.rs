@@ -206,8 +206,8 @@ async fn refunds_carry_their_key_and_never_exceed_the_payment() {
     );
 }
 
-#[test]
-fn webhooks_are_verified_before_they_are_read() {
+#[tokio::test]
+async fn webhooks_are_verified_before_they_are_read() {
     let stripe = StripeGateway::new(StripeConfig {
         secret_key: SECRET_KEY.into(),
         publishable_key: PUBLISHABLE_KEY.into(),
@@ -220,19 +220,23 @@ fn webhooks_are_verified_before_they_are_read() {
     assert_eq!(
         stripe
             .verify_event(&header, body.as_bytes(), now)
+            .await
             .unwrap()
             .id,
         "evt_1"
     );
     let altered = body.replace("evt_1", "evt_2");
     assert!(matches!(
-        stripe.verify_event(&header, altered.as_bytes(), now),
+        stripe.verify_event(&header, altered.as_bytes(), now).await,
         Err(PaymentError::Verification(_))
     ));
-    assert!(stripe.verify_event("", body.as_bytes(), now).is_err());
+    assert!(stripe.verify_event("", body.as_bytes(), now).await.is_err());
     let late = now + chrono::Duration::seconds(301);
     assert!(
-        stripe.verify_event(&header, body.as_bytes(), late).is_err(),
+        stripe
+            .verify_event(&header, body.as_bytes(), late)
+            .await
+            .is_err(),
         "stale"
     );
 }

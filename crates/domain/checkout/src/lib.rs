@@ -24,6 +24,7 @@ mod checks;
 mod error;
 mod order_lifecycle;
 mod orders_first;
+mod payment_confirmations;
 mod payment_events;
 mod payment_lines;
 mod ports;

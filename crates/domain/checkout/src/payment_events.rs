@@ -35,7 +35,9 @@ impl CheckoutService {
         body: &[u8],
     ) -> Result<PaymentEvent, CheckoutError> {
         let gateway = self.payments.get(method.as_str())?;
-        let event = gateway.verify_event(signature, body, self.clock.now())?;
+        let event = gateway
+            .verify_event(signature, body, self.clock.now())
+            .await?;
         self.apply_payment_event(&event).await?;
         Ok(event)
     }
@@ -170,6 +172,15 @@ impl CheckoutService {
             .apply(record, &EventEffect::Place(Box::new(placement)))
             .await;
         let applied = self.release_on_error(&session.holder(), applied).await?;
+        if held_again
+            && matches!(
+                applied,
+                EventApplied::PlaceRefused(_) | EventApplied::Duplicate
+            )
+        {
+            // Another delivery placed the order first: the units held again are not needed.
+            self.inventory.release(&session.holder()).await?;
+        }
         match applied {
             EventApplied::Applied(Some(order)) if refund => self.refund_late(&order).await,
             EventApplied::PlaceRefused(PlaceOutcome::Short(_) | PlaceOutcome::DiscountUsedUp)

@@ -3,8 +3,8 @@ use merx_kernel::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::{
-    PaymentError, PaymentEvent, PaymentGateway, PaymentMethod, PaymentRequest, PaymentStart,
-    PaymentState, ProviderStatus, RefundDone, RefundRequest,
+    PaymentConfirmation, PaymentError, PaymentEvent, PaymentGateway, PaymentMethod, PaymentRequest,
+    PaymentStart, PaymentState, ProviderStatus, RefundDone, RefundRequest,
 };
 
 /// Cash on delivery: nothing to call; the courier collects the amount.
@@ -48,13 +48,22 @@ impl PaymentGateway for CashOnDelivery {
         })
     }
 
+    async fn confirm(
+        &self,
+        _confirmation: &PaymentConfirmation,
+    ) -> Result<PaymentState, PaymentError> {
+        Err(PaymentError::Unavailable(
+            "cash on delivery has nothing to confirm".into(),
+        ))
+    }
+
     /// Cash was handed over in person, so it is handed back the same way: the refund is
     /// recorded and there is no provider to call.
     async fn refund(&self, _request: &RefundRequest) -> Result<RefundDone, PaymentError> {
         Ok(RefundDone { provider_ref: None })
     }
 
-    fn verify_event(
+    async fn verify_event(
         &self,
         _signature: &str,
         _body: &[u8],
@@ -97,6 +106,7 @@ mod tests {
         assert_eq!(start.method, PaymentMethod::CashOnDelivery);
         assert!(
             cod.verify_event("t=1,v1=00", b"{}", chrono::Utc::now())
+                .await
                 .is_err()
         );
         assert_eq!(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use merx_kernel::{Money, Timestamp};
 
-use crate::{PaymentEvent, PaymentRequest, PaymentStart, PaymentState};
+use crate::{PaymentConfirmation, PaymentEvent, PaymentRequest, PaymentStart, PaymentState};
 
 /// The payment methods of spec §6, by their codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +103,17 @@ pub trait PaymentGateway: Send + Sync {
     /// complete.
     async fn expire(&self, provider_ref: &str) -> Result<PaymentState, PaymentError>;
 
+    /// Confirms a payment the buyer authorised at the provider (Toss's confirm). Providers
+    /// that capture by themselves (Stripe) read the payment back instead. Safe to repeat with
+    /// the confirmation's idempotency key.
+    ///
+    /// # Errors
+    /// [`PaymentError::Declined`] with the provider's code when it refuses.
+    async fn confirm(
+        &self,
+        confirmation: &PaymentConfirmation,
+    ) -> Result<PaymentState, PaymentError>;
+
     /// Gives `request.amount` back. Safe to repeat with the same idempotency key.
     ///
     /// # Errors
@@ -111,11 +122,12 @@ pub trait PaymentGateway: Send + Sync {
     async fn refund(&self, request: &RefundRequest) -> Result<RefundDone, PaymentError>;
 
     /// Verifies a webhook over its raw bytes (before any parsing) and reads it as a domain
-    /// event. `signature` is the provider's signature header, empty when it is missing.
+    /// event. `signature` is the provider's signature header, empty when it is missing. A
+    /// provider that signs nothing (Toss) reads the payment back and answers what it says.
     ///
     /// # Errors
     /// [`PaymentError::Verification`] when the signature is missing, wrong or stale.
-    fn verify_event(
+    async fn verify_event(
         &self,
         signature: &str,
         body: &[u8],

@@ -20,6 +20,6 @@ pub use cash_on_delivery::CashOnDelivery;
 pub use event::{PaymentEvent, PaymentFact};
 pub use gateway::*;
 pub use payment::{
-    PaymentFlow, PaymentLine, PaymentRequest, PaymentStart, PaymentState, PaymentSubject,
-    ProviderStatus,
+    PaymentConfirmation, PaymentFlow, PaymentLine, PaymentRequest, PaymentStart, PaymentState,
+    PaymentSubject, ProviderStatus,
 };

@@ -22,6 +22,41 @@ impl PaymentSubject {
             Self::Checkout(id) | Self::Order(id) => id.to_string(),
         }
     }
+
+    /// Our id as a provider's order id (Toss `orderId`: 6 to 64 characters of
+    /// `[A-Za-z0-9_-]`), naming what it pays for: `chk_<32 hex>` or `ord_<32 hex>`.
+    #[must_use]
+    pub fn order_id(&self) -> String {
+        match self {
+            Self::Checkout(id) => format!("chk_{}", id.simple()),
+            Self::Order(id) => format!("ord_{}", id.simple()),
+        }
+    }
+
+    /// The subject of a provider's order id written by [`Self::order_id`].
+    #[must_use]
+    pub fn from_order_id(order_id: &str) -> Option<Self> {
+        let (kind, id) = order_id.split_once('_')?;
+        let id = Uuid::try_parse(id).ok()?;
+        match kind {
+            "chk" => Some(Self::Checkout(id)),
+            "ord" => Some(Self::Order(id)),
+            _ => None,
+        }
+    }
+}
+
+/// A payment the buyer authorised at the provider, for Merx to confirm (Toss's confirm after
+/// the success redirect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentConfirmation {
+    /// The provider's id of the payment (Toss `paymentKey`).
+    pub payment_ref: String,
+    pub subject: PaymentSubject,
+    /// Always Merx's amount, compared with the client's before the provider is called.
+    pub amount: Money,
+    /// Derived from our object, the payment and the operation.
+    pub idempotency_key: String,
 }
 
 /// How the buyer pays.
@@ -107,4 +142,29 @@ pub enum ProviderStatus {
     Complete,
     /// It can no longer be paid.
     Expired,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_order_id_names_its_subject_within_tosss_alphabet() {
+        let id = Uuid::new_v4();
+        for subject in [PaymentSubject::Checkout(id), PaymentSubject::Order(id)] {
+            let order_id = subject.order_id();
+            assert!((6..=64).contains(&order_id.len()));
+            assert!(
+                order_id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            );
+            assert_eq!(PaymentSubject::from_order_id(&order_id), Some(subject));
+        }
+        assert_eq!(PaymentSubject::from_order_id("chk_nothex"), None);
+        assert_eq!(
+            PaymentSubject::from_order_id(&format!("xyz_{}", id.simple())),
+            None
+        );
+    }
 }

@@ -915,3 +915,110 @@ pub async fn concurrent_refunds_never_exceed_what_was_captured(r: &CheckoutRepos
     let listed = r.checkout.refunds(paid.id).await.expect("refunds");
     assert_eq!(listed.len(), 3);
 }
+
+fn provider_event(id: &str) -> merx_checkout::ProviderEvent {
+    merx_checkout::ProviderEvent {
+        provider: "stripe".into(),
+        event_id: id.into(),
+        kind: "test.event".into(),
+    }
+}
+
+pub async fn a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorded(
+    r: &CheckoutRepos,
+) {
+    use merx_checkout::{EventApplied, EventEffect};
+    let at = now();
+    let (pid, v) = stocked(r, "contract-events", 5).await;
+    let mut paid = order(pid, v, 1, 88, at);
+    paid.payment_method = "stripe".into();
+    paid.payment_provider_ref = Some("pi_contract".into());
+    paid.payment_status = PaymentStatus::Paid;
+    paid.ledger.captured = paid.totals.total;
+    let placement = Placement {
+        order: paid.clone(),
+        holder: "order:contract-events".into(),
+        session: None,
+        redemption: None,
+        clear_cart: None,
+        late_payment: false,
+        now: at,
+    };
+    assert_eq!(
+        r.checkout.place_order(&placement).await.expect("place"),
+        PlaceOutcome::Placed
+    );
+    assert_eq!(
+        r.checkout
+            .order_by_payment_ref("pi_contract")
+            .await
+            .expect("find"),
+        Some(paid.id)
+    );
+    // The same dashboard refund, delivered ten times at once: one refund row.
+    let refund = EventEffect::ProviderRefund {
+        order: paid.id,
+        refunded_total: 500,
+        refund_ref: Some("re_dash".into()),
+    };
+    let event = provider_event("evt_contract_refund");
+    let deliveries = (0..10).map(|_| r.checkout.apply_event(&event, &refund, at));
+    let applied: Vec<EventApplied> = futures_util::future::join_all(deliveries)
+        .await
+        .into_iter()
+        .map(|a| a.expect("apply"))
+        .collect();
+    let duplicates = applied
+        .iter()
+        .filter(|a| **a == EventApplied::Duplicate)
+        .count();
+    assert_eq!(duplicates, 9, "{applied:?}");
+    let refunds = r.checkout.refunds(paid.id).await.expect("refunds");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount, 500);
+    // The same report under another event id adds nothing either.
+    let again = r
+        .checkout
+        .apply_event(&provider_event("evt_contract_refund_2"), &refund, at)
+        .await
+        .expect("apply");
+    assert_eq!(again, EventApplied::Applied(None));
+    let stored = r.orders.find(paid.id).await.expect("find").expect("order");
+    assert_eq!(stored.ledger.refunded, 500);
+
+    // A refused effect (confirming an order that is not awaiting payment) records nothing:
+    // the event can still be applied later.
+    let confirm = EventEffect::ConfirmOrder {
+        order: paid.id,
+        settlement: merx_orders::Settlement {
+            method: "stripe".into(),
+            paid: true,
+            provider_ref: None,
+        },
+        late: true,
+    };
+    let refused = r
+        .checkout
+        .apply_event(&provider_event("evt_contract_confirm"), &confirm, at)
+        .await
+        .expect("apply");
+    assert!(matches!(
+        refused,
+        EventApplied::OrderRefused(OrderChange::Refused(_))
+    ));
+    let flag = EventEffect::Flag {
+        order: paid.id,
+        flag: merx_orders::OrderFlag::Disputed,
+    };
+    let flagged = r
+        .checkout
+        .apply_event(&provider_event("evt_contract_confirm"), &flag, at)
+        .await
+        .expect("apply");
+    assert!(
+        matches!(flagged, EventApplied::Applied(Some(_))),
+        "not recorded before"
+    );
+    let stored = r.orders.find(paid.id).await.expect("find").expect("order");
+    assert_eq!(stored.flags, [merx_orders::OrderFlag::Disputed]);
+}

@@ -129,6 +129,7 @@ macro_rules! checkout_contract_tests {
             idempotency_keys_are_claimed_once_replayed_and_expire,
             an_edited_usage_limit_applies_to_the_next_order,
             concurrent_refunds_never_exceed_what_was_captured,
+            a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorded,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

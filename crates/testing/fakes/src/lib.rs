@@ -2,3 +2,14 @@
 //! ../shared/docs/providers.md: its wire format, its error bodies, its idempotency.
 
 pub mod stripe;
+pub mod toss;
+
+/// A local server answering every request with `handler`.
+async fn serve(handler: impl wiremock::Respond + 'static) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(handler)
+        .mount(&server)
+        .await;
+    server
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 pub const SECRET_KEY: &str = "sk_test_merx_fake";
 pub const PUBLISHABLE_KEY: &str = "pk_test_merx_fake";
@@ -88,12 +88,8 @@ fn invalid(param: &str, message: &str) -> (u16, Value) {
 
 impl FakeStripe {
     pub async fn start() -> Self {
-        let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(any())
-            .respond_with(Handler(state.clone()))
-            .mount(&server)
-            .await;
+        let server = crate::serve(Handler(state.clone())).await;
         Self { server, state }
     }
 

@@ -65,11 +65,12 @@ pub struct SessionPaymentBody {
     pub provider: String,
     /// Cash on delivery: the session can be confirmed without a captured payment.
     pub settles_on_delivery: bool,
+    /// The money is in (a completed card session).
     pub captured: bool,
     pub provider_ref: Option<String>,
-    /// What the client needs to pay, beside `provider`: a Stripe `url` or `client_secret` +
-    /// `publishable_key`; Toss `order_id`, `order_name`, `amount`, `client_key`; cash on
-    /// delivery `instructions`.
+    /// What the client needs to pay, beside `provider`: Stripe `provider_session_id` with
+    /// `url` (`mode: "redirect"`) or `client_secret` + `publishable_key` (`mode: "embedded"`);
+    /// Toss `order_id`, `order_name`, `amount`, `client_key`; cash on delivery `instructions`.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub client: Map<String, Value>,

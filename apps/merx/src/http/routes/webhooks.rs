@@ -46,3 +46,27 @@ pub async fn stripe(
     cache.clear();
     Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
 }
+
+/// A TossPayments notice. Toss signs no payment webhook, so the body is only a hint: the
+/// payment is read back from Toss (`GET /v1/payments/{paymentKey}`) and Merx acts on what Toss
+/// says, once. A `DEPOSIT_CALLBACK` counts only when its `secret` is the payment's.
+#[utoipa::path(post, path = "/api/v1/webhooks/tosspayments", tag = "payments",
+    request_body(content = Object, description = "A Toss webhook (PAYMENT_STATUS_CHANGED or DEPOSIT_CALLBACK)"),
+    responses((status = 200, body = ReceivedBody),
+              (status = 400, description = "webhook_verification_failed (not a Toss notice, or a deposit secret that is not the payment's)", body = ErrorBody),
+              (status = 422, description = "payment_method_unavailable (TossPayments is not configured)", body = ErrorBody),
+              (status = 502, description = "payment_provider_error (Toss could not be asked: it retries the notice)", body = ErrorBody)))]
+#[post("/webhooks/tosspayments")]
+pub async fn tosspayments(
+    state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let event = state
+        .checkout
+        .receive_webhook(PaymentMethod::TossPayments, "", &body)
+        .await?;
+    tracing::info!(event = %event.id, kind = %event.kind, "toss notice applied");
+    cache.clear();
+    Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
+}
