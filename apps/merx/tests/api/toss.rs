@@ -17,6 +17,7 @@ both_stores!(
     a_refusal_keeps_the_stock_for_another_try,
     a_webhook_is_only_a_hint_and_counts_once,
     partial_then_full_refunds_go_through_toss_cancel,
+    an_order_placed_first_is_paid_through_the_widget,
 );
 
 fn with_toss(fake: &FakeToss) -> impl FnOnce(&mut merx::Config) + use<> {
@@ -312,4 +313,66 @@ async fn partial_then_full_refunds_go_through_toss_cancel(store: Store) {
         (o["refunded_total"].as_i64(), o["payment_status"].as_str()),
         (Some(amount), Some("refunded"))
     );
+}
+
+async fn an_order_placed_first_is_paid_through_the_widget(store: Store) {
+    let fake = FakeToss::start().await;
+    let app = spawn_app_with(store, with_toss(&fake)).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "KR-FIRST", "KRW", 21_000, 3).await;
+    let guest = "sess-toss-006";
+    let cart = guest_cart(&app, guest, &vid, 1).await;
+    let mut body = toss_session(&cart);
+    body.as_object_mut().unwrap().remove("billing_address");
+    let placed = json_of(
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/orders",
+            Some(body),
+            Some(guest),
+            None,
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = placed["id"]
+        .as_str()
+        .or(placed["order"]["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let token = placed["order_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let pay = json_of(
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/orders/{id}/payment?token={token}"),
+            Some(json!({"payment_method": "tosspayments"})),
+            Some(guest),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let widget = &pay["payment"];
+    assert_eq!(widget["provider"], "tosspayments");
+    let order_id = widget["order_id"].as_str().unwrap().to_owned();
+    assert!(order_id.starts_with("ord_"));
+    let amount = widget["amount"].as_i64().unwrap();
+    let key = fake.authorize(&order_id, amount);
+    let paid = json_of(confirm(&app, guest, &key, &order_id, amount).await, 200).await;
+    assert_eq!(paid["order"]["id"], id.as_str());
+    assert_eq!(
+        (
+            paid["order"]["status"].as_str(),
+            paid["order"]["payment_status"].as_str()
+        ),
+        (Some("confirmed"), Some("paid"))
+    );
+    assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
 }

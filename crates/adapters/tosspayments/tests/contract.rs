@@ -172,3 +172,40 @@ async fn a_webhook_is_a_hint_read_back_from_toss() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_deposit_callback_counts_only_with_the_payments_secret() {
+    let fake = FakeToss::start().await;
+    let toss = gateway(&fake, SECRET_KEY);
+    let subject = PaymentSubject::Order(uuid::Uuid::new_v4());
+    let key = fake.authorize(&subject.order_id(), 50_000);
+    let secret = fake.issue_virtual_account(&key);
+    let waiting = toss
+        .verify_event(
+            "",
+            fake.webhook(&key, "WAITING_FOR_DEPOSIT").as_bytes(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("read back");
+    assert_eq!(waiting.fact, PaymentFact::AwaitingFunds);
+    let callback = fake.deposit(&key, &secret);
+    let forged = callback.replace(&secret, "ps_guessed");
+    assert!(matches!(
+        toss.verify_event("", forged.as_bytes(), chrono::Utc::now())
+            .await,
+        Err(PaymentError::Verification(_))
+    ));
+    let event = toss
+        .verify_event("", callback.as_bytes(), chrono::Utc::now())
+        .await
+        .expect("the payment's own secret");
+    assert_eq!(
+        event.fact,
+        PaymentFact::Paid {
+            subject: Some(subject),
+            amount: Money::new(50_000, Currency::Krw),
+            payment_ref: Some(key),
+        }
+    );
+}

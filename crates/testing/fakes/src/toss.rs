@@ -77,6 +77,37 @@ impl FakeToss {
         key
     }
 
+    /// The buyer chose a virtual account: confirmed, it waits for the deposit, with the
+    /// `secret` Toss's deposit callback will carry.
+    pub fn issue_virtual_account(&self, payment_key: &str) -> String {
+        let mut state = lock(&self.state);
+        state.next += 1;
+        let secret = format!("ps_fake{:06}", state.next);
+        if let Some(p) = state.payments.get_mut(payment_key) {
+            p["method"] = json!("가상계좌");
+            p["status"] = json!("WAITING_FOR_DEPOSIT");
+            p["secret"] = json!(secret);
+        }
+        secret
+    }
+
+    /// The buyer paid into the virtual account: the payment is done; answers the
+    /// `DEPOSIT_CALLBACK` body Toss sends, with `secret`.
+    pub fn deposit(&self, payment_key: &str, secret: &str) -> String {
+        let mut state = lock(&self.state);
+        state.next += 1;
+        let tx = format!("txfake{:06}", state.next);
+        let p = state
+            .payments
+            .get_mut(payment_key)
+            .expect("a payment of the fake");
+        p["status"] = json!("DONE");
+        p["lastTransactionKey"] = json!(tx);
+        json!({"createdAt": "2026-12-01T10:00:00.000000", "secret": secret, "status": "DONE",
+               "transactionKey": tx, "orderId": p["orderId"]})
+        .to_string()
+    }
+
     /// The payment is done at Toss without Merx's confirm reaching it (a lost answer).
     pub fn complete(&self, payment_key: &str) {
         let mut state = lock(&self.state);
