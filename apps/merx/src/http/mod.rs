@@ -50,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(addresses::create)
             .service(addresses::update)
             .service(addresses::remove)
+            .service(customers::create)
+            .service(customers::list)
             .service(customers::get)
             .service(customers::update)
             .service(api_keys::list)

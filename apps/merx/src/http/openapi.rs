@@ -18,7 +18,7 @@ use crate::http::routes::{
         auth::password_reset_request, auth::password_reset_confirm,
         auth::verify_email_request, auth::verify_email_confirm,
         addresses::list, addresses::create, addresses::update, addresses::remove,
-        customers::get, customers::update,
+        customers::create, customers::list, customers::get, customers::update,
         api_keys::list, api_keys::create, api_keys::revoke,
         products::list, products::search, products::get, products::get_by_slug,
         products::create, products::update, products::remove,

@@ -260,6 +260,8 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/orders/{id}/refunds", "get"),
         ("/api/v1/checkout/payment-intent", "post"),
         ("/api/v1/webhooks/stripe", "post"),
+        ("/api/v1/customers", "post"),
+        ("/api/v1/customers", "get"),
         ("/api/v1/webhooks/tosspayments", "post"),
         ("/api/v1/payments/tosspayments/confirm", "post"),
         ("/api/v1/admin/discounts", "get"),

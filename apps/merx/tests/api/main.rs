@@ -11,6 +11,7 @@ mod catalog;
 mod checkout;
 mod cli;
 mod conventions;
+mod customers_admin;
 mod embedding;
 mod embedding_checkout;
 mod ops;

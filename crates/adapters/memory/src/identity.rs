@@ -8,7 +8,7 @@ use merx_identity::{
     RefreshTokenRepository, Role, SavedAddress, SecretHash, TokenFamilyId, TokenPurpose, User,
     UserId, UserPatch, UserRepository,
 };
-use merx_kernel::{StoreError, Timestamp};
+use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
 
 use crate::lock;
 
@@ -37,6 +37,34 @@ impl UserRepository for MemoryUsers {
             .values()
             .find(|u| &u.email == email)
             .cloned())
+    }
+
+    async fn list_customers(
+        &self,
+        search: Option<String>,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        let mut found: Vec<User> = lock(&self.users)
+            .values()
+            .filter(|u| u.role == Role::Customer)
+            .filter(|u| {
+                search.as_deref().is_none_or(|s| {
+                    u.email.as_str().contains(s)
+                        || u.full_name
+                            .as_deref()
+                            .is_some_and(|n| n.to_lowercase().contains(s))
+                })
+            })
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (b.created_at, b.id.as_uuid()).cmp(&(a.created_at, a.id.as_uuid())));
+        let total = found.len() as u64;
+        let items = found
+            .into_iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(page.page_size() as usize)
+            .collect();
+        Ok(Page::new(items, total, page))
     }
 
     async fn update_profile(

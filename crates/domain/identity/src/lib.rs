@@ -36,6 +36,7 @@ pub use principal::{AccessClaims, Principal};
 pub use refresh_token::{RefreshToken, RefreshTokenId, TokenFamilyId};
 pub use secret::{SecretHash, generate_secret, hash_secret};
 pub use service::{
-    AddressBook, ApiKeyService, AuthPolicy, AuthPorts, AuthService, Registration, TokenPair,
+    AddressBook, ApiKeyService, AuthPolicy, AuthPorts, AuthService, NewCustomer, Registration,
+    TokenPair,
 };
 pub use user::{Email, Role, User, UserId, UserPatch};

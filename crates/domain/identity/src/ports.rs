@@ -49,6 +49,14 @@ pub trait UserRepository: Send + Sync {
 
     /// Makes the user an active admin; false when there is no such user.
     async fn grant_admin(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// Users of role `customer`, newest first; with `search` (lower case), those whose email
+    /// or full name contains it, case-insensitively.
+    async fn list_customers(
+        &self,
+        search: Option<String>,
+        page: merx_kernel::PageRequest,
+    ) -> Result<merx_kernel::Page<User>, StoreError>;
 }
 
 /// Refresh tokens, stored by hash, grouped in rotation families.

@@ -1,14 +1,19 @@
-//! `/customers/{id}`: a customer's profile, for that customer or an admin.
+//! Customers: created by an admin or an integrator (spec §16) and listed for admins; one
+//! customer's profile (`/customers/{id}`) for that customer or an admin.
 
-use actix_web::{HttpResponse, get, patch, web};
-use merx_identity::{UserId, UserPatch};
-use merx_kernel::PageRequest;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use merx_identity::{NewCustomer, UserId, UserPatch};
+use merx_kernel::{PageRequest, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::bodies::user::UserResponse;
+use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Caller, Json, path_id};
+use crate::http::extract::{Admin, Caller, Json, Paging, parse_json, path_id};
+use crate::http::idempotency::{Answer, once};
+use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
 
@@ -111,4 +116,79 @@ pub async fn update(
     };
     let user = state.auth.update_user(&caller.0, id, patch).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// `POST /customers`: a customer without a password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCustomerRequest {
+    pub email: String,
+    pub full_name: Option<String>,
+    pub phone: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Creates a customer for a phone or in-store order (admin or API key). It has no password:
+/// the customer signs in after `POST /auth/password-reset/request`.
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers",
+    security(("bearer" = []), ("api_key" = [])), request_body = NewCustomerRequest,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = UserResponse), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody),
+              (status = 409, description = "email_taken", body = ErrorBody),
+              (status = 422, description = "validation_error", body = ErrorBody)))]
+#[post("/customers")]
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: Admin,
+    actor: CartActor,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    once(&state, &req, &body, &actor.0, None, || async {
+        let r: NewCustomerRequest = parse_json(&body)?;
+        let user = state
+            .auth
+            .create_customer(
+                &admin.0,
+                NewCustomer {
+                    email: r.email,
+                    full_name: r.full_name,
+                    phone: r.phone,
+                    attributes: r.attributes,
+                },
+            )
+            .await?;
+        Answer::new(StatusCode::CREATED, &UserResponse::from(user))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerListQuery {
+    /// Part of the email or full name, case-insensitive.
+    pub search: Option<String>,
+}
+
+/// Customers, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
+    security(("bearer" = []), ("api_key" = [])),
+    params(CustomerListQuery, crate::http::extract::PagingParams),
+    responses((status = 200, body = PageBody<UserResponse>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, description = "validation_error", body = ErrorBody)))]
+#[get("/customers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: Admin,
+    paging: Paging,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query: CustomerListQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let page = state
+        .auth
+        .list_customers(&admin.0, query.search.as_deref(), paging.0)
+        .await?;
+    Ok(HttpResponse::Ok().json(PageBody::from_page(page, UserResponse::from)))
 }

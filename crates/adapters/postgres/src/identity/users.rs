@@ -162,6 +162,59 @@ impl UserRepository for PgUsers {
         .await
     }
 
+    async fn list_customers(
+        &self,
+        search: Option<String>,
+        page: merx_kernel::PageRequest,
+    ) -> Result<merx_kernel::Page<User>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let customers = || {
+            let mut q = users::table
+                .filter(users::role.eq(Role::Customer.as_str()))
+                .into_boxed();
+            if let Some(s) = search.as_deref() {
+                // The search is literal text: LIKE's wildcards in it match themselves.
+                let pattern = format!(
+                    "%{}%",
+                    s.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                q = q.filter(
+                    users::email.like(pattern.clone()).or(diesel::dsl::sql::<
+                        diesel::sql_types::Bool,
+                    >(
+                        "lower(full_name) LIKE "
+                    )
+                    .bind::<diesel::sql_types::Text, _>(pattern)),
+                );
+            }
+            q
+        };
+        let total: i64 = customers()
+            .count()
+            .get_result(&mut c)
+            .await
+            .map_err(store_error)?;
+        let rows: Vec<UserRow> = customers()
+            .order((users::created_at.desc(), users::id.desc()))
+            .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+            .limit(i64::from(page.page_size()))
+            .select(UserRow::as_select())
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        let items = rows
+            .into_iter()
+            .map(User::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(merx_kernel::Page::new(
+            items,
+            u64::try_from(total).unwrap_or(0),
+            page,
+        ))
+    }
+
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         self.find_one(
             users::table

@@ -65,7 +65,7 @@ pub struct TokenPair {
 /// Accounts and sessions: register, log in, rotate refresh tokens, log out, reset passwords,
 /// verify emails, and read or edit profiles.
 pub struct AuthService {
-    ports: AuthPorts,
+    pub(super) ports: AuthPorts,
     policy: AuthPolicy,
     /// A real hash checked against when the email is unknown, so that a wrong email costs the
     /// same time as a wrong password.
@@ -408,7 +408,7 @@ impl AuthService {
         Ok(())
     }
 
-    async fn new_user(
+    pub(super) async fn new_user(
         &self,
         email: Email,
         password: &Password,
