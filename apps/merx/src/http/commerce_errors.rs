@@ -192,6 +192,10 @@ impl From<merx_checkout::CheckoutError> for ApiError {
             E::SessionClosed(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", message),
             E::Order(o) => o.into(),
             E::Refund(r) => r.into(),
+            E::Forbidden => Self::forbidden(),
+            E::ReservationNotFound => {
+                Self::new(StatusCode::NOT_FOUND, "reservation_not_found", message)
+            }
             E::Store(s) => s.into(),
         }
     }

@@ -28,7 +28,8 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-        ops, orders, payment_intents, pricing_admin, products, toss_payments, webhooks,
+        ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments,
+        webhooks,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -68,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(products::add_variant)
             .service(products::update_variant)
             .service(products::remove_variant)
+            .service(reservations::reserve)
+            .service(reservations::release)
             .service(inventory::get)
             .service(inventory::update)
             .service(carts::create)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-    ops, orders, payment_intents, pricing_admin, products, toss_payments, webhooks,
+    ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use crate::http::routes::{
         products::list, products::search, products::get, products::get_by_slug,
         products::create, products::update, products::remove,
         products::add_variant, products::update_variant, products::remove_variant,
-        inventory::get, inventory::update,
+        inventory::get, inventory::update, reservations::reserve, reservations::release,
         carts::create, carts::get, carts::clear, carts::add_item, carts::update_item,
         carts::remove_item, carts::remove_discount,
         carts::current, carts::clear_current, carts::add_current_item,

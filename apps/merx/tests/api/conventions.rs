@@ -261,6 +261,8 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/checkout/payment-intent", "post"),
         ("/api/v1/webhooks/stripe", "post"),
         ("/api/v1/customers", "post"),
+        ("/api/v1/inventory/reserve", "post"),
+        ("/api/v1/inventory/reservations/{id}", "delete"),
         ("/api/v1/customers", "get"),
         ("/api/v1/webhooks/tosspayments", "post"),
         ("/api/v1/payments/tosspayments/confirm", "post"),

@@ -17,5 +17,6 @@ mod embedding_checkout;
 mod ops;
 mod persistence;
 mod pricing;
+mod reservations;
 mod stripe;
 mod toss;

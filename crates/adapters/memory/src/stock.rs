@@ -37,7 +37,7 @@ impl StockState {
         &self,
         variants: &[VariantId],
         now: Timestamp,
-        except: Option<&str>,
+        except: &[&str],
     ) -> Vec<StockLevel> {
         variants
             .iter()
@@ -47,7 +47,7 @@ impl StockState {
                     .reservations
                     .iter()
                     .filter(|h| h.variant_id == *v && is_live(h.expires_at, now))
-                    .filter(|h| except != Some(h.holder.as_str()))
+                    .filter(|h| !except.contains(&h.holder.as_str()))
                     .map(|h| h.quantity)
                     .sum();
                 Some(StockLevel {
@@ -64,10 +64,10 @@ impl StockState {
         claim: Claim,
         lines: &[ReservationLine],
         now: Timestamp,
-        holder: &str,
+        holders: &[&str],
     ) -> Vec<Shortage> {
         let ids: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
-        shortages(claim, lines, &self.levels_at(&ids, now, Some(holder)))
+        shortages(claim, lines, &self.levels_at(&ids, now, holders))
     }
 
     /// Moves a level by `delta` with an audit record; untracked levels do not move.
@@ -114,7 +114,7 @@ pub struct MemoryStock {
 impl MemoryStock {
     /// The levels of `variants` as of `now` (every live hold counts).
     pub(crate) fn levels_now(&self, variants: &[VariantId], now: Timestamp) -> Vec<StockLevel> {
-        lock(&self.state).levels_at(variants, now, None)
+        lock(&self.state).levels_at(variants, now, &[])
     }
 
     /// Stores the levels of new variants.
@@ -156,7 +156,7 @@ impl MemoryStock {
     ) -> Result<(), Vec<Shortage>> {
         let mut state = lock(&self.state);
         let lines = merged(lines);
-        let short = state.shortages(Claim::TakeHeld, &lines, at, holder);
+        let short = state.shortages(Claim::TakeHeld, &lines, at, &[holder]);
         if !short.is_empty() {
             return Err(short);
         }
@@ -190,20 +190,25 @@ impl StockRepository for MemoryStock {
         Ok(self.levels_now(variants, now))
     }
 
-    async fn reserve(
+    async fn reserve_over(
         &self,
         holder: &str,
         lines: &[ReservationLine],
         now: Timestamp,
         expires_at: Timestamp,
+        takes_over: Option<String>,
     ) -> Result<ReserveOutcome, StoreError> {
         let mut state = lock(&self.state);
         let lines = merged(lines);
-        let short = state.shortages(Claim::Reserve, &lines, now, holder);
+        let mut replaced = vec![holder];
+        replaced.extend(takes_over.as_deref());
+        let short = state.shortages(Claim::Reserve, &lines, now, &replaced);
         if !short.is_empty() {
             return Ok(ReserveOutcome::Short(short));
         }
-        state.release(holder);
+        for h in replaced {
+            state.release(h);
+        }
         for line in lines {
             state.reservations.push(Held {
                 holder: holder.to_owned(),

@@ -78,21 +78,24 @@ impl StockRepository for PgStock {
             .load(&mut c)
             .await
             .map_err(store_error)?;
-        let held = live_reservations(&mut c, &ids, now, None)
+        let held = live_reservations(&mut c, &ids, now, &[])
             .await
             .map_err(store_error)?;
         Ok(counting_holds(rows, &held))
     }
 
-    async fn reserve(
+    async fn reserve_over(
         &self,
         holder: &str,
         lines: &[ReservationLine],
         now: Timestamp,
         expires_at: Timestamp,
+        takes_over: Option<String>,
     ) -> Result<ReserveOutcome, StoreError> {
         let lines = merged(lines);
         let holder = holder.to_owned();
+        let mut replaced = vec![holder.clone()];
+        replaced.extend(takes_over);
         let mut c = conn(&self.pool).await?;
         c.transaction::<_, DbError, _>(async move |tx| {
             let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
@@ -105,13 +108,14 @@ impl StockRepository for PgStock {
                 .for_update()
                 .load(tx)
                 .await?;
-            let held = live_reservations(tx, &ids, now, Some(&holder)).await?;
+            let except: Vec<&str> = replaced.iter().map(String::as_str).collect();
+            let held = live_reservations(tx, &ids, now, &except).await?;
             let short = shortages(Claim::Reserve, &lines, &counting_holds(locked, &held));
             if !short.is_empty() {
                 return Ok(ReserveOutcome::Short(short));
             }
             diesel::delete(
-                stock_reservations::table.filter(stock_reservations::holder.eq(&holder)),
+                stock_reservations::table.filter(stock_reservations::holder.eq_any(&replaced)),
             )
             .execute(tx)
             .await?;

@@ -206,7 +206,7 @@ pub(crate) async fn live_reservations(
     c: &mut AsyncPgConnection,
     ids: &[uuid::Uuid],
     now: Timestamp,
-    except: Option<&str>,
+    except: &[&str],
 ) -> Result<HashMap<uuid::Uuid, i64>, DbError> {
     let mut query = stock_reservations::table
         .filter(stock_reservations::variant_id.eq_any(ids))
@@ -219,8 +219,9 @@ pub(crate) async fn live_reservations(
             ),
         ))
         .into_boxed();
-    if let Some(holder) = except {
-        query = query.filter(stock_reservations::holder.ne(holder.to_owned()));
+    if !except.is_empty() {
+        let except: Vec<String> = except.iter().map(|h| (*h).to_owned()).collect();
+        query = query.filter(stock_reservations::holder.ne_all(except));
     }
     let sums: Vec<(uuid::Uuid, Option<i64>)> = query.load(c).await?;
     Ok(sums.into_iter().map(|(v, n)| (v, n.unwrap_or(0))).collect())

@@ -40,6 +40,12 @@ pub enum CheckoutError {
     /// Nothing left to refund, or more asked than is left.
     #[error(transparent)]
     Refund(merx_orders::RefundRefusal),
+    /// Only admins and API keys may do this (`forbidden`).
+    #[error("only an admin or an API key may do this")]
+    Forbidden,
+    /// No direct reservation of the caller's by that id (`reservation_not_found`).
+    #[error("reservation not found")]
+    ReservationNotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

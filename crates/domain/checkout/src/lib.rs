@@ -21,6 +21,7 @@
 //! ```
 
 mod checks;
+mod direct_reservations;
 mod error;
 mod order_lifecycle;
 mod orders_first;
@@ -35,6 +36,10 @@ mod service;
 mod session;
 mod sessions;
 
+pub use direct_reservations::{
+    DEFAULT_RESERVATION_MINUTES, DirectReservation, MAX_RESERVATION_MINUTES, ReservationAsk,
+    cart_hold, reservation_hold,
+};
 pub use error::CheckoutError;
 pub use orders_first::IntentFor;
 pub use payment_lines::payment_lines;

@@ -52,7 +52,7 @@ impl CheckoutService {
         let (order_token, token_hash) = order_token(caller.user);
         let id = OrderId::new();
         let holder = id.holder();
-        self.hold(&holder, &priced.items).await?;
+        self.hold(&holder, &priced.items, clear_cart).await?;
         let placed = async {
             let number = self.store.next_order_number().await?;
             let order = Order::awaiting_payment(

@@ -144,7 +144,11 @@ impl CheckoutService {
         }
         let now = self.clock.now();
         let late = session.placeable_at(now).is_err();
-        let held_again = late && self.hold(&session.holder(), &session.items).await.is_ok();
+        let held_again = late
+            && self
+                .hold(&session.holder(), &session.items, None)
+                .await
+                .is_ok();
         let paid_order = self
             .paid_order(&session, paid, payment_ref, late && !held_again)
             .await?;

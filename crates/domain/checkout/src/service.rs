@@ -66,18 +66,21 @@ impl CheckoutService {
         self.payments.methods()
     }
 
-    /// Holds the items for `holder` for the reservation time, all or nothing.
+    /// Holds the items for `holder` for the reservation time, all or nothing, taking over
+    /// the direct reservation of `cart` (if any) in the same step.
     pub(crate) async fn hold(
         &self,
         holder: &str,
         items: &[OrderItem],
+        cart: Option<merx_cart::CartId>,
     ) -> Result<(), CheckoutError> {
         match self
             .inventory
-            .reserve(
+            .reserve_over(
                 holder,
                 &crate::stock_lines(items),
                 self.settings.reservation_ttl,
+                cart.map(crate::cart_hold),
             )
             .await?
         {

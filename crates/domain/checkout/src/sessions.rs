@@ -65,7 +65,8 @@ impl CheckoutService {
         }
         let id = CheckoutId::new();
         let holder = id.holder();
-        self.hold(&holder, &priced.items).await?;
+        self.hold(&holder, &priced.items, Some(priced.cart.id))
+            .await?;
         let started = async {
             let start = gateway
                 .start(&PaymentRequest {

@@ -28,6 +28,21 @@ pub trait StockRepository: Send + Sync {
         lines: &[ReservationLine],
         now: Timestamp,
         expires_at: Timestamp,
+    ) -> Result<ReserveOutcome, StoreError> {
+        self.reserve_over(holder, lines, now, expires_at, None)
+            .await
+    }
+
+    /// [`Self::reserve`], taking over what `takes_over` holds: its reservations count for
+    /// this holder and go in the same step (a checkout session taking over its cart's direct
+    /// reservation), so no unit is ever held twice.
+    async fn reserve_over(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        now: Timestamp,
+        expires_at: Timestamp,
+        takes_over: Option<String>,
     ) -> Result<ReserveOutcome, StoreError>;
 
     /// Drops the holder's reservations; how many lines were held.

@@ -79,6 +79,20 @@ impl InventoryService {
         lines: &[ReservationLine],
         ttl: chrono::Duration,
     ) -> Result<ReserveOutcome, InventoryError> {
+        self.reserve_over(holder, lines, ttl, None).await
+    }
+
+    /// [`Self::reserve`], taking over what `takes_over` holds in the same step.
+    ///
+    /// # Errors
+    /// As for [`Self::reserve`].
+    pub async fn reserve_over(
+        &self,
+        holder: &str,
+        lines: &[ReservationLine],
+        ttl: chrono::Duration,
+        takes_over: Option<String>,
+    ) -> Result<ReserveOutcome, InventoryError> {
         if lines.is_empty() || lines.iter().any(|l| l.quantity < 1) {
             return Err(ValidationErrors::single(
                 "lines",
@@ -87,7 +101,10 @@ impl InventoryService {
             .into());
         }
         let now = self.clock.now();
-        Ok(self.stock.reserve(holder, lines, now, now + ttl).await?)
+        Ok(self
+            .stock
+            .reserve_over(holder, lines, now, now + ttl, takes_over)
+            .await?)
     }
 
     /// Frees what `holder` holds; how many lines it held.

@@ -11,6 +11,7 @@ pub mod orders;
 pub mod payment_intents;
 pub mod pricing_admin;
 pub mod products;
+pub mod reservations;
 pub mod toss_payments;
 pub mod webhooks;
 

@@ -22,10 +22,10 @@ async fn an_order_placed_first_holds_its_stock_until_paid() {
     let mut m = Mocks::new();
     m.cart_priceable(&cart, &p, 5);
     m.stock
-        .expect_reserve()
+        .expect_reserve_over()
         .times(1)
-        .withf(|holder, _, _, _| holder.starts_with("order:"))
-        .returning(|_, _, _, _| Ok(ReserveOutcome::Reserved));
+        .withf(|holder, _, _, _, _| holder.starts_with("order:"))
+        .returning(|_, _, _, _, _| Ok(ReserveOutcome::Reserved));
     m.store.expect_next_order_number().returning(|| Ok(9));
     let cart_id = cart.id;
     m.store
@@ -69,8 +69,8 @@ async fn a_refused_placement_frees_the_hold_it_took() {
     let mut m = Mocks::new();
     m.cart_priceable(&cart, &p, 5);
     m.stock
-        .expect_reserve()
-        .returning(|_, _, _, _| Ok(ReserveOutcome::Reserved));
+        .expect_reserve_over()
+        .returning(|_, _, _, _, _| Ok(ReserveOutcome::Reserved));
     m.store.expect_next_order_number().returning(|| Ok(9));
     m.store
         .expect_place_order()

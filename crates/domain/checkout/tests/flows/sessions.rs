@@ -31,7 +31,7 @@ async fn an_empty_cart_is_refused_before_anything_is_held() {
     let cart = cart_of(&p, 0);
     let mut m = Mocks::new();
     m.cart_priceable(&cart, &p, 5);
-    m.stock.expect_reserve().never();
+    m.stock.expect_reserve_over().never();
     m.store.expect_insert_session().never();
     let err = m
         .service()
@@ -53,16 +53,20 @@ async fn a_session_locks_the_quote_and_holds_every_line_for_its_ttl() {
         .returning(|_| Ok(Vec::new()));
     let variant = p.variants[0].id;
     m.stock
-        .expect_reserve()
+        .expect_reserve_over()
         .times(1)
-        .withf(move |holder, lines, now, until| {
-            holder.starts_with("checkout:")
+        .withf(move |holder, lines, now, until, takes_over| {
+            // The cart's direct reservation, if any, is taken over in the same hold.
+            takes_over
+                .as_deref()
+                .is_some_and(|h| h.starts_with("cart-hold:"))
+                && holder.starts_with("checkout:")
                 && lines.len() == 1
                 && lines[0].variant_id == variant
                 && lines[0].quantity == 2
                 && *until - *now == chrono::Duration::minutes(15)
         })
-        .returning(|_, _, _, _| Ok(ReserveOutcome::Reserved));
+        .returning(|_, _, _, _, _| Ok(ReserveOutcome::Reserved));
     m.store
         .expect_insert_session()
         .times(1)
@@ -88,13 +92,15 @@ async fn a_short_line_is_named_by_sku_and_no_session_is_written() {
         .expect_open_sessions_of_cart()
         .returning(|_| Ok(Vec::new()));
     let variant = p.variants[0].id;
-    m.stock.expect_reserve().returning(move |_, _, _, _| {
-        Ok(ReserveOutcome::Short(vec![Shortage {
-            variant_id: variant,
-            available: 1,
-            requested: 2,
-        }]))
-    });
+    m.stock
+        .expect_reserve_over()
+        .returning(move |_, _, _, _, _| {
+            Ok(ReserveOutcome::Short(vec![Shortage {
+                variant_id: variant,
+                available: 1,
+                requested: 2,
+            }]))
+        });
     m.store.expect_insert_session().never();
     let err = m
         .service()
@@ -128,8 +134,8 @@ async fn a_provider_that_refuses_to_start_leaves_no_hold_behind() {
         .expect_open_sessions_of_cart()
         .returning(|_| Ok(Vec::new()));
     m.stock
-        .expect_reserve()
-        .returning(|_, _, _, _| Ok(ReserveOutcome::Reserved));
+        .expect_reserve_over()
+        .returning(|_, _, _, _, _| Ok(ReserveOutcome::Reserved));
     m.stock
         .expect_release()
         .times(1)

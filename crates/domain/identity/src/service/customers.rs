@@ -79,10 +79,6 @@ impl AuthService {
             .into());
         }
         let search = search.map(str::to_lowercase);
-        Ok(self
-            .ports
-            .users
-            .list_customers(search, page)
-            .await?)
+        Ok(self.ports.users.list_customers(search, page).await?)
     }
 }
