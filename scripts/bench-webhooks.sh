@@ -24,6 +24,9 @@ command -v pgbench >/dev/null || { echo "pgbench is missing (postgresql-contrib)
 cargo build --release -p merx
 BIN="${CARGO_TARGET_DIR:-target}/release/merx"
 export JWT_SECRET="bench-secret-that-is-at-least-32-bytes-long" BCRYPT_COST=4 LOG_FORMAT=json RUST_LOG=warn
+# One client address sends everything here: rate limits would measure themselves.
+export MERX_RATE_LIMITS=off
+echo "rate limits: off (MERX_RATE_LIMITS=off)"
 export DATABASE_URL="$PG/$DB" MERX_DEMO_DATA=false MERX_ADMIN_EMAIL=bench@merx.test MERX_ADMIN_PASSWORD=bench-password-1
 export MERX_DB_POOL_SIZE=32 MERX_RESERVATION_TTL_SECS=3600
 export STRIPE_SECRET_KEY=sk_test_bench STRIPE_PUBLISHABLE_KEY=pk_test_bench

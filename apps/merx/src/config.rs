@@ -46,6 +46,13 @@ pub struct Config {
     /// `TOSS_SECRET_KEY` with `TOSS_CLIENT_KEY` and `TOSS_API_BASE`; absent: TossPayments is
     /// unavailable.
     pub toss: Option<merx_tosspayments::TossConfig>,
+    /// The `[rate_limits]` of `MERX_CONFIG` over the spec's defaults; off with
+    /// `MERX_RATE_LIMITS=off`.
+    pub rate_limits: merx_kernel::RateLimits,
+    /// `MERX_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<crate::trusted_proxies::Cidr>,
+    /// Where this deployment's rate-limit windows live in Redis (tests use their own).
+    pub rate_limit_namespace: String,
 }
 
 /// Where the tax rates and shipping zones of a fresh store come from.
@@ -126,16 +133,62 @@ fn toss_config(
     }))
 }
 
+/// One category's limit in the TOML file.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitConfig {
+    requests: u32,
+    window_secs: u32,
+}
+
+/// The spec's limits changed by the file's, or none at all.
+fn rate_limits(
+    get: &impl Fn(&str) -> Option<String>,
+    file: &HashMap<String, LimitConfig>,
+) -> Result<merx_kernel::RateLimits, ConfigError> {
+    match get("MERX_RATE_LIMITS").as_deref() {
+        None | Some("on") => {}
+        Some("off") => return Ok(merx_kernel::RateLimits::off()),
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "MERX_RATE_LIMITS",
+                reason: format!("`{other}` is not on or off"),
+            });
+        }
+    }
+    let mut limits = merx_kernel::RateLimits::default();
+    for (name, l) in file {
+        let category =
+            merx_kernel::RateCategory::parse(name).ok_or_else(|| ConfigError::Invalid {
+                name: "MERX_CONFIG",
+                reason: format!("rate_limits.{name} is not a category"),
+            })?;
+        limits = limits
+            .with(
+                category,
+                merx_kernel::Limit {
+                    requests: l.requests,
+                    window_secs: l.window_secs,
+                },
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "MERX_CONFIG",
+                reason,
+            })?;
+    }
+    Ok(limits)
+}
+
 /// The optional TOML file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     #[serde(default)]
     cors_origins: Vec<String>,
-    /// Read by the rate-limit issue; accepted now so files written for it already load.
+    /// `{requests, window_secs}` per category (`cart`, `checkout`, `sync`, `webhooks`,
+    /// `login`, `default`).
     #[serde(default)]
-    #[allow(dead_code)]
-    rate_limits: Option<toml::Table>,
+    rate_limits: HashMap<String, LimitConfig>,
 }
 
 impl Config {
@@ -213,6 +266,20 @@ impl Config {
             },
             stripe: stripe_config(&get)?,
             toss: toss_config(&get)?,
+            rate_limits: rate_limits(&get, &file.rate_limits)?,
+            trusted_proxies: match get("MERX_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(crate::trusted_proxies::Cidr::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|reason| ConfigError::Invalid {
+                        name: "MERX_TRUSTED_PROXIES",
+                        reason,
+                    })?,
+            },
+            rate_limit_namespace: "merx".into(),
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",

@@ -10,6 +10,7 @@ pub mod startup;
 pub mod state;
 pub mod sweeper;
 pub mod telemetry;
+pub mod trusted_proxies;
 pub mod wiring;
 
 pub use config::Config;

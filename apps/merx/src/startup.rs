@@ -93,6 +93,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(http::configure)
                 .default_service(web::to(http::not_found))
+                .wrap(from_fn(http::rate_limit::limit_rate))
                 .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
                 .wrap(from_fn(http::middleware::around_request))
         })

@@ -24,6 +24,15 @@ pub struct AppState {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
+    pub rate_limits: RateGate,
+}
+
+/// What the rate-limit middleware needs: the limits, where windows are counted, and whose
+/// `X-Forwarded-For` to believe.
+pub struct RateGate {
+    pub limits: merx_kernel::RateLimits,
+    pub limiter: Arc<dyn merx_kernel::RateLimiter>,
+    pub trusted_proxies: Vec<crate::trusted_proxies::Cidr>,
 }
 
 /// The backing services `/ready` checks; `None` where not configured.

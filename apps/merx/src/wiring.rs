@@ -51,6 +51,24 @@ fn payment_gateways(config: &Config) -> Result<PaymentGateways, StartupError> {
     Ok(gateways)
 }
 
+/// Windows in Redis (one budget for every instance) when configured, falling back to this
+/// process's when Redis is down; in process otherwise.
+fn rate_limiter(
+    config: &Config,
+    redis: Option<&merx_redis::RedisPool>,
+) -> Arc<dyn merx_kernel::RateLimiter> {
+    let local: Arc<dyn merx_kernel::RateLimiter> =
+        Arc::new(merx_memory::MemoryRateLimiter::default());
+    match redis {
+        Some(pool) => Arc::new(merx_redis::RedisRateLimiter::new(
+            pool.clone(),
+            &config.rate_limit_namespace,
+            local,
+        )),
+        None => local,
+    }
+}
+
 /// One store's implementation of every port.
 pub struct Stores {
     pub users: Arc<dyn UserRepository>,
@@ -230,6 +248,11 @@ pub fn build_state(
         checkout,
         idempotency: stores.idempotency.clone(),
         clock,
+        rate_limits: crate::state::RateGate {
+            limits: config.rate_limits.clone(),
+            limiter: rate_limiter(config, redis.as_ref()),
+            trusted_proxies: config.trusted_proxies.clone(),
+        },
         health: HealthProbes {
             database: stores.database.clone(),
             redis,

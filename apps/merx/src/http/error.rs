@@ -138,7 +138,7 @@ impl ApiError {
         Self::new(status, code, message)
     }
 
-    fn body(&self) -> ErrorBody {
+    pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: self.code.to_owned(),
             message: self.message.clone(),

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod order_viewer;
 pub mod page;
 pub mod patch;
+pub mod rate_limit;
 pub mod routes;
 
 use actix_cors::Cors;

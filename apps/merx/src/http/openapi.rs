@@ -43,7 +43,7 @@ use crate::http::routes::{
         pricing_admin::update_zone, pricing_admin::delete_zone,
     ),
     components(schemas(crate::http::error::ErrorBody)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &RateLimited),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "addresses", description = "The signed-in user's address book"),
@@ -79,5 +79,42 @@ impl Modify for SecuritySchemes {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
+    }
+}
+
+/// Every operation may be refused by a rate limit (spec §14): 429 `rate_limit_exceeded`.
+struct RateLimited;
+
+impl Modify for RateLimited {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let answer = utoipa::openapi::ResponseBuilder::new()
+            .description(
+                "rate_limit_exceeded (`retry_after` seconds, also in `Retry-After`; \
+                 `X-RateLimit-Limit/-Remaining/-Reset` on every limited answer)",
+            )
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("429".into())
+                    .or_insert_with(|| answer.clone().into());
+            }
+        }
     }
 }

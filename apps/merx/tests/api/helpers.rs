@@ -56,6 +56,9 @@ pub fn test_config() -> Config {
         ("MERX_WORKERS", "1"),
         ("MERX_DEMO_DATA", "false"),
         ("MERX_CATALOG_CACHE_MS", "0"),
+        // Tests send far more than a client would from one address; the rate-limit tests
+        // turn limits on with their own.
+        ("MERX_RATE_LIMITS", "off"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -17,6 +17,7 @@ mod embedding_checkout;
 mod ops;
 mod persistence;
 mod pricing;
+mod rate_limits;
 mod reservations;
 mod stripe;
 mod toss;

@@ -11,6 +11,7 @@ mod identity;
 mod mailer;
 mod orders;
 mod pricing;
+mod rate_limit;
 mod stock;
 
 pub use carts::MemoryCarts;
@@ -22,6 +23,7 @@ pub use identity::{
 };
 pub use mailer::LogMailer;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
+pub use rate_limit::MemoryRateLimiter;
 pub use stock::MemoryStock;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -1,8 +1,11 @@
 //! Redis for Merx: a deadpool connection pool and a health check. Redis only ever holds what
 //! may be lost (rate-limit windows, caches); Postgres stays the source of truth.
 
+mod rate_limit;
+
 pub use deadpool_redis::Pool as RedisPool;
 use deadpool_redis::redis;
+pub use rate_limit::RedisRateLimiter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RedisError {
@@ -18,7 +21,15 @@ pub enum RedisError {
 /// When the URL cannot be used.
 pub fn connect(url: &str, max_size: usize) -> Result<RedisPool, RedisError> {
     let mut cfg = deadpool_redis::Config::from_url(url);
-    cfg.pool = Some(deadpool_redis::PoolConfig::new(max_size));
+    let mut pool = deadpool_redis::PoolConfig::new(max_size);
+    // A Redis that does not answer must not hold requests up: rate limits then fall back.
+    let quick = Some(std::time::Duration::from_millis(500));
+    pool.timeouts = deadpool_redis::Timeouts {
+        wait: quick,
+        create: quick,
+        recycle: quick,
+    };
+    cfg.pool = Some(pool);
     cfg.create_pool(Some(deadpool_redis::Runtime::Tokio1))
         .map_err(|e| RedisError::Config(e.to_string()))
 }

@@ -18,9 +18,11 @@ pub struct HealthResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadyResponse {
-    /// `ready`
+    /// `ready`, or `degraded` while Redis is unreachable (everything is still served; rate
+    /// limits count in this instance alone).
     pub status: &'static str,
-    /// `ok`, `unavailable` or `not_configured`, per backing service.
+    /// `ok`, `unavailable` (the database), `degraded` (Redis) or `not_configured`, per backing
+    /// service.
     pub checks: ReadyChecks,
 }
 
@@ -39,8 +41,8 @@ pub async fn health() -> HttpResponse {
     })
 }
 
-/// Postgres and Redis (when configured) answer; otherwise 503 `service_unavailable` with
-/// `details.checks`.
+/// Postgres answers (when configured); otherwise 503 `service_unavailable` with
+/// `details.checks`. An unreachable Redis is `degraded`, not unready.
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, body = ReadyResponse), (status = 503, body = ErrorBody)))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
@@ -59,13 +61,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         Some(pool) => match merx_redis::ping(pool).await {
             Ok(()) => "ok",
             Err(e) => {
-                tracing::warn!(error = %e, "readiness: redis unavailable");
-                "unavailable"
+                tracing::warn!(error = %e, "readiness: redis unavailable, serving degraded");
+                "degraded"
             }
         },
     };
     let checks = ReadyChecks { database, redis };
-    if database == "unavailable" || redis == "unavailable" {
+    // Redis holds only what may be lost: without it the instance still serves.
+    if database == "unavailable" {
         // An error like any other: the spec's error body, with the checks in its details.
         let details = serde_json::json!({ "checks": checks });
         return ApiError::new(
@@ -77,7 +80,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         .error_response();
     }
     HttpResponse::Ok().json(ReadyResponse {
-        status: "ready",
+        status: if redis == "degraded" {
+            "degraded"
+        } else {
+            "ready"
+        },
         checks,
     })
 }

@@ -1,0 +1,190 @@
+//! Rate limits at the door (spec §9, §14): which category a route is, whose budgets a
+//! request spends (the domain's `RateLimits::keys`), and the answer: `X-RateLimit-*` headers on
+//! every limited answer, 429 `rate_limit_exceeded` with `retry_after` and `Retry-After` past
+//! the limit. Runs before any handler, so the login category is checked before any password
+//! is hashed.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use merx_kernel::{RateCategory, RateDecision};
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::trusted_proxies::client_ip;
+
+/// The category of a route (spec §14), by its path under `/api/v1`.
+#[must_use]
+pub fn category_of(method: &Method, path: &str) -> RateCategory {
+    let p = path.strip_prefix("/api/v1").unwrap_or(path);
+    let login = matches!(p, "/auth/login" | "/auth/register" | "/auth/refresh")
+        || p.starts_with("/auth/password-reset/");
+    if login && method == Method::POST {
+        RateCategory::Login
+    } else if p.starts_with("/webhooks/") {
+        RateCategory::Webhooks
+    } else if p.starts_with("/woocommerce/") {
+        RateCategory::Sync
+    } else if p.starts_with("/cart") {
+        RateCategory::Cart
+    } else if p.starts_with("/checkout/")
+        || p.starts_with("/payments/")
+        || (p == "/orders" && method == Method::POST)
+        || (p.starts_with("/orders/") && p.ends_with("/payment"))
+    {
+        RateCategory::Checkout
+    } else {
+        RateCategory::Default
+    }
+}
+
+/// Who is calling, as far as limits care: a user (limited per user and IP), an admin or API
+/// key (not limited), or a guest. Bad credentials count as a guest here; the handler refuses
+/// them.
+async fn caller_of(state: &AppState, req: &ServiceRequest) -> (Option<uuid::Uuid>, bool) {
+    let headers = req.headers();
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        && let Ok(p) = state.auth.authenticate(token.trim())
+    {
+        return (p.user_id().map(|u| *u.as_uuid()), p.is_admin());
+    }
+    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok())
+        && let Ok(p) = state.api_keys.authenticate(key).await
+    {
+        return (None, p.is_admin());
+    }
+    (None, false)
+}
+
+fn set_headers(headers: &mut actix_web::http::header::HeaderMap, d: &RateDecision) {
+    for (name, value) in [
+        ("x-ratelimit-limit", d.limit),
+        ("x-ratelimit-remaining", d.remaining),
+        ("x-ratelimit-reset", d.reset_secs),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+/// # Errors
+/// Only actix's own failures, passed through.
+pub async fn limit_rate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let gate = &state.rate_limits;
+    if !gate.limits.is_enabled() || req.method() == Method::OPTIONS {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let category = category_of(req.method(), req.path());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let ip = client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded.as_deref(),
+        &gate.trusted_proxies,
+    )
+    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let (user, unlimited) = caller_of(&state, &req).await;
+    let limit = gate.limits.limit(category);
+    let now = state.clock.now();
+    let mut decisions = Vec::new();
+    for key in gate.limits.keys(category, user, unlimited, &ip) {
+        match gate.limiter.hit(&key, limit, now).await {
+            Ok(d) => decisions.push(d),
+            // Counting failed even in process: serve rather than refuse.
+            Err(e) => tracing::warn!(error = %e, "rate limit not counted"),
+        }
+    }
+    let Some(decision) = RateDecision::strictest(&decisions) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !decision.allowed {
+        let error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            format!(
+                "too many {} requests; try again in {} s",
+                category.as_str(),
+                decision.reset_secs
+            ),
+        )
+        .with_details(serde_json::json!({
+            "category": category.as_str(),
+            "retry_after": decision.reset_secs,
+        }));
+        let mut body = serde_json::to_value(error.body()).unwrap_or_default();
+        body["retry_after"] = decision.reset_secs.into();
+        let mut res = HttpResponse::TooManyRequests().json(body);
+        set_headers(res.headers_mut(), &decision);
+        if let Ok(v) = HeaderValue::from_str(&decision.reset_secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(req.into_response(res).map_into_boxed_body());
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    set_headers(res.headers_mut(), &decision);
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_fall_into_the_categories_of_spec_14() {
+        let post = Method::POST;
+        let get = Method::GET;
+        assert_eq!(
+            category_of(&post, "/api/v1/auth/login"),
+            RateCategory::Login
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/auth/password-reset/request"),
+            RateCategory::Login
+        );
+        assert_eq!(category_of(&get, "/api/v1/auth/me"), RateCategory::Default);
+        assert_eq!(category_of(&post, "/api/v1/cart/items"), RateCategory::Cart);
+        assert_eq!(category_of(&get, "/api/v1/carts/x"), RateCategory::Cart);
+        assert_eq!(
+            category_of(&post, "/api/v1/checkout/sessions"),
+            RateCategory::Checkout
+        );
+        assert_eq!(category_of(&post, "/api/v1/orders"), RateCategory::Checkout);
+        assert_eq!(category_of(&get, "/api/v1/orders"), RateCategory::Default);
+        assert_eq!(
+            category_of(&post, "/api/v1/orders/1/payment"),
+            RateCategory::Checkout
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/payments/tosspayments/confirm"),
+            RateCategory::Checkout
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/webhooks/stripe"),
+            RateCategory::Webhooks
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/woocommerce/sync"),
+            RateCategory::Sync
+        );
+        assert_eq!(category_of(&get, "/api/v1/products"), RateCategory::Default);
+    }
+}
