@@ -231,6 +231,8 @@ impl Config {
             redis_url: get("REDIS_URL"),
             jwt_secret: get("JWT_SECRET"),
             log_format: match get("LOG_FORMAT").as_deref() {
+                // A person at a terminal reads pretty lines; a collector reads JSON.
+                None if std::io::IsTerminal::is_terminal(&std::io::stderr()) => LogFormat::Pretty,
                 None | Some("json") => LogFormat::Json,
                 Some("pretty") => LogFormat::Pretty,
                 Some(other) => {

@@ -25,6 +25,15 @@ pub struct Application {
     /// The log mailer every email goes through (until SMTP is configured).
     pub mailer: Arc<LogMailer>,
     pub state: web::Data<AppState>,
+    /// In memory without `MERX_ADMIN_EMAIL`: the demo admin made at start (printed once).
+    pub demo_admin: Option<DemoAdmin>,
+}
+
+/// An admin made so the admin routes can be tried at once (in memory only).
+#[derive(Debug, Clone)]
+pub struct DemoAdmin {
+    pub email: String,
+    pub password: String,
 }
 
 impl Application {
@@ -46,6 +55,11 @@ impl Application {
         let mailer = Arc::new(LogMailer::new());
         let state = web::Data::new(build_state(&config, stores, mailer.clone(), redis)?);
         ensure_configured_admin(&config, &state).await?;
+        let demo_admin = if stores.database.is_none() && config.admin_email.is_none() {
+            Some(demo_admin(&state).await?)
+        } else {
+            None
+        };
         install_pricing_defaults(&config, &state.pricing).await?;
         if stores.database.is_none() && config.demo_data {
             let report = crate::seed::seed(&state.catalog, 0)
@@ -101,12 +115,25 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
-        tracing::info!(host = %config.host, port, "merx listening");
+        let shown = if config.host == "0.0.0.0" || config.host == "::" {
+            "localhost"
+        } else {
+            config.host.as_str()
+        };
+        let base = format!("http://{shown}:{port}");
+        tracing::info!(
+            host = %config.host,
+            port,
+            url = %base,
+            docs = %format!("{base}/api/docs"),
+            "merx listening on {base} (API docs at {base}/api/docs)"
+        );
         Ok(Self {
             port,
             server: server.run(),
             mailer,
             state,
+            demo_admin,
         })
     }
 
@@ -126,6 +153,26 @@ impl Application {
 
 /// `MERX_ADMIN_EMAIL` + `MERX_ADMIN_PASSWORD`: make sure that admin exists (how the in-memory
 /// store gets one).
+/// Makes the in-memory demo's admin with a random password, and says both once, on stderr
+/// (stdout stays the CLI's).
+async fn demo_admin(state: &AppState) -> Result<DemoAdmin, StartupError> {
+    let admin = DemoAdmin {
+        email: "admin@merx.local".into(),
+        password: merx_identity::generate_secret("demo-"),
+    };
+    state
+        .auth
+        .ensure_admin(&admin.email, &admin.password)
+        .await
+        .map_err(|e| StartupError::Other(format!("demo admin: {e}")))?;
+    eprintln!(
+        "merx: in-memory demo admin {} with password {} (set MERX_ADMIN_EMAIL and \
+         MERX_ADMIN_PASSWORD to choose your own)",
+        admin.email, admin.password
+    );
+    Ok(admin)
+}
+
 async fn ensure_configured_admin(config: &Config, state: &AppState) -> Result<(), StartupError> {
     let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) else {
         return Ok(());

@@ -79,3 +79,36 @@ async fn metrics_count_requests_by_route_pattern() {
     );
     assert!(text.contains("merx_http_request_duration_seconds_bucket"));
 }
+
+/// In memory without a configured admin, a demo admin is made (and printed once) so the admin
+/// routes can be tried at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_in_memory_demo_has_an_admin_to_try_the_admin_routes_with() {
+    let mut config = crate::helpers::test_config();
+    config.admin_email = None;
+    config.admin_password = None;
+    let app = merx::Application::build(config).await.expect("builds");
+    let demo = app.demo_admin.clone().expect("a demo admin");
+    assert_eq!(demo.email, "admin@merx.local");
+    assert!(demo.password.len() >= 20, "random");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": demo.email, "password": demo.password}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = login["access_token"].as_str().expect("signed in");
+    let keys = client
+        .get(format!("{address}/api/v1/admin/api-keys"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(keys.status(), 200, "an admin");
+}
