@@ -14,6 +14,7 @@ mod conventions;
 mod customers_admin;
 mod embedding;
 mod embedding_checkout;
+mod faults;
 mod ops;
 mod persistence;
 mod pricing;

@@ -1,7 +1,9 @@
 //! Local fakes of the providers Merx talks to, for tests without the internet. Each follows
-//! ../shared/docs/providers.md: its wire format, its error bodies, its idempotency.
+//! ../shared/docs/providers.md: its wire format, its error bodies, its idempotency. Also the
+//! TCP proxy fault tests cut in front of a service.
 
 pub mod stripe;
+pub mod tcp_proxy;
 pub mod toss;
 
 /// A local server answering every request with `handler`.
