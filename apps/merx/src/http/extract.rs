@@ -252,6 +252,38 @@ pub fn path_id<T: From<uuid::Uuid>>(raw: &str, name: &str) -> Result<T, ApiError
 }
 
 #[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::http::routes::checkout_sessions::CreateSessionRequest;
+
+    proptest! {
+        /// Any bytes at all become a value or a 4xx, never a panic.
+        #[test]
+        fn any_body_is_a_value_or_a_client_error(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(e) = parse_json::<CreateSessionRequest>(&bytes) {
+                prop_assert!(e.status.is_client_error());
+            }
+            if let Err(e) = parse_json::<serde_json::Value>(&bytes) {
+                prop_assert_eq!(e.status.as_u16(), 400);
+            }
+        }
+
+        /// JSON of the wrong shape is a 422 naming where, never a panic.
+        #[test]
+        fn any_json_is_a_session_request_or_a_client_error(
+            cart in any::<Option<u64>>(), method in ".{0,20}", extra in any::<Option<i64>>(),
+        ) {
+            let body = serde_json::json!({"cart_id": cart, "payment_method": method, "mode": extra});
+            if let Err(e) = parse_json::<CreateSessionRequest>(body.to_string().as_bytes()) {
+                prop_assert!(e.status.is_client_error());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -66,8 +66,40 @@ pub fn payment_lines(items: &[OrderItem], totals: &OrderTotals) -> Vec<PaymentLi
 #[cfg(test)]
 mod tests {
     use merx_kernel::{ProductId, VariantId};
+    use proptest::prelude::*;
 
     use super::*;
+
+    proptest! {
+        /// Whatever the items, discount, tax and shipping, the provider's lines charge exactly
+        /// our total, and no line is negative.
+        #[test]
+        fn the_lines_always_add_up_to_the_total(
+            raw in prop::collection::vec((0_i64..1_000_000, 1_i64..=99, 0_i64..50_000), 1..20),
+            discount_share in 0_u32..=100,
+            shipping in 0_i64..100_000,
+            shipping_tax in 0_i64..10_000,
+        ) {
+            let items: Vec<OrderItem> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, (unit, qty, tax))| item(&format!("Item {k}"), *unit, *qty, *tax))
+                .collect();
+            let subtotal: i64 = items.iter().map(|i| i.line_total).sum();
+            let discount_total = subtotal * i64::from(discount_share) / 100;
+            let tax_total = items.iter().map(|i| i.tax).sum::<i64>() + shipping_tax;
+            let totals = OrderTotals {
+                subtotal,
+                discount_total,
+                tax_total,
+                shipping_total: shipping,
+                total: subtotal - discount_total + tax_total + shipping,
+            };
+            let lines = payment_lines(&items, &totals);
+            prop_assert!(lines.iter().all(|l| l.unit_amount >= 0 && l.quantity >= 1));
+            prop_assert_eq!(sum(&lines), totals.total);
+        }
+    }
 
     fn item(name: &str, unit: i64, qty: i64, tax: i64) -> OrderItem {
         OrderItem {

@@ -215,6 +215,52 @@ impl fmt::Display for Money {
 }
 
 #[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn currency() -> impl Strategy<Value = Currency> {
+        prop::sample::select(Currency::ALL.to_vec())
+    }
+
+    proptest! {
+        /// The display is exact: as many decimals as the currency has, and read back it is the
+        /// same number of minor units.
+        #[test]
+        fn money_displays_exactly_in_every_currency(amount in any::<i64>(), currency in currency()) {
+            let shown = Money::new(amount, currency).to_string();
+            let (number, code) = shown.rsplit_once(' ').expect("amount and code");
+            prop_assert_eq!(code, currency.code());
+            let digits = number.split_once('.').map_or(0, |(_, d)| d.len());
+            prop_assert_eq!(digits, currency.exponent() as usize);
+            let back: i128 = number.replace('.', "").parse().expect("digits");
+            prop_assert_eq!(back, i128::from(amount));
+        }
+
+        /// Checked arithmetic never wraps or panics: it answers the exact sum or an error.
+        #[test]
+        fn checked_arithmetic_is_exact_or_refused(a in any::<i64>(), b in any::<i64>(), q in any::<i64>(), currency in currency()) {
+            let (x, y) = (Money::new(a, currency), Money::new(b, currency));
+            match x.checked_add(y) {
+                Ok(sum) => prop_assert_eq!(i128::from(sum.amount()), i128::from(a) + i128::from(b)),
+                Err(_) => prop_assert!(a.checked_add(b).is_none()),
+            }
+            match x.checked_sub(y) {
+                Ok(d) => prop_assert_eq!(i128::from(d.amount()), i128::from(a) - i128::from(b)),
+                Err(_) => prop_assert!(a.checked_sub(b).is_none()),
+            }
+            if let Ok(p) = x.checked_mul(q) {
+                prop_assert_eq!(i128::from(p.amount()), i128::from(a) * i128::from(q));
+            }
+            let other = if currency == Currency::Usd { Currency::Eur } else { Currency::Usd };
+            let mixed = x.checked_add(Money::new(b, other));
+            prop_assert!(mixed.is_err());
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
