@@ -16,10 +16,23 @@ use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::trusted_proxies::client_ip;
 
-/// The category of a route (spec §14), by its path under `/api/v1`.
+/// The category of a route (spec §14), by its path under `/api/v1`; `None` for the probes and
+/// documents operators and load balancers poll (`/health`, `/ready`, `/metrics`, the API
+/// docs), which a limit would turn into false alarms.
 #[must_use]
-pub fn category_of(method: &Method, path: &str) -> RateCategory {
+pub fn category_of(method: &Method, path: &str) -> Option<RateCategory> {
     let p = path.strip_prefix("/api/v1").unwrap_or(path);
+    if matches!(p, "/health" | "/ready" | "/metrics")
+        || path.starts_with("/api/docs")
+        || path.starts_with("/api/redoc")
+        || path == "/api/openapi.json"
+    {
+        return None;
+    }
+    Some(category_in(method, p))
+}
+
+fn category_in(method: &Method, p: &str) -> RateCategory {
     let login = matches!(p, "/auth/login" | "/auth/register" | "/auth/refresh")
         || p.starts_with("/auth/password-reset/");
     if login && method == Method::POST {
@@ -90,7 +103,9 @@ pub async fn limit_rate(
     if !gate.limits.is_enabled() || req.method() == Method::OPTIONS {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let category = category_of(req.method(), req.path());
+    let Some(category) = category_of(req.method(), req.path()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
     let forwarded = req
         .headers()
         .get("x-forwarded-for")
@@ -154,37 +169,65 @@ mod tests {
         let get = Method::GET;
         assert_eq!(
             category_of(&post, "/api/v1/auth/login"),
-            RateCategory::Login
+            Some(RateCategory::Login)
         );
         assert_eq!(
             category_of(&post, "/api/v1/auth/password-reset/request"),
-            RateCategory::Login
+            Some(RateCategory::Login)
         );
-        assert_eq!(category_of(&get, "/api/v1/auth/me"), RateCategory::Default);
-        assert_eq!(category_of(&post, "/api/v1/cart/items"), RateCategory::Cart);
-        assert_eq!(category_of(&get, "/api/v1/carts/x"), RateCategory::Cart);
+        assert_eq!(
+            category_of(&get, "/api/v1/auth/me"),
+            Some(RateCategory::Default)
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/cart/items"),
+            Some(RateCategory::Cart)
+        );
+        assert_eq!(
+            category_of(&get, "/api/v1/carts/x"),
+            Some(RateCategory::Cart)
+        );
         assert_eq!(
             category_of(&post, "/api/v1/checkout/sessions"),
-            RateCategory::Checkout
+            Some(RateCategory::Checkout)
         );
-        assert_eq!(category_of(&post, "/api/v1/orders"), RateCategory::Checkout);
-        assert_eq!(category_of(&get, "/api/v1/orders"), RateCategory::Default);
+        assert_eq!(
+            category_of(&post, "/api/v1/orders"),
+            Some(RateCategory::Checkout)
+        );
+        assert_eq!(
+            category_of(&get, "/api/v1/orders"),
+            Some(RateCategory::Default)
+        );
         assert_eq!(
             category_of(&post, "/api/v1/orders/1/payment"),
-            RateCategory::Checkout
+            Some(RateCategory::Checkout)
         );
         assert_eq!(
             category_of(&post, "/api/v1/payments/tosspayments/confirm"),
-            RateCategory::Checkout
+            Some(RateCategory::Checkout)
         );
         assert_eq!(
             category_of(&post, "/api/v1/webhooks/stripe"),
-            RateCategory::Webhooks
+            Some(RateCategory::Webhooks)
         );
         assert_eq!(
             category_of(&post, "/api/v1/woocommerce/sync"),
-            RateCategory::Sync
+            Some(RateCategory::Sync)
         );
-        assert_eq!(category_of(&get, "/api/v1/products"), RateCategory::Default);
+        assert_eq!(
+            category_of(&get, "/api/v1/products"),
+            Some(RateCategory::Default)
+        );
+        for probe in [
+            "/health",
+            "/ready",
+            "/metrics",
+            "/api/v1/health",
+            "/api/openapi.json",
+            "/api/docs/",
+        ] {
+            assert_eq!(category_of(&get, probe), None, "{probe}");
+        }
     }
 }
