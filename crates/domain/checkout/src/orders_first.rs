@@ -196,7 +196,7 @@ impl CheckoutService {
                     subject: PaymentSubject::Checkout(*id.as_uuid()),
                     flow: PaymentFlow::Intent,
                     description: description(&session.items),
-                    amount: Money::new(session.totals.total, session.currency),
+                    amount: session.total(),
                     lines: payment_lines(&session.items, &session.totals),
                     email: session.email.clone(),
                     success_url: None,

@@ -74,7 +74,7 @@ impl CheckoutService {
                     .find_session(CheckoutId::from_uuid(id))
                     .await?
                     .ok_or(CheckoutError::NotFound)?;
-                Ok(Money::new(session.totals.total, session.currency))
+                Ok(session.total())
             }
             PaymentSubject::Order(id) => {
                 let order = self

@@ -5,7 +5,7 @@
 //! refund we made ourselves).
 
 use merx_kernel::Money;
-use merx_orders::{NewOrder, Order, OrderFlag, OrderId, OrderNumber, OrderStatus, Settlement};
+use merx_orders::{Order, OrderFlag, OrderId, OrderStatus, Settlement};
 use merx_payments::{PaymentEvent, PaymentFact, PaymentMethod, PaymentSubject};
 
 use crate::{
@@ -231,27 +231,10 @@ impl CheckoutService {
     ) -> Result<PaidSession, CheckoutError> {
         let now = self.clock.now();
         let number = self.store.next_order_number().await?;
-        let new = NewOrder {
-            id: OrderId::new(),
-            number: OrderNumber::new(chrono::Datelike::year(&now), number),
-            user_id: session.user_id,
-            email: session.email.clone(),
-            currency: session.currency,
-            items: session.items.clone(),
-            totals: session.totals,
-            discount_code: session.discount_code.clone(),
-            shipping_address: session.shipping_address.clone(),
-            billing_address: session.billing_address.clone(),
-            shipping_method: session.shipping_method.clone(),
-            payment_method: session.payment.method.clone(),
-            payment_provider_ref: payment_ref.clone(),
-            notes: None,
-            checkout_id: Some(*session.id.as_uuid()),
-            // No token reaches a guest from a webhook: the buyer's return (the session's
-            // confirm, which proves the cart's owner) answers the order instead.
-            token_hash: None,
-        };
-        let settled = paid == Money::new(session.totals.total, session.currency);
+        // No token reaches a guest from a webhook: the buyer's return (the session's confirm,
+        // which proves the cart's owner) answers the order instead.
+        let new = session.new_order(number, payment_ref.clone(), None, now);
+        let settled = paid == session.total();
         Ok(match (settled, no_stock) {
             (true, false) => PaidSession::Order(Order::confirmed(new, true, now)),
             (true, true) => PaidSession::Refund(Order::paid_too_late(new, paid.amount(), now)),

@@ -106,6 +106,42 @@ impl CheckoutSession {
         self.id.holder()
     }
 
+    /// What it charges: its grand total in its currency.
+    #[must_use]
+    pub fn total(&self) -> merx_kernel::Money {
+        merx_kernel::Money::new(self.totals.total, self.currency)
+    }
+
+    /// The order this session becomes, numbered `number` at `now`, paid through
+    /// `payment_ref`, readable by a guest with the token hashed as `token_hash`.
+    #[must_use]
+    pub fn new_order(
+        &self,
+        number: i64,
+        payment_ref: Option<String>,
+        token_hash: Option<String>,
+        now: Timestamp,
+    ) -> merx_orders::NewOrder {
+        merx_orders::NewOrder {
+            id: OrderId::new(),
+            number: merx_orders::OrderNumber::new(chrono::Datelike::year(&now), number),
+            user_id: self.user_id,
+            email: self.email.clone(),
+            currency: self.currency,
+            items: self.items.clone(),
+            totals: self.totals,
+            discount_code: self.discount_code.clone(),
+            shipping_address: self.shipping_address.clone(),
+            billing_address: self.billing_address.clone(),
+            shipping_method: self.shipping_method.clone(),
+            payment_method: self.payment.method.clone(),
+            payment_provider_ref: payment_ref,
+            notes: None,
+            checkout_id: Some(*self.id.as_uuid()),
+            token_hash,
+        }
+    }
+
     /// Whether its money is in: a completed session paid through a provider (cash on
     /// delivery is collected later).
     #[must_use]

@@ -3,7 +3,7 @@
 
 use merx_cart::CartCaller;
 use merx_kernel::{Money, StoreError};
-use merx_orders::{NewOrder, Order, OrderId, OrderNumber};
+use merx_orders::Order;
 use merx_payments::{PaymentFlow, PaymentRequest, PaymentSubject, ProviderStatus};
 use merx_pricing::Customer;
 
@@ -245,24 +245,7 @@ impl CheckoutService {
         let (order_token, token_hash) = order_token(session.user_id);
         let number = self.store.next_order_number().await?;
         let order = Order::confirmed(
-            NewOrder {
-                id: OrderId::new(),
-                number: OrderNumber::new(chrono::Datelike::year(&now), number),
-                user_id: session.user_id,
-                email: session.email.clone(),
-                currency: session.currency,
-                items: session.items.clone(),
-                totals: session.totals,
-                discount_code: session.discount_code.clone(),
-                shipping_address: session.shipping_address.clone(),
-                billing_address: session.billing_address.clone(),
-                shipping_method: session.shipping_method.clone(),
-                payment_method: session.payment.method.clone(),
-                payment_provider_ref: payment_ref.clone(),
-                notes: None,
-                checkout_id: Some(*session.id.as_uuid()),
-                token_hash,
-            },
+            session.new_order(number, payment_ref.clone(), token_hash, now),
             !session.payment.settles_on_delivery,
             now,
         );
@@ -406,7 +389,7 @@ impl CheckoutService {
             .get(&session.payment.method)?
             .retrieve(provider_ref)
             .await?;
-        let total = Money::new(session.totals.total, session.currency);
+        let total = session.total();
         match state.paid {
             Some(paid) if state.status == ProviderStatus::Complete && paid == total => {
                 Ok(state.payment_ref.or_else(|| Some(provider_ref.clone())))
