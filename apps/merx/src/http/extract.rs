@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use merx_identity::Principal;
 use merx_kernel::{PageRequest, ValidationErrors};
 use serde::Deserialize;
@@ -113,6 +113,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// The caller the rate-limit middleware already authenticated for this request, so its
+/// credentials (an API key: a database lookup) are checked once.
+#[derive(Clone)]
+pub struct Authenticated(pub Principal);
+
 /// The authenticated caller: a bearer access token, or an admin `X-Api-Key`.
 pub struct Caller(pub Principal);
 
@@ -121,6 +126,9 @@ impl FromRequest for Caller {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(Authenticated(principal)) = req.extensions().get::<Authenticated>().cloned() {
+            return Box::pin(async move { Ok(Self(principal)) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let bearer = req
             .headers()

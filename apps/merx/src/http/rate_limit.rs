@@ -9,10 +9,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
+use merx_identity::Principal;
 use merx_kernel::{RateCategory, RateDecision};
 
 use crate::http::error::ApiError;
+use crate::http::extract::Authenticated;
 use crate::state::AppState;
 use crate::trusted_proxies::client_ip;
 
@@ -55,9 +57,9 @@ fn category_in(method: &Method, p: &str) -> RateCategory {
 }
 
 /// Who is calling, as far as limits care: a user (limited per user and IP), an admin or API
-/// key (not limited), or a guest. Bad credentials count as a guest here; the handler refuses
-/// them.
-async fn caller_of(state: &AppState, req: &ServiceRequest) -> (Option<uuid::Uuid>, bool) {
+/// key (not limited), or a guest (`None`). Bad credentials count as a guest here; the handler
+/// refuses them.
+async fn caller_of(state: &AppState, req: &ServiceRequest) -> Option<Principal> {
     let headers = req.headers();
     if let Some(token) = headers
         .get(header::AUTHORIZATION)
@@ -66,16 +68,11 @@ async fn caller_of(state: &AppState, req: &ServiceRequest) -> (Option<uuid::Uuid
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        && let Ok(p) = state.auth.authenticate(token.trim())
     {
-        return (p.user_id().map(|u| *u.as_uuid()), p.is_admin());
+        return state.auth.authenticate(token.trim()).ok();
     }
-    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok())
-        && let Ok(p) = state.api_keys.authenticate(key).await
-    {
-        return (None, p.is_admin());
-    }
-    (None, false)
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok())?;
+    state.api_keys.authenticate(key).await.ok()
 }
 
 fn set_headers(headers: &mut actix_web::http::header::HeaderMap, d: &RateDecision) {
@@ -117,7 +114,16 @@ pub async fn limit_rate(
         &gate.trusted_proxies,
     )
     .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let (user, unlimited) = caller_of(&state, &req).await;
+    let caller = caller_of(&state, &req).await;
+    let user = caller
+        .as_ref()
+        .and_then(Principal::user_id)
+        .map(|u| *u.as_uuid());
+    let unlimited = caller.as_ref().is_some_and(Principal::is_admin);
+    if let Some(principal) = caller {
+        // The handler's extractors reuse it: an API key is looked up once per request.
+        req.extensions_mut().insert(Authenticated(principal));
+    }
     let limit = gate.limits.limit(category);
     let now = state.clock.now();
     let mut decisions = Vec::new();
