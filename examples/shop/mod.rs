@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use merx_cart::{CartCaller, CartService, NewLine, ProductRef};
 use merx_catalog::{CatalogService, ProductInput, ProductStatus, StockedProduct};
-use merx_kernel::{Clock, Currency, SystemClock};
+use merx_kernel::{Author, Clock, Currency, SystemClock};
 use merx_memory::{
     MemoryCarts, MemoryCatalog, MemoryDiscounts, MemoryShippingZones, MemoryStock, MemoryTaxRates,
 };
@@ -42,37 +42,43 @@ pub async fn open() -> Shop {
         Currency::Krw,
     ));
     pricing
-        .create_tax_rate(TaxRateInput {
-            country: "KR".into(),
-            state: None,
-            name: "VAT".into(),
-            rate: Rate::percent(10).expect("10 %"),
-            tax_shipping: true,
-            business_exemption: false,
-        })
+        .create_tax_rate(
+            TaxRateInput {
+                country: "KR".into(),
+                state: None,
+                name: "VAT".into(),
+                rate: Rate::percent(10).expect("10 %"),
+                tax_shipping: true,
+                business_exemption: false,
+            },
+            &Author::System,
+        )
         .await
         .expect("tax rate");
     pricing
-        .create_zone(ShippingZoneInput {
-            name: "Korea".into(),
-            countries: vec!["KR".into()],
-            states: Vec::new(),
-            methods: vec![ShippingMethod {
-                code: "standard".into(),
-                name: "Standard".into(),
-                estimated_days_min: 1,
-                estimated_days_max: 3,
-                percent_of_value: Rate::ZERO,
-                cities: Vec::new(),
-                is_active: true,
-                rates: vec![MethodRate {
-                    currency: Currency::Krw,
-                    base: 3_000,
-                    per_kg: 0,
-                    free_over: Some(50_000),
+        .create_zone(
+            ShippingZoneInput {
+                name: "Korea".into(),
+                countries: vec!["KR".into()],
+                states: Vec::new(),
+                methods: vec![ShippingMethod {
+                    code: "standard".into(),
+                    name: "Standard".into(),
+                    estimated_days_min: 1,
+                    estimated_days_max: 3,
+                    percent_of_value: Rate::ZERO,
+                    cities: Vec::new(),
+                    is_active: true,
+                    rates: vec![MethodRate {
+                        currency: Currency::Krw,
+                        base: 3_000,
+                        per_kg: 0,
+                        free_over: Some(50_000),
+                    }],
                 }],
-            }],
-        })
+            },
+            &Author::System,
+        )
         .await
         .expect("shipping zone");
     let carts = Arc::new(CartService::new(
@@ -98,15 +104,18 @@ impl Shop {
     /// A hair oil at ₩18,000 with `on_hand` bottles.
     pub async fn hair_oil(&self, on_hand: i64) -> StockedProduct {
         self.catalog
-            .create(ProductInput {
-                name: "Camellia Hair Oil".into(),
-                status: Some(ProductStatus::Active),
-                currency: Some(Currency::Krw),
-                price: Some(18_000),
-                sku: Some("HAIR-OIL-50".into()),
-                inventory_count: Some(on_hand),
-                ..ProductInput::default()
-            })
+            .create(
+                ProductInput {
+                    name: "Camellia Hair Oil".into(),
+                    status: Some(ProductStatus::Active),
+                    currency: Some(Currency::Krw),
+                    price: Some(18_000),
+                    sku: Some("HAIR-OIL-50".into()),
+                    inventory_count: Some(on_hand),
+                    ..ProductInput::default()
+                },
+                &Author::System,
+            )
             .await
             .expect("product")
     }

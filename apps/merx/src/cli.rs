@@ -84,7 +84,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
             let state = offline_state(&config).await?;
             let created = state
                 .api_keys
-                .create(&name)
+                .create(&name, &merx_kernel::Author::System)
                 .await
                 .map_err(|e| StartupError::Other(e.to_string()))?;
             Ok(Some(created.secret))

@@ -157,7 +157,7 @@ pub async fn seed(
             {
                 return Ok(false);
             }
-            match catalog.create(input).await {
+            match catalog.create(input, &merx_kernel::Author::System).await {
                 Ok(_) => Ok(true),
                 // Seeded before under another slug (or by a concurrent run): keep what is there.
                 Err(CatalogError::SkuTaken(_)) => Ok(false),

@@ -22,6 +22,7 @@ pub struct AppState {
     pub carts: Arc<CartService>,
     pub checkout: CheckoutService,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit_log: Arc<dyn merx_kernel::AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

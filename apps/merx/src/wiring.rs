@@ -85,16 +85,20 @@ pub struct Stores {
     pub checkout: Arc<dyn CheckoutStore>,
     pub orders: Arc<dyn OrderRepository>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit_log: Arc<dyn merx_kernel::AuditLog>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
 impl Stores {
     #[must_use]
     pub fn memory() -> Self {
-        let stock = Arc::new(merx_memory::MemoryStock::default());
+        // One audit log for every store that makes audited writes.
+        let audit = merx_memory::MemoryAuditLog::default();
+        let stock = Arc::new(merx_memory::MemoryStock::default().with_audit_log(audit.clone()));
         let catalog = Arc::new(merx_memory::MemoryCatalog::new(stock.clone()));
         let carts = Arc::new(merx_memory::MemoryCarts::default());
-        let discounts = Arc::new(merx_memory::MemoryDiscounts::default());
+        let discounts =
+            Arc::new(merx_memory::MemoryDiscounts::default().with_audit_log(audit.clone()));
         let checkout = Arc::new(merx_memory::MemoryCheckout::new(
             stock.clone(),
             carts.clone(),
@@ -105,18 +109,23 @@ impl Stores {
         Self {
             products: catalog,
             stock,
-            tax_rates: Arc::new(merx_memory::MemoryTaxRates::default()),
-            shipping_zones: Arc::new(merx_memory::MemoryShippingZones::default()),
+            tax_rates: Arc::new(
+                merx_memory::MemoryTaxRates::default().with_audit_log(audit.clone()),
+            ),
+            shipping_zones: Arc::new(
+                merx_memory::MemoryShippingZones::default().with_audit_log(audit.clone()),
+            ),
             discounts,
             carts,
             checkout: checkout.clone(),
             orders: checkout,
             idempotency: Arc::new(merx_memory::MemoryIdempotency::default()),
-            users: Arc::new(merx_memory::MemoryUsers::default()),
+            users: Arc::new(merx_memory::MemoryUsers::default().with_audit_log(audit.clone())),
             refresh_tokens: Arc::new(merx_memory::MemoryRefreshTokens::default()),
             one_time_tokens: Arc::new(merx_memory::MemoryOneTimeTokens::default()),
-            api_keys: Arc::new(merx_memory::MemoryApiKeys::default()),
+            api_keys: Arc::new(merx_memory::MemoryApiKeys::default().with_audit_log(audit.clone())),
             addresses: Arc::new(merx_memory::MemoryAddresses::default()),
+            audit_log: Arc::new(audit),
             database: None,
         }
     }
@@ -146,6 +155,7 @@ impl Stores {
             checkout: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
             orders: Arc::new(merx_postgres::PgOrders::new(pool.clone())),
             idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
+            audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -247,6 +257,7 @@ pub fn build_state(
         carts,
         checkout,
         idempotency: stores.idempotency.clone(),
+        audit_log: stores.audit_log.clone(),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),

@@ -9,12 +9,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use merx_identity::Principal;
-use merx_kernel::{PageRequest, ValidationErrors};
+use merx_kernel::{Author, PageRequest, ValidationErrors};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, current_request_id};
 use crate::state::AppState;
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
@@ -165,6 +165,14 @@ impl MaybeCaller {
     pub fn is_admin(&self) -> bool {
         self.0.as_ref().is_some_and(Principal::is_admin)
     }
+
+    /// Who the audit log names for this caller's writes (nobody for guests and customers).
+    #[must_use]
+    pub fn author(&self) -> Author {
+        self.0
+            .as_ref()
+            .map_or(Author::System, |p| p.author(current_request_id()))
+    }
 }
 
 impl FromRequest for MaybeCaller {
@@ -187,6 +195,14 @@ impl FromRequest for MaybeCaller {
 
 /// An authenticated admin (role admin, or an API key); 403 for anyone else.
 pub struct Admin(pub Principal);
+
+impl Admin {
+    /// The author of this admin's writes in this request, for the audit log.
+    #[must_use]
+    pub fn author(&self) -> Author {
+        self.0.author(current_request_id())
+    }
+}
 
 impl FromRequest for Admin {
     type Error = ApiError;

@@ -28,9 +28,9 @@ use crate::http::error::ApiError;
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
-        addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-        ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments,
-        webhooks,
+        addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
+        inventory, ops, orders, payment_intents, pricing_admin, products, reservations,
+        toss_payments, webhooks,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -59,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(api_keys::list)
             .service(api_keys::create)
             .service(api_keys::revoke)
+            .service(audit_log::list)
             // Fixed paths before `/products/{id}`: actix matches in registration order.
             .service(products::search)
             .service(products::get_by_slug)

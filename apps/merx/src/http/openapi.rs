@@ -5,8 +5,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    addresses, api_keys, auth, carts, checkout_quotes, checkout_sessions, customers, inventory,
-    ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments, webhooks,
+    addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
+    inventory, ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -19,7 +20,7 @@ use crate::http::routes::{
         auth::verify_email_request, auth::verify_email_confirm,
         addresses::list, addresses::create, addresses::update, addresses::remove,
         customers::create, customers::list, customers::get, customers::update,
-        api_keys::list, api_keys::create, api_keys::revoke,
+        api_keys::list, api_keys::create, api_keys::revoke, audit_log::list,
         products::list, products::search, products::get, products::get_by_slug,
         products::create, products::update, products::remove,
         products::add_variant, products::update_variant, products::remove_variant,

@@ -212,6 +212,7 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/admin/api-keys", "get"),
         ("/api/v1/admin/api-keys", "post"),
         ("/api/v1/admin/api-keys/{id}", "delete"),
+        ("/api/v1/admin/audit-log", "get"),
         ("/api/v1/products", "get"),
         ("/api/v1/products", "post"),
         ("/api/v1/products/search", "get"),

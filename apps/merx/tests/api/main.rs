@@ -5,6 +5,7 @@ mod helpers;
 
 mod addresses;
 mod admin;
+mod audit_log;
 mod auth;
 mod carts;
 mod catalog;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use merx_catalog::{
     CatalogError, InitialStock, Product, ProductQuery, ProductRepository, SortBy, SortOrder,
 };
-use merx_kernel::{Page, ProductId, StoreError, VariantId};
+use merx_kernel::{AuditEntry, Page, ProductId, StoreError, VariantId};
 
 use crate::{MemoryStock, lock};
 
@@ -84,11 +84,13 @@ impl ProductRepository for MemoryCatalog {
         &self,
         product: &Product,
         stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<(), CatalogError> {
         let mut all = lock(&self.products);
         Self::check_unique(&all, product)?;
         all.insert(product.id, product.clone());
         self.stock.add_levels(stock, product.updated_at);
+        self.stock.audit_log().record(audit);
         Ok(())
     }
 
@@ -96,6 +98,7 @@ impl ProductRepository for MemoryCatalog {
         &self,
         product: &Product,
         new_stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<bool, CatalogError> {
         let mut all = lock(&self.products);
         let Some(old) = all.get(&product.id) else {
@@ -111,6 +114,7 @@ impl ProductRepository for MemoryCatalog {
         all.insert(product.id, product.clone());
         self.stock.remove_levels(&gone);
         self.stock.add_levels(new_stock, product.updated_at);
+        self.stock.audit_log().record(audit);
         Ok(true)
     }
 
@@ -165,12 +169,14 @@ impl ProductRepository for MemoryCatalog {
         Ok(by.iter().any(|r| r.references(id)))
     }
 
-    async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {
-        let Some(removed) = lock(&self.products).remove(&id) else {
+    async fn delete(&self, id: ProductId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
+        let mut all = lock(&self.products);
+        let Some(removed) = all.remove(&id) else {
             return Ok(false);
         };
         let gone: Vec<VariantId> = removed.variants.iter().map(|v| v.id).collect();
         self.stock.remove_levels(&gone);
+        self.stock.audit_log().record(audit);
         Ok(true)
     }
 }

@@ -8,7 +8,7 @@ use merx_checkout::{
     PlaceOutcome, Placement, ProviderEvent, RefundAsk, RefundBegun, RefundOutcome, SessionStatus,
     confirm_payment_of, stock_actor, stock_lines,
 };
-use merx_kernel::{ProductId, StoreError, Timestamp};
+use merx_kernel::{AuditEntry, ProductId, StoreError, Timestamp};
 use merx_orders::{CancelReason, Order, OrderId, Refund, RefundId, RefundStatus, Settlement};
 
 use crate::catalog::ProductReferences;
@@ -31,7 +31,7 @@ pub(crate) struct State {
 /// as atomic as the Postgres transaction.
 pub struct MemoryCheckout {
     pub(crate) state: Mutex<State>,
-    stock: Arc<MemoryStock>,
+    pub(crate) stock: Arc<MemoryStock>,
     carts: Arc<MemoryCarts>,
     discounts: Arc<MemoryDiscounts>,
 }
@@ -99,6 +99,20 @@ impl MemoryCheckout {
             self.discounts.unredeem(&order.id.to_string());
         }
         OrderChange::Done(Box::new(order.clone()))
+    }
+
+    /// Records the entry of an order change that was done, completed from `before`.
+    fn record_change(
+        &self,
+        audit: Option<AuditEntry>,
+        before: Option<&Order>,
+        change: &OrderChange,
+    ) {
+        if let (OrderChange::Done(after), Some(before)) = (change, before) {
+            self.stock
+                .audit_log()
+                .record(merx_orders::completed_audit(audit, before, after));
+        }
     }
 
     /// Places an order under the store's lock: everything is checked before anything changes.
@@ -334,9 +348,13 @@ impl CheckoutStore for MemoryCheckout {
         id: OrderId,
         settlement: &Settlement,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
-        Ok(self.confirm_locked(&mut state, id, settlement, now, false))
+        let before = state.orders.get(&id).cloned();
+        let change = self.confirm_locked(&mut state, id, settlement, now, false);
+        self.record_change(audit, before.as_ref(), &change);
+        Ok(change)
     }
 
     async fn cancel_order(
@@ -344,9 +362,13 @@ impl CheckoutStore for MemoryCheckout {
         id: OrderId,
         reason: CancelReason,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut state = lock(&self.state);
-        Ok(self.cancel_locked(&mut state, id, reason, now, false))
+        let before = state.orders.get(&id).cloned();
+        let change = self.cancel_locked(&mut state, id, reason, now, false);
+        self.record_change(audit, before.as_ref(), &change);
+        Ok(change)
     }
 
     async fn begin_refund(
@@ -354,6 +376,7 @@ impl CheckoutStore for MemoryCheckout {
         id: OrderId,
         ask: &RefundAsk,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<RefundBegun, StoreError> {
         let mut state = lock(&self.state);
         let Some(order) = state.orders.get_mut(&id) else {
@@ -368,6 +391,9 @@ impl CheckoutStore for MemoryCheckout {
             self.stock
                 .put_back(&stock_lines(&changed.items), &stock_actor(&changed), now);
         }
+        self.stock
+            .audit_log()
+            .record(merx_orders::completed_audit(audit, order, &changed));
         *order = changed.clone();
         state.refunds.push(refund.clone());
         Ok(RefundBegun::Begun {

@@ -8,23 +8,28 @@ use merx_identity::{
     RefreshTokenRepository, Role, SavedAddress, SecretHash, TokenFamilyId, TokenPurpose, User,
     UserId, UserPatch, UserRepository,
 };
-use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
+use merx_kernel::{AuditEntry, Page, PageRequest, StoreError, Timestamp};
 
-use crate::lock;
+use crate::audit_log::writes_audit_log;
+use crate::{MemoryAuditLog, lock};
 
 #[derive(Debug, Default)]
 pub struct MemoryUsers {
     users: Mutex<HashMap<UserId, User>>,
+    audit: MemoryAuditLog,
 }
+
+writes_audit_log!(MemoryUsers, MemoryApiKeys);
 
 #[async_trait]
 impl UserRepository for MemoryUsers {
-    async fn insert(&self, user: &User) -> Result<(), IdentityError> {
+    async fn insert(&self, user: &User, audit: Option<AuditEntry>) -> Result<(), IdentityError> {
         let mut users = lock(&self.users);
         if users.values().any(|u| u.email == user.email) {
             return Err(IdentityError::EmailTaken);
         }
         users.insert(user.id, user.clone());
+        self.audit.record(audit);
         Ok(())
     }
 
@@ -72,8 +77,9 @@ impl UserRepository for MemoryUsers {
         id: UserId,
         patch: &UserPatch,
         at: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<Option<User>, StoreError> {
-        Ok(self.modify(id, |u| {
+        Ok(self.modify(id, audit, |u| {
             if let Some(name) = &patch.full_name {
                 u.full_name.clone_from(name);
             }
@@ -94,7 +100,7 @@ impl UserRepository for MemoryUsers {
         at: Timestamp,
     ) -> Result<bool, StoreError> {
         Ok(self
-            .modify(id, |u| {
+            .modify(id, None, |u| {
                 u.password_hash = hash.clone();
                 u.updated_at = at;
             })
@@ -103,7 +109,7 @@ impl UserRepository for MemoryUsers {
 
     async fn mark_verified(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
         Ok(self
-            .modify(id, |u| {
+            .modify(id, None, |u| {
                 u.is_verified = true;
                 u.updated_at = at;
             })
@@ -112,7 +118,7 @@ impl UserRepository for MemoryUsers {
 
     async fn grant_admin(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
         Ok(self
-            .modify(id, |u| {
+            .modify(id, None, |u| {
                 u.role = Role::Admin;
                 u.is_active = true;
                 u.updated_at = at;
@@ -122,11 +128,18 @@ impl UserRepository for MemoryUsers {
 }
 
 impl MemoryUsers {
-    /// Applies `change` to the stored user under the lock; the user afterwards, if any.
-    fn modify(&self, id: UserId, change: impl FnOnce(&mut User)) -> Option<User> {
+    /// Applies `change` to the stored user under the lock, with the write's audit entry;
+    /// the user afterwards, if any.
+    fn modify(
+        &self,
+        id: UserId,
+        audit: Option<AuditEntry>,
+        change: impl FnOnce(&mut User),
+    ) -> Option<User> {
         let mut users = lock(&self.users);
         let user = users.get_mut(&id)?;
         change(user);
+        self.audit.record(audit);
         Some(user.clone())
     }
 }
@@ -221,12 +234,15 @@ impl OneTimeTokenRepository for MemoryOneTimeTokens {
 #[derive(Debug, Default)]
 pub struct MemoryApiKeys {
     keys: Mutex<Vec<ApiKey>>,
+    audit: MemoryAuditLog,
 }
 
 #[async_trait]
 impl ApiKeyRepository for MemoryApiKeys {
-    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError> {
-        lock(&self.keys).push(key.clone());
+    async fn insert(&self, key: &ApiKey, audit: Option<AuditEntry>) -> Result<(), StoreError> {
+        let mut keys = lock(&self.keys);
+        keys.push(key.clone());
+        self.audit.record(audit);
         Ok(())
     }
 
@@ -243,7 +259,12 @@ impl ApiKeyRepository for MemoryApiKeys {
         Ok(keys)
     }
 
-    async fn revoke(&self, id: ApiKeyId, at: Timestamp) -> Result<bool, StoreError> {
+    async fn revoke(
+        &self,
+        id: ApiKeyId,
+        at: Timestamp,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut keys = lock(&self.keys);
         match keys
             .iter_mut()
@@ -251,6 +272,7 @@ impl ApiKeyRepository for MemoryApiKeys {
         {
             Some(k) => {
                 k.revoked_at = Some(at);
+                self.audit.record(audit);
                 Ok(true)
             }
             None => Ok(false),

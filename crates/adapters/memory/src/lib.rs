@@ -3,6 +3,7 @@
 //!
 //! Each store keeps its state behind one `Mutex`, so every port method is atomic.
 
+mod audit_log;
 mod carts;
 mod catalog;
 mod checkout;
@@ -14,6 +15,7 @@ mod pricing;
 mod rate_limit;
 mod stock;
 
+pub use audit_log::MemoryAuditLog;
 pub use carts::MemoryCarts;
 pub use catalog::{MemoryCatalog, ProductReferences};
 pub use checkout::MemoryCheckout;

@@ -2,7 +2,7 @@
 //! whose lock also covers placing, confirming and cancelling them.
 
 use async_trait::async_trait;
-use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
+use merx_kernel::{AuditEntry, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::{Order, OrderFilter, OrderId, OrderRepository};
 
 use crate::{MemoryCheckout, lock};
@@ -29,11 +29,17 @@ impl OrderRepository for MemoryCheckout {
         Ok(Page::of_all(all, page))
     }
 
-    async fn update(&self, order: &Order, seen: Timestamp) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        order: &Order,
+        seen: Timestamp,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut state = lock(&self.state);
         match state.orders.get_mut(&order.id) {
             Some(o) if o.updated_at == seen => {
                 *o = order.clone();
+                self.stock.audit_log().record(audit);
                 Ok(true)
             }
             _ => Ok(false),

@@ -2,17 +2,21 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use merx_kernel::{Page, PageRequest, StoreError};
+use merx_kernel::{AuditEntry, Page, PageRequest, StoreError};
 use merx_pricing::{
     Discount, DiscountId, DiscountRepository, PricingError, Redemption, ShippingZone,
     ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
 };
 
-use crate::lock;
+use crate::audit_log::writes_audit_log;
+use crate::{MemoryAuditLog, lock};
+
+writes_audit_log!(MemoryTaxRates, MemoryShippingZones, MemoryDiscounts);
 
 #[derive(Debug, Default)]
 pub struct MemoryTaxRates {
     state: Mutex<TaxState>,
+    audit: MemoryAuditLog,
 }
 
 #[derive(Debug, Default)]
@@ -38,16 +42,21 @@ impl TaxRateRepository for MemoryTaxRates {
         Ok(lock(&self.state).rates.get(&id).cloned())
     }
 
-    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError> {
+    async fn insert(&self, rate: &TaxRate, audit: Option<AuditEntry>) -> Result<(), PricingError> {
         let mut state = lock(&self.state);
         if clashes(&state.rates, rate) {
             return Err(PricingError::TaxRateTaken);
         }
         state.rates.insert(rate.id, rate.clone());
+        self.audit.record(audit);
         Ok(())
     }
 
-    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError> {
+    async fn update(
+        &self,
+        rate: &TaxRate,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, PricingError> {
         let mut state = lock(&self.state);
         if !state.rates.contains_key(&rate.id) {
             return Ok(false);
@@ -56,11 +65,17 @@ impl TaxRateRepository for MemoryTaxRates {
             return Err(PricingError::TaxRateTaken);
         }
         state.rates.insert(rate.id, rate.clone());
+        self.audit.record(audit);
         Ok(true)
     }
 
-    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError> {
-        Ok(lock(&self.state).rates.remove(&id).is_some())
+    async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
+        let mut state = lock(&self.state);
+        let gone = state.rates.remove(&id).is_some();
+        if gone {
+            self.audit.record(audit);
+        }
+        Ok(gone)
     }
 
     async fn claim_defaults_install(&self) -> Result<bool, StoreError> {
@@ -72,6 +87,7 @@ impl TaxRateRepository for MemoryTaxRates {
 #[derive(Debug, Default)]
 pub struct MemoryShippingZones {
     zones: Mutex<Vec<ShippingZone>>,
+    audit: MemoryAuditLog,
 }
 
 #[async_trait]
@@ -86,27 +102,46 @@ impl ShippingZoneRepository for MemoryShippingZones {
         Ok(lock(&self.zones).iter().find(|z| z.id == id).cloned())
     }
 
-    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError> {
-        lock(&self.zones).push(zone.clone());
+    async fn insert(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let mut zones = lock(&self.zones);
+        zones.push(zone.clone());
+        self.audit.record(audit);
         Ok(())
     }
 
-    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut zones = lock(&self.zones);
         match zones.iter_mut().find(|z| z.id == zone.id) {
             Some(z) => {
                 *z = zone.clone();
+                self.audit.record(audit);
                 Ok(true)
             }
             None => Ok(false),
         }
     }
 
-    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError> {
+    async fn delete(
+        &self,
+        id: ShippingZoneId,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut zones = lock(&self.zones);
         let before = zones.len();
         zones.retain(|z| z.id != id);
-        Ok(zones.len() < before)
+        let gone = zones.len() < before;
+        if gone {
+            self.audit.record(audit);
+        }
+        Ok(gone)
     }
 }
 
@@ -115,6 +150,7 @@ pub struct MemoryDiscounts {
     discounts: Mutex<HashMap<DiscountId, Discount>>,
     /// (discount, order, customer) of every use.
     redemptions: Mutex<Vec<(DiscountId, String, String)>>,
+    audit: MemoryAuditLog,
 }
 
 impl MemoryDiscounts {
@@ -158,16 +194,25 @@ impl MemoryDiscounts {
 
 #[async_trait]
 impl DiscountRepository for MemoryDiscounts {
-    async fn insert(&self, discount: &Discount) -> Result<(), PricingError> {
+    async fn insert(
+        &self,
+        discount: &Discount,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), PricingError> {
         let mut discounts = lock(&self.discounts);
         if discounts.values().any(|d| d.code == discount.code) {
             return Err(PricingError::CodeTaken(discount.code.clone()));
         }
         discounts.insert(discount.id, discount.clone());
+        self.audit.record(audit);
         Ok(())
     }
 
-    async fn update(&self, discount: &Discount) -> Result<bool, PricingError> {
+    async fn update(
+        &self,
+        discount: &Discount,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, PricingError> {
         let mut discounts = lock(&self.discounts);
         if discounts
             .values()
@@ -182,6 +227,7 @@ impl DiscountRepository for MemoryDiscounts {
                     times_used,
                     ..discount.clone()
                 };
+                self.audit.record(audit);
                 Ok(true)
             }
             None => Ok(false),
@@ -205,8 +251,13 @@ impl DiscountRepository for MemoryDiscounts {
         Ok(Page::of_all(all, page))
     }
 
-    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError> {
-        Ok(lock(&self.discounts).remove(&id).is_some())
+    async fn delete(&self, id: DiscountId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
+        let mut discounts = lock(&self.discounts);
+        let gone = discounts.remove(&id).is_some();
+        if gone {
+            self.audit.record(audit);
+        }
+        Ok(gone)
     }
 
     async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {

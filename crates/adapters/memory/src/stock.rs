@@ -11,9 +11,9 @@ use merx_inventory::{
     Claim, InventoryError, ReservationLine, ReserveOutcome, Shortage, StockAdjustment, StockChange,
     StockLevel, StockRepository, StockSettings, is_live, merged, shortages,
 };
-use merx_kernel::{StoreError, Timestamp, VariantId};
+use merx_kernel::{AuditEntry, StoreError, Timestamp, VariantId};
 
-use crate::lock;
+use crate::{MemoryAuditLog, lock};
 
 #[derive(Debug, Default)]
 struct StockState {
@@ -95,6 +95,7 @@ impl StockState {
             before,
             after,
             at,
+            audit_id: None,
         });
     }
 
@@ -105,13 +106,27 @@ impl StockState {
     }
 }
 
-/// Stock levels in memory.
+/// Stock levels in memory. Its audit log is also the catalog's and the checkout's, which
+/// write through it.
 #[derive(Debug, Default)]
 pub struct MemoryStock {
     state: Mutex<StockState>,
+    audit: MemoryAuditLog,
 }
 
 impl MemoryStock {
+    /// This store writing its entries (and those of the stores built on it) to `log`.
+    #[must_use]
+    pub fn with_audit_log(mut self, log: MemoryAuditLog) -> Self {
+        self.audit = log;
+        self
+    }
+
+    #[must_use]
+    pub fn audit_log(&self) -> &MemoryAuditLog {
+        &self.audit
+    }
+
     /// The levels of `variants` as of `now` (every live hold counts).
     pub(crate) fn levels_now(&self, variants: &[VariantId], now: Timestamp) -> Vec<StockLevel> {
         lock(&self.state).levels_at(variants, now, &[])
@@ -238,6 +253,7 @@ impl StockRepository for MemoryStock {
         actor: &str,
         reason: &str,
         at: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<StockAdjustment, InventoryError> {
         let mut state = lock(&self.state);
         let level = state
@@ -248,14 +264,17 @@ impl StockRepository for MemoryStock {
         let after = change.apply(before)?;
         level.on_hand = after;
         level.updated_at = at;
-        let record = StockAdjustment {
+        let (record, entry) = StockAdjustment {
             variant_id: variant,
             actor: actor.to_owned(),
             reason: reason.to_owned(),
             before,
             after,
             at,
-        };
+            audit_id: None,
+        }
+        .audited(audit);
+        self.audit.record(entry);
         state.adjustments.push(record.clone());
         Ok(record)
     }

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use merx_catalog::{CatalogError, InitialStock, Product, ProductQuery, ProductRepository};
-use merx_kernel::{Page, ProductId, StoreError, VariantId};
+use merx_kernel::{AuditEntry, Page, ProductId, StoreError, VariantId};
 
+use crate::audit_log::record;
 use crate::catalog_changes::notify_catalog_changed;
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
@@ -73,6 +74,7 @@ impl ProductRepository for PgCatalog {
         &self,
         product: &Product,
         stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<(), CatalogError> {
         let mut c = conn(&self.pool).await?;
         let row = product_row(product);
@@ -93,6 +95,7 @@ impl ProductRepository for PgCatalog {
                 .await?;
             insert_stock(tx, stock, at).await?;
             recount_sellable(tx, row.id).await?;
+            record(tx, audit).await?;
             notify_catalog_changed(tx).await
         })
         .await
@@ -103,6 +106,7 @@ impl ProductRepository for PgCatalog {
         &self,
         product: &Product,
         new_stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<bool, CatalogError> {
         let mut c = conn(&self.pool).await?;
         let row = product_row(product);
@@ -139,6 +143,7 @@ impl ProductRepository for PgCatalog {
             }
             insert_stock(tx, new_stock, at).await?;
             recount_sellable(tx, row.id).await?;
+            record(tx, audit).await?;
             notify_catalog_changed(tx).await?;
             Ok(true)
         })
@@ -223,12 +228,15 @@ impl ProductRepository for PgCatalog {
         .map_err(store_error)
     }
 
-    async fn delete(&self, id: ProductId) -> Result<bool, StoreError> {
+    async fn delete(&self, id: ProductId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
         c.transaction::<_, DbError, _>(async move |tx| {
             let n = diesel::delete(products::table.find(*id.as_uuid()))
                 .execute(tx)
                 .await?;
+            if n == 1 {
+                record(tx, audit).await?;
+            }
             notify_catalog_changed(tx).await?;
             Ok(n == 1)
         })

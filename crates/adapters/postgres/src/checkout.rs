@@ -11,11 +11,12 @@ use merx_checkout::{
     PlaceOutcome, Placement, ProviderEvent, RefundAsk, RefundBegun, RefundOutcome, SessionStatus,
     confirm_payment_of, stock_actor, stock_lines,
 };
-use merx_kernel::{StoreError, Timestamp};
+use merx_kernel::{AuditEntry, StoreError, Timestamp};
 use merx_orders::{
     CancelReason, Order, OrderId, OrderStatus, Refund, RefundId, RefundStatus, Settlement,
 };
 
+use crate::audit_log::record;
 use crate::database::{PgPool, conn};
 use crate::error::{decode, store_error};
 use crate::orders::{locked_order, order_row, save_order};
@@ -192,10 +193,12 @@ pub(crate) async fn confirm_in(
     settlement: &Settlement,
     now: Timestamp,
     late: bool,
+    audit: Option<AuditEntry>,
 ) -> Result<Order, Abort<OrderChange>> {
     let Some(mut order) = locked_order(tx, id).await? else {
         return Err(Abort::With(OrderChange::NotFound));
     };
+    let before = order.clone();
     let take = confirm_payment_of(&mut order, settlement, now, late).map_err(Abort::With)?;
     if take
         && let Err(short) = stock_moves::take(
@@ -210,6 +213,7 @@ pub(crate) async fn confirm_in(
         return Err(Abort::With(OrderChange::Short(short)));
     }
     save_order(tx, &order).await?;
+    record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
     Ok(order)
 }
 
@@ -232,10 +236,12 @@ impl PgCheckout {
         reason: CancelReason,
         now: Timestamp,
         only_unpaid_due: bool,
+        audit: Option<AuditEntry>,
     ) -> Result<OrderChange, DbError> {
         let Some(mut order) = locked_order(tx, id).await? else {
             return Ok(OrderChange::NotFound);
         };
+        let before = order.clone();
         if only_unpaid_due && !order.is_payment_overdue(now) {
             return Ok(OrderChange::Refused(order.status));
         }
@@ -253,6 +259,7 @@ impl PgCheckout {
             crate::pricing::unredeem(tx, &order.id.to_string()).await?;
         }
         save_order(tx, &order).await?;
+        record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
         Ok(OrderChange::Done(Box::new(order)))
     }
 }
@@ -390,11 +397,12 @@ impl CheckoutStore for PgCheckout {
         id: OrderId,
         settlement: &Settlement,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
         let result = c
             .transaction::<_, Abort<OrderChange>, _>(async move |tx| {
-                let order = confirm_in(tx, id, settlement, now, false).await?;
+                let order = confirm_in(tx, id, settlement, now, false, audit).await?;
                 Ok(OrderChange::Done(Box::new(order)))
             })
             .await;
@@ -406,10 +414,11 @@ impl CheckoutStore for PgCheckout {
         id: OrderId,
         reason: CancelReason,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
         c.transaction::<_, DbError, _>(async move |tx| {
-            Self::cancel_in(tx, id, reason, now, false).await
+            Self::cancel_in(tx, id, reason, now, false, audit).await
         })
         .await
         .map_err(store_error)
@@ -420,6 +429,7 @@ impl CheckoutStore for PgCheckout {
         id: OrderId,
         ask: &RefundAsk,
         now: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<RefundBegun, StoreError> {
         let mut c = conn(&self.pool).await?;
         let ask = ask.clone();
@@ -428,6 +438,7 @@ impl CheckoutStore for PgCheckout {
                 let Some(mut order) = locked_order(tx, id).await? else {
                     return Ok(RefundBegun::NotFound);
                 };
+                let before = order.clone();
                 let refund = order
                     .begin_refund(ask.amount, ask.reason.clone(), ask.restock, now)
                     .map_err(|why| Abort::With(RefundBegun::Refused(why)))?;
@@ -442,6 +453,7 @@ impl CheckoutStore for PgCheckout {
                 }
                 crate::refunds::insert(tx, &refund).await?;
                 save_order(tx, &order).await?;
+                record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
                 Ok(RefundBegun::Begun {
                     refund,
                     order: Box::new(order),
@@ -534,6 +546,7 @@ impl CheckoutStore for PgCheckout {
                         CancelReason::PaymentTimeout,
                         now,
                         true,
+                        None,
                     )
                     .await
                 })

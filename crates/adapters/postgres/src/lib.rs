@@ -4,6 +4,7 @@
 //!
 //! Rows and their conversions to domain types live here, never in the domain crates.
 
+mod audit_log;
 mod carts;
 mod catalog;
 mod catalog_changes;
@@ -22,6 +23,7 @@ mod schema;
 mod stock;
 mod stock_moves;
 
+pub use audit_log::PgAuditLog;
 pub use carts::PgCarts;
 pub use catalog::PgCatalog;
 pub use catalog_changes::{CATALOG_CHANNEL, watch_catalog_changes};

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_identity::UserId;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::{
@@ -232,17 +232,23 @@ impl OrderRepository for PgOrders {
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 
-    async fn update(&self, order: &Order, seen: Timestamp) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        order: &Order,
+        seen: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::update(
-            orders::table
-                .find(*order.id.as_uuid())
-                .filter(orders::updated_at.eq(seen)),
-        )
-        .set(&order_row(order))
-        .execute(&mut c)
+        let row = order_row(order);
+        let id = *order.id.as_uuid();
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::update(orders::table.find(id).filter(orders::updated_at.eq(seen)))
+                .set(&row)
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
         .await
-        .map_err(store_error)?;
-        Ok(n == 1)
+        .map_err(store_error)
     }
 }

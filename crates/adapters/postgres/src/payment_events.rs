@@ -78,7 +78,7 @@ async fn effect_in(
             settlement,
             late,
         } => {
-            let order = confirm_in(tx, *order, settlement, now, *late)
+            let order = confirm_in(tx, *order, settlement, now, *late, None)
                 .await
                 .map_err(refused_order)?;
             Ok(EventApplied::Applied(Some(Box::new(order))))

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use merx_kernel::AuditEntry;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_pricing::{
     Discount, DiscountId, DiscountRepository, DiscountValue, PricingError, Rate, Redemption,
@@ -11,6 +12,7 @@ use merx_pricing::{
     TaxRateRepository,
 };
 
+use crate::audit_log::record;
 use crate::database::{PgPool, conn};
 use crate::error::{is_unique_violation, store_error};
 use crate::schema::{
@@ -113,33 +115,48 @@ impl TaxRateRepository for PgTaxRates {
             .transpose()
     }
 
-    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError> {
+    async fn insert(&self, rate: &TaxRate, audit: Option<AuditEntry>) -> Result<(), PricingError> {
         let mut c = conn(&self.pool).await?;
-        diesel::insert_into(tax_rates::table)
-            .values(TaxRateRow::of(rate))
-            .execute(&mut c)
-            .await
-            .map_err(tax_error)?;
-        Ok(())
+        let row = TaxRateRow::of(rate);
+        c.transaction::<_, DbError, _>(async move |tx| {
+            diesel::insert_into(tax_rates::table)
+                .values(row)
+                .execute(tx)
+                .await?;
+            record(tx, audit).await
+        })
+        .await
+        .map_err(tax_error)
     }
 
-    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError> {
+    async fn update(
+        &self,
+        rate: &TaxRate,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, PricingError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::update(tax_rates::table.find(*rate.id.as_uuid()))
-            .set(TaxRateRow::of(rate))
-            .execute(&mut c)
-            .await
-            .map_err(tax_error)?;
-        Ok(n == 1)
+        let row = TaxRateRow::of(rate);
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::update(tax_rates::table.find(row.id))
+                .set(row)
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(tax_error)
     }
 
-    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError> {
+    async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::delete(tax_rates::table.find(*id.as_uuid()))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::delete(tax_rates::table.find(*id.as_uuid()))
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 
     async fn claim_defaults_install(&self) -> Result<bool, StoreError> {
@@ -234,35 +251,56 @@ impl ShippingZoneRepository for PgShippingZones {
             .transpose()
     }
 
-    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError> {
+    async fn insert(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), StoreError> {
         let row = ZoneRow::of(zone)?;
         let mut c = conn(&self.pool).await?;
-        diesel::insert_into(shipping_zones::table)
-            .values(row)
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        c.transaction::<_, DbError, _>(async move |tx| {
+            diesel::insert_into(shipping_zones::table)
+                .values(row)
+                .execute(tx)
+                .await?;
+            record(tx, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 
-    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError> {
+    async fn update(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let row = ZoneRow::of(zone)?;
         let mut c = conn(&self.pool).await?;
-        let n = diesel::update(shipping_zones::table.find(row.id))
-            .set(row)
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::update(shipping_zones::table.find(row.id))
+                .set(row)
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 
-    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError> {
+    async fn delete(
+        &self,
+        id: ShippingZoneId,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::delete(shipping_zones::table.find(*id.as_uuid()))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::delete(shipping_zones::table.find(*id.as_uuid()))
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 }
 
@@ -459,17 +497,25 @@ impl PgDiscounts {
 
 #[async_trait]
 impl DiscountRepository for PgDiscounts {
-    async fn insert(&self, discount: &Discount) -> Result<(), PricingError> {
+    async fn insert(
+        &self,
+        discount: &Discount,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), PricingError> {
         let mut c = conn(&self.pool).await?;
-        diesel::insert_into(discounts::table)
-            .values(DiscountRow::of(discount))
-            .execute(&mut c)
-            .await
-            .map_err(|e| discount_error(e, &discount.code))?;
-        Ok(())
+        let row = DiscountRow::of(discount);
+        c.transaction::<_, DbError, _>(async move |tx| {
+            diesel::insert_into(discounts::table)
+                .values(row)
+                .execute(tx)
+                .await?;
+            record(tx, audit).await
+        })
+        .await
+        .map_err(|e| discount_error(e, &discount.code))
     }
 
-    async fn update(&self, d: &Discount) -> Result<bool, PricingError> {
+    async fn update(&self, d: &Discount, audit: Option<AuditEntry>) -> Result<bool, PricingError> {
         let (kind, value) = kind_value(d.value);
         let changes = DiscountChanges {
             code: d.code.clone(),
@@ -485,12 +531,16 @@ impl DiscountRepository for PgDiscounts {
             updated_at: d.updated_at,
         };
         let mut c = conn(&self.pool).await?;
-        let n = diesel::update(discounts::table.find(*d.id.as_uuid()))
-            .set(changes)
-            .execute(&mut c)
-            .await
-            .map_err(|e| discount_error(e, &d.code))?;
-        Ok(n == 1)
+        let id = *d.id.as_uuid();
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::update(discounts::table.find(id))
+                .set(changes)
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(|e| discount_error(e, &d.code))
     }
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {
@@ -541,13 +591,16 @@ impl DiscountRepository for PgDiscounts {
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 
-    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError> {
+    async fn delete(&self, id: DiscountId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::delete(discounts::table.find(*id.as_uuid()))
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(n == 1)
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let n = diesel::delete(discounts::table.find(*id.as_uuid()))
+                .execute(tx)
+                .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 
     async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError> {

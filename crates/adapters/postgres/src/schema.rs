@@ -139,6 +139,7 @@ diesel::table! {
         before -> BigInt,
         after -> BigInt,
         at -> Timestamptz,
+        audit_id -> Nullable<Uuid>,
     }
 }
 
@@ -330,5 +331,19 @@ diesel::table! {
         status -> Nullable<SmallInt>,
         body -> Nullable<Text>,
         expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        actor_kind -> Text,
+        actor_id -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        changes -> Jsonb,
+        request_id -> Text,
+        at -> Timestamptz,
     }
 }

@@ -9,7 +9,7 @@ use merx_inventory::{
     Claim, InventoryError, ReservationLine, ReserveOutcome, StockAdjustment, StockChange,
     StockLevel, StockRepository, merged, shortages,
 };
-use merx_kernel::{StoreError, Timestamp, VariantId};
+use merx_kernel::{AuditEntry, StoreError, Timestamp, VariantId};
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
@@ -25,6 +25,7 @@ struct AdjustmentRow {
     before: i64,
     after: i64,
     at: Timestamp,
+    audit_id: Option<uuid::Uuid>,
 }
 
 impl From<AdjustmentRow> for StockAdjustment {
@@ -36,6 +37,7 @@ impl From<AdjustmentRow> for StockAdjustment {
             before: r.before,
             after: r.after,
             at: r.at,
+            audit_id: r.audit_id,
         }
     }
 }
@@ -168,6 +170,7 @@ impl StockRepository for PgStock {
         actor: &str,
         reason: &str,
         at: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<StockAdjustment, InventoryError> {
         let mut c = conn(&self.pool).await?;
         let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
@@ -179,19 +182,24 @@ impl StockRepository for PgStock {
                 };
                 let before = level.on_hand;
                 let after = change.apply(before).map_err(AdjustFailure::Rule)?;
-                crate::stock_moves::change(tx, variant, before, after, &actor, &reason, at).await?;
-                for product in products {
-                    recount_sellable(tx, product).await?;
-                }
-                crate::catalog_changes::notify_catalog_changed(tx).await?;
-                Ok(StockAdjustment {
+                let (adjustment, entry) = StockAdjustment {
                     variant_id: variant,
                     actor,
                     reason,
                     before,
                     after,
                     at,
-                })
+                    audit_id: None,
+                }
+                .audited(audit);
+                // The entry first: the adjustment's row refers to it.
+                crate::audit_log::record(tx, entry).await?;
+                crate::stock_moves::change(tx, &adjustment).await?;
+                for product in products {
+                    recount_sellable(tx, product).await?;
+                }
+                crate::catalog_changes::notify_catalog_changed(tx).await?;
+                Ok(adjustment)
             })
             .await;
         result.map_err(|f| match f {

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use merx_catalog::InitialStock;
 use merx_inventory::{
-    Claim, ReservationLine, Shortage, StockLevel, StockSettings, merged, shortages,
+    Claim, ReservationLine, Shortage, StockAdjustment, StockLevel, StockSettings, merged, shortages,
 };
 use merx_kernel::{Timestamp, VariantId};
 
@@ -48,32 +48,26 @@ pub(crate) async fn lock(
     Ok((products, levels.into_iter().map(StockLevel::from).collect()))
 }
 
-/// Sets a level's on-hand count and records who changed it, why, before and after.
-pub(crate) async fn change(
-    tx: &mut AsyncPgConnection,
-    variant: VariantId,
-    before: i64,
-    after: i64,
-    actor: &str,
-    reason: &str,
-    at: Timestamp,
-) -> Result<(), DbError> {
-    let variant = *variant.as_uuid();
+/// Sets a level's on-hand count and records the move in the ledger: who changed it, why,
+/// before and after (and the audit entry it links to, if any).
+pub(crate) async fn change(tx: &mut AsyncPgConnection, m: &StockAdjustment) -> Result<(), DbError> {
+    let variant = *m.variant_id.as_uuid();
     diesel::update(stock_levels::table.find(variant))
         .set((
-            stock_levels::on_hand.eq(after),
-            stock_levels::updated_at.eq(at),
+            stock_levels::on_hand.eq(m.after),
+            stock_levels::updated_at.eq(m.at),
         ))
         .execute(tx)
         .await?;
     diesel::insert_into(stock_adjustments::table)
         .values((
             stock_adjustments::variant_id.eq(variant),
-            stock_adjustments::actor.eq(actor),
-            stock_adjustments::reason.eq(reason),
-            stock_adjustments::before.eq(before),
-            stock_adjustments::after.eq(after),
-            stock_adjustments::at.eq(at),
+            stock_adjustments::actor.eq(&m.actor),
+            stock_adjustments::reason.eq(&m.reason),
+            stock_adjustments::before.eq(m.before),
+            stock_adjustments::after.eq(m.after),
+            stock_adjustments::at.eq(m.at),
+            stock_adjustments::audit_id.eq(m.audit_id),
         ))
         .execute(tx)
         .await?;
@@ -96,16 +90,16 @@ async fn move_levels(
             continue;
         };
         if let Some(after) = level.on_hand_after(sign.saturating_mul(line.quantity)) {
-            change(
-                tx,
-                level.variant_id,
-                level.on_hand,
+            let m = StockAdjustment {
+                variant_id: level.variant_id,
+                actor: actor.to_owned(),
+                reason: reason.to_owned(),
+                before: level.on_hand,
                 after,
-                actor,
-                reason,
                 at,
-            )
-            .await?;
+                audit_id: None,
+            };
+            change(tx, &m).await?;
         }
     }
     Ok(())

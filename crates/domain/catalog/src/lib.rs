@@ -10,6 +10,7 @@
 //! assert_eq!(slugify("카멜리아 헤어 오일"), "카멜리아-헤어-오일");
 //! ```
 
+mod audited;
 mod error;
 mod input;
 mod ports;

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use merx_kernel::audit::AuditEntry;
 use merx_kernel::{Page, ProductId, StoreError, VariantId};
 
 use crate::{CatalogError, InitialStock, Product, ProductQuery};
@@ -7,7 +8,8 @@ use crate::{CatalogError, InitialStock, Product, ProductQuery};
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ProductRepository: Send + Sync {
-    /// Stores a new product, its variants and their initial stock levels in one atomic step.
+    /// Stores a new product, its variants and their initial stock levels in one atomic step,
+    /// with the write's audit entry when given (so for every write port below).
     ///
     /// # Errors
     /// [`CatalogError::SlugTaken`] or [`CatalogError::SkuTaken`] (also under a race: the store
@@ -16,6 +18,7 @@ pub trait ProductRepository: Send + Sync {
         &self,
         product: &Product,
         stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<(), CatalogError>;
 
     /// Replaces an existing product and its variant list (variants no longer listed are
@@ -28,6 +31,7 @@ pub trait ProductRepository: Send + Sync {
         &self,
         product: &Product,
         new_stock: &[(VariantId, InitialStock)],
+        audit: Option<AuditEntry>,
     ) -> Result<bool, CatalogError>;
 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
@@ -48,5 +52,5 @@ pub trait ProductRepository: Send + Sync {
     async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError>;
 
     /// Erases the product, its variants and their stock; false when there is no such product.
-    async fn delete(&self, id: ProductId) -> Result<bool, StoreError>;
+    async fn delete(&self, id: ProductId, audit: Option<AuditEntry>) -> Result<bool, StoreError>;
 }

@@ -1,10 +1,12 @@
 use std::sync::Arc;
 
 use merx_inventory::{InventoryError, StockChange, StockRepository};
+use merx_kernel::audit::{AuditEntry, Author};
 use merx_kernel::{
     Clock, Currency, Page, ProductId, ValidationErrors, VariantId, has_control_chars,
 };
 
+use crate::audited::changes;
 use crate::input::{Checker, LONG, SHORT, check_distinct_skus};
 use crate::{
     Audience, CatalogError, Product, ProductInput, ProductPatch, ProductQuery, ProductRepository,
@@ -83,7 +85,11 @@ impl CatalogService {
     ///
     /// # Errors
     /// `Validation`; `SlugTaken` for a client-chosen slug in use; `SkuTaken`.
-    pub async fn create(&self, input: ProductInput) -> Result<StockedProduct, CatalogError> {
+    pub async fn create(
+        &self,
+        input: ProductInput,
+        by: &Author,
+    ) -> Result<StockedProduct, CatalogError> {
         let mut c = Checker::new();
         let name = c.required("name", &input.name, SHORT);
         let chosen_slug = c.slug("slug", input.slug);
@@ -151,11 +157,27 @@ impl CatalogService {
             Some(slug) => slug.clone(),
             None => self.free_slug(&slugify(&product.name), None).await?,
         };
-        match self.products.insert(&product, &stock).await {
+        let created = |p: &Product| {
+            let mut after = p.audited();
+            after["variants"] = p.variants.iter().map(crate::Variant::audited).collect();
+            by.entry(
+                "product.create",
+                p.audit_target(),
+                changes(None, Some(after)),
+                now,
+            )
+        };
+        match self
+            .products
+            .insert(&product, &stock, created(&product))
+            .await
+        {
             // Another product took the derived slug in the meantime: derive again, once.
             Err(CatalogError::SlugTaken(_)) if chosen_slug.is_none() => {
                 product.slug = self.free_slug(&slugify(&product.name), None).await?;
-                self.products.insert(&product, &stock).await?;
+                self.products
+                    .insert(&product, &stock, created(&product))
+                    .await?;
             }
             other => other?,
         }
@@ -170,8 +192,10 @@ impl CatalogService {
         &self,
         id: ProductId,
         patch: ProductPatch,
+        by: &Author,
     ) -> Result<StockedProduct, CatalogError> {
         let mut p = self.load(id).await?;
+        let before = p.audited();
         let mut c = Checker::new();
         if let Some(name) = patch.name {
             p.name = c.required("name", &name, SHORT);
@@ -211,7 +235,14 @@ impl CatalogService {
             }
             p.slug = slug;
         }
-        let p = self.save(p).await?;
+        let entry = self.entry(
+            by,
+            "product.update",
+            p.audit_target(),
+            Some(before),
+            Some(p.audited()),
+        );
+        let p = self.save(p, entry).await?;
         self.stocked(p).await
     }
 
@@ -219,14 +250,23 @@ impl CatalogService {
     ///
     /// # Errors
     /// `ProductNotFound`.
-    pub async fn remove(&self, id: ProductId) -> Result<Removal, CatalogError> {
+    pub async fn remove(&self, id: ProductId, by: &Author) -> Result<Removal, CatalogError> {
         let mut p = self.load(id).await?;
+        let before = p.audited();
         if self.products.is_referenced(id).await? {
             p.status = ProductStatus::Archived;
-            self.save(p).await?;
+            let entry = self.entry(
+                by,
+                "product.archive",
+                p.audit_target(),
+                Some(before),
+                Some(p.audited()),
+            );
+            self.save(p, entry).await?;
             return Ok(Removal::Archived);
         }
-        if self.products.delete(id).await? {
+        let entry = self.entry(by, "product.delete", p.audit_target(), Some(before), None);
+        if self.products.delete(id, entry).await? {
             Ok(Removal::Deleted)
         } else {
             Err(CatalogError::ProductNotFound)
@@ -365,12 +405,12 @@ impl CatalogService {
         id: ProductId,
         variant: VariantId,
         change: StockChange,
-        actor: &str,
         reason: &str,
+        by: &Author,
     ) -> Result<VariantStock, CatalogError> {
         self.variant_stock(id, variant, Audience::Admin).await?;
         merx_inventory::InventoryService::new(self.stock.clone(), self.clock.clone())
-            .adjust(variant, change, actor, reason)
+            .adjust(variant, change, reason, by)
             .await
             .map_err(|e| match e {
                 InventoryError::NotFound => CatalogError::VariantNotFound,
@@ -389,6 +429,7 @@ impl CatalogService {
         &self,
         id: ProductId,
         input: VariantInput,
+        by: &Author,
     ) -> Result<(StockedProduct, VariantId), CatalogError> {
         let mut p = self.load(id).await?;
         let mut c = Checker::new();
@@ -400,11 +441,18 @@ impl CatalogService {
             .map_or(0, |m| m.saturating_add(1));
         let (variant, stock) = input.build(&mut c, "variant", p.currency, position);
         let vid = variant.id;
+        let entry = self.entry(
+            by,
+            "variant.create",
+            variant.audit_target(),
+            None,
+            Some(variant.audited()),
+        );
         p.variants.push(variant);
         check_distinct_skus(&mut c, &p.variants);
         c.finish()?;
         p.updated_at = self.clock.now();
-        if !self.products.update(&p, &[(vid, stock)]).await? {
+        if !self.products.update(&p, &[(vid, stock)], entry).await? {
             return Err(CatalogError::ProductNotFound);
         }
         Ok((self.stocked(p).await?, vid))
@@ -417,6 +465,7 @@ impl CatalogService {
         id: ProductId,
         vid: VariantId,
         patch: VariantPatch,
+        by: &Author,
     ) -> Result<StockedProduct, CatalogError> {
         let mut p = self.load(id).await?;
         let currency = p.currency;
@@ -426,10 +475,18 @@ impl CatalogService {
             .iter_mut()
             .find(|v| v.id == vid)
             .ok_or(CatalogError::VariantNotFound)?;
+        let before = variant.audited();
         patch.apply(&mut c, variant, currency);
+        let entry = self.entry(
+            by,
+            "variant.update",
+            variant.audit_target(),
+            Some(before),
+            Some(variant.audited()),
+        );
         check_distinct_skus(&mut c, &p.variants);
         c.finish()?;
-        let p = self.save(p).await?;
+        let p = self.save(p, entry).await?;
         self.stocked(p).await
     }
 
@@ -439,21 +496,45 @@ impl CatalogService {
         &self,
         id: ProductId,
         vid: VariantId,
+        by: &Author,
     ) -> Result<Product, CatalogError> {
         let mut p = self.load(id).await?;
-        if p.variant(vid).is_none() {
+        let Some(variant) = p.variant(vid) else {
             return Err(CatalogError::VariantNotFound);
-        }
+        };
         if p.variants.len() == 1 {
             return Err(CatalogError::LastVariant);
         }
+        let entry = self.entry(
+            by,
+            "variant.delete",
+            variant.audit_target(),
+            Some(variant.audited()),
+            None,
+        );
         p.variants.retain(|v| v.id != vid);
-        self.save(p).await
+        self.save(p, entry).await
     }
 
-    async fn save(&self, mut p: Product) -> Result<Product, CatalogError> {
+    /// The entry of `by`'s write, unless it changed nothing.
+    fn entry(
+        &self,
+        by: &Author,
+        action: &str,
+        target: merx_kernel::audit::Target,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Option<AuditEntry> {
+        by.entry(action, target, changes(before, after), self.clock.now())
+    }
+
+    async fn save(
+        &self,
+        mut p: Product,
+        audit: Option<AuditEntry>,
+    ) -> Result<Product, CatalogError> {
         p.updated_at = self.clock.now();
-        if self.products.update(&p, &[]).await? {
+        if self.products.update(&p, &[], audit).await? {
             Ok(p)
         } else {
             Err(CatalogError::ProductNotFound)

@@ -1,6 +1,8 @@
 //! What happens to an order after it is placed and that moves stock: confirming one that
 //! awaited payment, cancelling (stock returns), admin edits, and unpaid orders running out.
 
+use merx_kernel::Changes;
+use merx_kernel::audit::{Author, Target};
 use merx_orders::{CancelReason, Order, OrderEdit, OrderId, OrderStatus, OrderViewer, Settlement};
 use merx_payments::PaymentMethod;
 
@@ -14,18 +16,33 @@ impl CheckoutService {
         order: &Order,
         settlement: &Settlement,
         now: merx_kernel::Timestamp,
+        by: &Author,
     ) -> Result<Order, CheckoutError> {
-        let change = self.store.confirm_order(order.id, settlement, now).await?;
+        let audit = by.entry(
+            "order.confirm",
+            order.audit_target(),
+            Changes::default(),
+            now,
+        );
+        let change = self
+            .store
+            .confirm_order(order.id, settlement, now, audit)
+            .await?;
         changed(change, order, OrderStatus::Confirmed)
     }
 
     /// Cancels the order while it is pending or confirmed: its stock returns, and a paid
     /// order is refunded in full through its provider first. The reason is the viewer's
-    /// ([`CancelReason::of`]).
+    /// ([`CancelReason::of`]); the audit log has it when `by` is a caller.
     ///
     /// # Errors
     /// `Order(NotFound)`; `Order(InvalidTransition)` once it is being prepared or later.
-    pub async fn cancel(&self, id: OrderId, viewer: &OrderViewer) -> Result<Order, CheckoutError> {
+    pub async fn cancel(
+        &self,
+        id: OrderId,
+        viewer: &OrderViewer,
+        by: &Author,
+    ) -> Result<Order, CheckoutError> {
         let order = self.orders.get(id, viewer).await?;
         if order.is_refund_due_on_cancel() && order.status.is_cancellable() {
             // A paid order gives its money back first; if that fails it stays as it was.
@@ -36,12 +53,20 @@ impl CheckoutService {
                     reason: Some("order cancelled".into()),
                     restock: false,
                 },
+                by,
             )
             .await?;
         }
+        let now = self.clock.now();
+        let audit = by.entry(
+            "order.cancel",
+            Target::new("order", id),
+            Changes::default(),
+            now,
+        );
         let change = self
             .store
-            .cancel_order(id, CancelReason::of(viewer), self.clock.now())
+            .cancel_order(id, CancelReason::of(viewer), now, audit)
             .await?;
         changed(change, &order, OrderStatus::Cancelled)
     }
@@ -53,7 +78,12 @@ impl CheckoutService {
     /// # Errors
     /// As for [`merx_orders::OrderService::edit`] and [`Self::cancel`]; `Expired` when an
     /// unpaid order's time to pay ran out before the edit confirmed it.
-    pub async fn edit_order(&self, id: OrderId, edit: OrderEdit) -> Result<Order, CheckoutError> {
+    pub async fn edit_order(
+        &self,
+        id: OrderId,
+        edit: OrderEdit,
+        by: &Author,
+    ) -> Result<Order, CheckoutError> {
         let admin = OrderViewer {
             is_admin: true,
             ..OrderViewer::default()
@@ -63,19 +93,19 @@ impl CheckoutService {
         let order = self.orders.get(id, &admin).await?;
         if rest.status == Some(OrderStatus::Cancelled) {
             if order.status != OrderStatus::Cancelled {
-                self.cancel(id, &admin).await?;
+                self.cancel(id, &admin, by).await?;
             }
             rest.status = None;
         }
         let settles_on_delivery = PaymentMethod::parse(&order.payment_method)
             .is_some_and(PaymentMethod::settles_on_delivery);
         if let Some(settlement) = order.confirmation_by(&rest, settles_on_delivery)? {
-            self.confirm_unpaid(&order, &settlement, self.clock.now())
+            self.confirm_unpaid(&order, &settlement, self.clock.now(), by)
                 .await?;
             rest.status = None;
             rest.payment_status = None;
         }
-        Ok(self.orders.edit(id, &rest).await?)
+        Ok(self.orders.edit(id, &rest, by).await?)
     }
 
     /// Cancels unpaid orders whose time to pay ran out (`payment_timeout`); how many.

@@ -136,7 +136,12 @@ impl CheckoutService {
             provider_ref: None,
         };
         let order = self
-            .confirm_unpaid(&order, &settlement, self.clock.now().max(now))
+            .confirm_unpaid(
+                &order,
+                &settlement,
+                self.clock.now().max(now),
+                &merx_kernel::Author::System,
+            )
             .await?;
         Ok(PaymentAnswer {
             order,

@@ -4,7 +4,7 @@
 //! order are safe (a `completed` after an `expired`, a `succeeded` after a `failed`, a
 //! refund we made ourselves).
 
-use merx_kernel::Money;
+use merx_kernel::{Author, Money};
 use merx_orders::{Order, OrderFlag, OrderId, OrderStatus, Settlement};
 use merx_payments::{PaymentEvent, PaymentFact, PaymentMethod, PaymentSubject};
 
@@ -287,6 +287,7 @@ impl CheckoutService {
                         id,
                         merx_orders::CancelReason::PaymentTimeout,
                         self.clock.now(),
+                        None,
                     )
                     .await?;
             }
@@ -314,7 +315,7 @@ impl CheckoutService {
             reason: Some("paid after the reservation expired".into()),
             restock: false,
         };
-        match self.refund(order.id, ask).await {
+        match self.refund(order.id, ask, &Author::System).await {
             Ok(_) | Err(CheckoutError::Payment(_) | CheckoutError::Refund(_)) => Ok(()),
             Err(e) => Err(e),
         }

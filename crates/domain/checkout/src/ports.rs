@@ -220,16 +220,21 @@ pub trait CheckoutStore: Send + Sync {
         id: OrderId,
         settlement: &merx_orders::Settlement,
         now: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
     ) -> Result<OrderChange, StoreError>;
 
     /// Cancels a pending or confirmed order for `reason` and undoes what
     /// [`Order::cancel`]'s [`merx_orders::Cancellation`] names: taken stock returns, held stock
     /// is freed, an unsold order's discount use is given back.
+    ///
+    /// Here and in the other writes of an order under its lock, `audit` is a draft the store
+    /// completes with [`merx_orders::completed_audit`] and writes in the same step.
     async fn cancel_order(
         &self,
         id: OrderId,
         reason: merx_orders::CancelReason,
         now: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
     ) -> Result<OrderChange, StoreError>;
 
     /// Starts a refund of the order under its lock ([`Order::begin_refund`]): the refund row
@@ -240,6 +245,7 @@ pub trait CheckoutStore: Send + Sync {
         id: OrderId,
         ask: &RefundAsk,
         now: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
     ) -> Result<RefundBegun, StoreError>;
 
     /// Records what the provider did with a pending refund: succeeded with its reference, or

@@ -3,7 +3,8 @@
 //! before the provider is called with an Idempotency-Key derived from the refund, and a
 //! refusal gives the amount back.
 
-use merx_kernel::{Money, ValidationErrors, has_control_chars};
+use merx_kernel::audit::{Author, Target};
+use merx_kernel::{Changes, Money, ValidationErrors, has_control_chars};
 use merx_orders::{OrderId, OrderViewer, Refund};
 use merx_payments::RefundRequest;
 
@@ -16,7 +17,12 @@ impl CheckoutService {
     /// # Errors
     /// `Validation` for an odd reason; `Order(NotFound)`; `Refund` when nothing is left or the
     /// amount exceeds it; the provider's refusal or failure (then nothing is refunded).
-    pub async fn refund(&self, id: OrderId, ask: RefundAsk) -> Result<Refund, CheckoutError> {
+    pub async fn refund(
+        &self,
+        id: OrderId,
+        ask: RefundAsk,
+        by: &Author,
+    ) -> Result<Refund, CheckoutError> {
         if ask
             .reason
             .as_deref()
@@ -28,7 +34,14 @@ impl CheckoutService {
             )
             .into());
         }
-        let (refund, order) = match self.store.begin_refund(id, &ask, self.clock.now()).await? {
+        let now = self.clock.now();
+        let audit = by.entry(
+            "order.refund",
+            Target::new("order", id),
+            Changes::default(),
+            now,
+        );
+        let (refund, order) = match self.store.begin_refund(id, &ask, now, audit).await? {
             RefundBegun::Begun { refund, order } => (refund, order),
             RefundBegun::NotFound => return Err(merx_orders::OrderError::NotFound.into()),
             RefundBegun::Refused(why) => return Err(CheckoutError::Refund(why)),

@@ -16,6 +16,7 @@
 
 pub mod address;
 pub mod api_key;
+mod audited;
 pub mod error;
 pub mod one_time_token;
 pub mod password;

@@ -20,7 +20,11 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`IdentityError::EmailTaken`] when another user has the email (also under a race:
     /// the store enforces uniqueness); [`IdentityError::Store`] on storage failure.
-    async fn insert(&self, user: &User) -> Result<(), IdentityError>;
+    async fn insert(
+        &self,
+        user: &User,
+        audit: Option<merx_kernel::AuditEntry>,
+    ) -> Result<(), IdentityError>;
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
@@ -34,6 +38,7 @@ pub trait UserRepository: Send + Sync {
         id: UserId,
         patch: &UserPatch,
         at: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
     ) -> Result<Option<User>, StoreError>;
 
     /// Replaces the password hash; false when there is no such user.
@@ -108,7 +113,12 @@ pub trait OneTimeTokenRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync {
-    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// Stores a key, with the write's audit entry when given (so for `revoke`).
+    async fn insert(
+        &self,
+        key: &ApiKey,
+        audit: Option<merx_kernel::AuditEntry>,
+    ) -> Result<(), StoreError>;
 
     async fn find_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
 
@@ -116,7 +126,12 @@ pub trait ApiKeyRepository: Send + Sync {
     async fn list(&self) -> Result<Vec<ApiKey>, StoreError>;
 
     /// Revokes the key; false when there is no such unrevoked key.
-    async fn revoke(&self, id: ApiKeyId, at: Timestamp) -> Result<bool, StoreError>;
+    async fn revoke(
+        &self,
+        id: ApiKeyId,
+        at: Timestamp,
+        audit: Option<merx_kernel::AuditEntry>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Users' address books.

@@ -45,15 +45,6 @@ impl Principal {
         }
     }
 
-    /// How audit trails name this caller: `user:<id> (<email>)` or `api_key:<id>`.
-    #[must_use]
-    pub fn audit_name(&self) -> String {
-        match self {
-            Self::User { id, email, .. } => format!("user:{id} ({email})"),
-            Self::ApiKey { id } => format!("api_key:{id}"),
-        }
-    }
-
     /// Whether this caller may see or change what belongs to `owner`.
     #[must_use]
     pub fn may_act_for(&self, owner: UserId) -> bool {

@@ -1,3 +1,4 @@
+use merx_kernel::audit::{AuditEntry, Changes};
 use merx_kernel::{Timestamp, VariantId};
 
 use crate::InventoryError;
@@ -47,7 +48,8 @@ impl StockChange {
     }
 }
 
-/// The audit record of one change: who, when, why, before and after.
+/// One move of the stock ledger: who, when, why, before and after. An admin's adjustment
+/// links to its audit log entry; moves of orders have none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockAdjustment {
     pub variant_id: VariantId,
@@ -56,6 +58,31 @@ pub struct StockAdjustment {
     pub before: i64,
     pub after: i64,
     pub at: Timestamp,
+    pub audit_id: Option<uuid::Uuid>,
+}
+
+impl StockAdjustment {
+    /// What the audit log says this adjustment changed.
+    #[must_use]
+    pub fn audit_changes(&self) -> Changes {
+        Changes::field("inventory_count", self.before, self.after).and(
+            "reason",
+            serde_json::Value::Null,
+            self.reason.clone(),
+        )
+    }
+
+    /// `draft` (an entry without changes) completed with this adjustment's, and the
+    /// adjustment linked to it: what a store writes in the adjustment's step.
+    #[must_use]
+    pub fn audited(mut self, draft: Option<AuditEntry>) -> (Self, Option<AuditEntry>) {
+        let entry = draft.map(|d| AuditEntry {
+            changes: self.audit_changes(),
+            ..d
+        });
+        self.audit_id = entry.as_ref().map(|e| e.id);
+        (self, entry)
+    }
 }
 
 #[cfg(test)]

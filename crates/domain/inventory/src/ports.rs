@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use merx_kernel::audit::AuditEntry;
 use merx_kernel::{StoreError, Timestamp, VariantId};
 
 use crate::{
@@ -54,7 +55,9 @@ pub trait StockRepository: Send + Sync {
 
     /// Applies `change` and records the adjustment, as one atomic step: the count is read
     /// and written under a lock, and [`StockChange::apply`] decides the new count, so
-    /// concurrent adjustments never lose an update or take stock below zero.
+    /// concurrent adjustments never lose an update or take stock below zero. `audit`, when
+    /// given, is stored in the same step with [`StockAdjustment::audit_changes`] as its
+    /// changes, and the adjustment links to it.
     ///
     /// # Errors
     /// [`InventoryError::NotFound`] without a level; [`InventoryError::NegativeStock`], then
@@ -66,6 +69,7 @@ pub trait StockRepository: Send + Sync {
         actor: &str,
         reason: &str,
         at: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<StockAdjustment, InventoryError>;
 
     /// The variant's adjustments, newest first.

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use merx_kernel::audit::{Author, Target};
 use merx_kernel::{Clock, ValidationErrors, VariantId, has_control_chars};
 
 use crate::{
@@ -36,7 +37,8 @@ impl InventoryService {
         Ok(self.stock.levels(variants, self.clock.now()).await?)
     }
 
-    /// Applies an admin's change, with who and why recorded.
+    /// Applies an admin's change, with who and why recorded: a move in the stock ledger and,
+    /// for a caller, a `stock.adjust` entry of the audit log it links to.
     ///
     /// # Errors
     /// `Validation` for a missing or odd reason; `NegativeStock`; `NotFound`.
@@ -44,8 +46,8 @@ impl InventoryService {
         &self,
         variant: VariantId,
         change: StockChange,
-        actor: &str,
         reason: &str,
+        by: &Author,
     ) -> Result<StockAdjustment, InventoryError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 || has_control_chars(reason) {
@@ -55,8 +57,16 @@ impl InventoryService {
             )
             .into());
         }
+        let now = self.clock.now();
+        // The store fills in the changes: only it sees the count before, under its lock.
+        let audit = by.entry(
+            "stock.adjust",
+            Target::new("variant", variant),
+            merx_kernel::Changes::default(),
+            now,
+        );
         self.stock
-            .adjust(variant, change, actor, reason, self.clock.now())
+            .adjust(variant, change, &by.name(), reason, now, audit)
             .await
     }
 

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod address;
+pub mod audit;
 mod id;
 pub mod idempotency;
 pub mod money;
@@ -27,6 +28,7 @@ pub mod time;
 pub mod validation;
 
 pub use address::{PostalAddress, is_country_code};
+pub use audit::{AuditEntry, AuditLog, AuditQuery, Author, Changes};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};

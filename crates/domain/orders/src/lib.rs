@@ -16,6 +16,8 @@
 //! # Ok::<(), merx_orders::InvalidTransition>(())
 //! ```
 
+mod audited;
+pub use audited::completed_audit;
 mod number;
 mod order;
 mod payment_ledger;

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use merx_kernel::audit::AuditEntry;
 use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
 
 use crate::{Order, OrderFilter, OrderId};
@@ -15,6 +16,12 @@ pub trait OrderRepository: Send + Sync {
     -> Result<Page<Order>, StoreError>;
 
     /// Saves `order` when the stored one was last changed at `seen` (so two edits never
-    /// overwrite each other); false when it was changed since, or is gone.
-    async fn update(&self, order: &Order, seen: Timestamp) -> Result<bool, StoreError>;
+    /// overwrite each other), with the edit's audit entry when given; false when it was
+    /// changed since, or is gone (then neither is stored).
+    async fn update(
+        &self,
+        order: &Order,
+        seen: Timestamp,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError>;
 }

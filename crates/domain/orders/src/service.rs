@@ -87,7 +87,12 @@ impl OrderService {
     ///
     /// # Errors
     /// `NotFound`; `InvalidTransition`; `Validation` for an odd tracking number or note.
-    pub async fn edit(&self, id: OrderId, edit: &OrderEdit) -> Result<Order, OrderError> {
+    pub async fn edit(
+        &self,
+        id: OrderId,
+        edit: &OrderEdit,
+        by: &merx_kernel::Author,
+    ) -> Result<Order, OrderError> {
         Self::check_edit(edit)?;
         for _ in 0..EDIT_ATTEMPTS {
             let mut order = self.orders.find(id).await?.ok_or(OrderError::NotFound)?;
@@ -104,8 +109,21 @@ impl OrderService {
                 .into());
             }
             let seen = order.updated_at;
+            let before = order.clone();
             order.apply(edit, self.clock.now().max(seen))?;
-            if self.orders.update(&order, seen).await? {
+            // What is left of an edit after its cancel or confirm may change nothing more.
+            let changes = order.changes_since(&before);
+            let audit = if changes.is_empty() {
+                None
+            } else {
+                by.entry(
+                    "order.update",
+                    order.audit_target(),
+                    changes,
+                    order.updated_at,
+                )
+            };
+            if self.orders.update(&order, seen, audit).await? {
                 return Ok(order);
             }
         }

@@ -27,6 +27,7 @@
 //! # Ok::<(), merx_pricing::PricingError>(())
 //! ```
 
+mod audited;
 mod defaults;
 mod destination;
 mod discount;

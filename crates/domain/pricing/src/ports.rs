@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use merx_kernel::audit::AuditEntry;
 use merx_kernel::{Page, PageRequest, StoreError};
 
 use crate::{Discount, DiscountId, PricingError, ShippingZone, ShippingZoneId, TaxRate, TaxRateId};
@@ -12,17 +13,20 @@ pub trait TaxRateRepository: Send + Sync {
 
     async fn find(&self, id: TaxRateId) -> Result<Option<TaxRate>, StoreError>;
 
+    /// Stores a rate, with the write's audit entry when given (so for every write below).
+    ///
     /// # Errors
     /// [`PricingError::TaxRateTaken`] when the country + state has a rate (also under a race).
-    async fn insert(&self, rate: &TaxRate) -> Result<(), PricingError>;
+    async fn insert(&self, rate: &TaxRate, audit: Option<AuditEntry>) -> Result<(), PricingError>;
 
     /// Replaces a rate; false when there is none with its id.
     ///
     /// # Errors
     /// As for [`Self::insert`].
-    async fn update(&self, rate: &TaxRate) -> Result<bool, PricingError>;
+    async fn update(&self, rate: &TaxRate, audit: Option<AuditEntry>)
+    -> Result<bool, PricingError>;
 
-    async fn delete(&self, id: TaxRateId) -> Result<bool, StoreError>;
+    async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError>;
 
     /// True for exactly one caller over the store's whole life: that caller installs the
     /// shipped defaults. Later starts (any instance) leave an admin's tables alone, even
@@ -39,12 +43,24 @@ pub trait ShippingZoneRepository: Send + Sync {
 
     async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError>;
 
-    async fn insert(&self, zone: &ShippingZone) -> Result<(), StoreError>;
+    async fn insert(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), StoreError>;
 
     /// Replaces a zone and its methods; false when there is none with its id.
-    async fn update(&self, zone: &ShippingZone) -> Result<bool, StoreError>;
+    async fn update(
+        &self,
+        zone: &ShippingZone,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError>;
 
-    async fn delete(&self, id: ShippingZoneId) -> Result<bool, StoreError>;
+    async fn delete(
+        &self,
+        id: ShippingZoneId,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Discount codes and their use.
@@ -53,13 +69,21 @@ pub trait ShippingZoneRepository: Send + Sync {
 pub trait DiscountRepository: Send + Sync {
     /// # Errors
     /// [`PricingError::CodeTaken`] when another discount has the code (also under a race).
-    async fn insert(&self, discount: &Discount) -> Result<(), PricingError>;
+    async fn insert(
+        &self,
+        discount: &Discount,
+        audit: Option<AuditEntry>,
+    ) -> Result<(), PricingError>;
 
     /// Replaces everything but `times_used`; false when there is no such discount.
     ///
     /// # Errors
     /// As for [`Self::insert`].
-    async fn update(&self, discount: &Discount) -> Result<bool, PricingError>;
+    async fn update(
+        &self,
+        discount: &Discount,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, PricingError>;
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError>;
 
@@ -69,7 +93,7 @@ pub trait DiscountRepository: Send + Sync {
     /// Newest first.
     async fn list(&self, page: PageRequest) -> Result<Page<Discount>, StoreError>;
 
-    async fn delete(&self, id: DiscountId) -> Result<bool, StoreError>;
+    async fn delete(&self, id: DiscountId, audit: Option<AuditEntry>) -> Result<bool, StoreError>;
 
     /// How many orders of this customer (user id or e-mail) consumed the code.
     async fn uses_by_customer(&self, id: DiscountId, customer: &str) -> Result<i64, StoreError>;

@@ -1,6 +1,9 @@
 use std::sync::Arc;
 
+use merx_kernel::audit::Author;
 use merx_kernel::{Clock, Currency, Page, PageRequest};
+
+use crate::audited::{Audited, changes};
 
 use crate::{
     Destination, Discount, DiscountId, DiscountInput, DiscountRejection, DiscountRepository,
@@ -136,13 +139,13 @@ impl PricingService {
             return Ok(false);
         }
         for rate in rates {
-            match self.create_tax_rate(rate).await {
+            match self.create_tax_rate(rate, &Author::System).await {
                 Ok(_) | Err(PricingError::TaxRateTaken) => {}
                 Err(e) => return Err(e),
             }
         }
         for zone in zones {
-            self.create_zone(zone).await?;
+            self.create_zone(zone, &Author::System).await?;
         }
         Ok(true)
     }
@@ -235,10 +238,15 @@ impl PricingService {
 
     /// # Errors
     /// Validation; [`PricingError::TaxRateTaken`].
-    pub async fn create_tax_rate(&self, input: TaxRateInput) -> Result<TaxRate, PricingError> {
+    pub async fn create_tax_rate(
+        &self,
+        input: TaxRateInput,
+        by: &Author,
+    ) -> Result<TaxRate, PricingError> {
         let now = self.clock.now();
         let rate = input.normalized()?.into_rate(TaxRateId::new(), now, now);
-        self.taxes.insert(&rate).await?;
+        let audit = self.entry(by, "tax_rate.create", None, Some(&rate));
+        self.taxes.insert(&rate, audit).await?;
         Ok(rate)
     }
 
@@ -248,11 +256,13 @@ impl PricingService {
         &self,
         id: TaxRateId,
         input: TaxRateInput,
+        by: &Author,
     ) -> Result<TaxRate, PricingError> {
         let input = input.normalized()?;
         let current = self.tax_rate(id).await?;
         let rate = input.into_rate(id, current.created_at, self.clock.now());
-        if !self.taxes.update(&rate).await? {
+        let audit = self.entry(by, "tax_rate.update", Some(&current), Some(&rate));
+        if !self.taxes.update(&rate, audit).await? {
             return Err(PricingError::NotFound);
         }
         Ok(rate)
@@ -260,8 +270,10 @@ impl PricingService {
 
     /// # Errors
     /// [`PricingError::NotFound`].
-    pub async fn delete_tax_rate(&self, id: TaxRateId) -> Result<(), PricingError> {
-        if self.taxes.delete(id).await? {
+    pub async fn delete_tax_rate(&self, id: TaxRateId, by: &Author) -> Result<(), PricingError> {
+        let current = self.tax_rate(id).await?;
+        let audit = self.entry(by, "tax_rate.delete", Some(&current), None);
+        if self.taxes.delete(id, audit).await? {
             Ok(())
         } else {
             Err(PricingError::NotFound)
@@ -287,12 +299,14 @@ impl PricingService {
     pub async fn create_zone(
         &self,
         input: ShippingZoneInput,
+        by: &Author,
     ) -> Result<ShippingZone, PricingError> {
         let now = self.clock.now();
         let zone = input
             .normalized()?
             .into_zone(ShippingZoneId::new(), now, now);
-        self.zones.insert(&zone).await?;
+        let audit = self.entry(by, "shipping_zone.create", None, Some(&zone));
+        self.zones.insert(&zone, audit).await?;
         Ok(zone)
     }
 
@@ -302,11 +316,13 @@ impl PricingService {
         &self,
         id: ShippingZoneId,
         input: ShippingZoneInput,
+        by: &Author,
     ) -> Result<ShippingZone, PricingError> {
         let input = input.normalized()?;
         let current = self.zone(id).await?;
         let zone = input.into_zone(id, current.created_at, self.clock.now());
-        if !self.zones.update(&zone).await? {
+        let audit = self.entry(by, "shipping_zone.update", Some(&current), Some(&zone));
+        if !self.zones.update(&zone, audit).await? {
             return Err(PricingError::NotFound);
         }
         Ok(zone)
@@ -314,8 +330,10 @@ impl PricingService {
 
     /// # Errors
     /// [`PricingError::NotFound`].
-    pub async fn delete_zone(&self, id: ShippingZoneId) -> Result<(), PricingError> {
-        if self.zones.delete(id).await? {
+    pub async fn delete_zone(&self, id: ShippingZoneId, by: &Author) -> Result<(), PricingError> {
+        let current = self.zone(id).await?;
+        let audit = self.entry(by, "shipping_zone.delete", Some(&current), None);
+        if self.zones.delete(id, audit).await? {
             Ok(())
         } else {
             Err(PricingError::NotFound)
@@ -338,13 +356,18 @@ impl PricingService {
 
     /// # Errors
     /// Validation; [`PricingError::CodeTaken`].
-    pub async fn create_discount(&self, input: &DiscountInput) -> Result<Discount, PricingError> {
+    pub async fn create_discount(
+        &self,
+        input: &DiscountInput,
+        by: &Author,
+    ) -> Result<Discount, PricingError> {
         let now = self.clock.now();
         let discount =
             input
                 .validate(self.shop_currency)?
                 .into_discount(DiscountId::new(), 0, now, now);
-        self.discounts.insert(&discount).await?;
+        let audit = self.entry(by, "discount.create", None, Some(&discount));
+        self.discounts.insert(&discount, audit).await?;
         Ok(discount)
     }
 
@@ -354,12 +377,14 @@ impl PricingService {
         &self,
         id: DiscountId,
         input: &DiscountInput,
+        by: &Author,
     ) -> Result<Discount, PricingError> {
         let valid = input.validate(self.shop_currency)?;
         let current = self.discount(id).await?;
         let discount =
             valid.into_discount(id, current.times_used, current.created_at, self.clock.now());
-        if !self.discounts.update(&discount).await? {
+        let audit = self.entry(by, "discount.update", Some(&current), Some(&discount));
+        if !self.discounts.update(&discount, audit).await? {
             return Err(PricingError::NotFound);
         }
         Ok(discount)
@@ -367,11 +392,26 @@ impl PricingService {
 
     /// # Errors
     /// [`PricingError::NotFound`].
-    pub async fn delete_discount(&self, id: DiscountId) -> Result<(), PricingError> {
-        if self.discounts.delete(id).await? {
+    pub async fn delete_discount(&self, id: DiscountId, by: &Author) -> Result<(), PricingError> {
+        let current = self.discount(id).await?;
+        let audit = self.entry(by, "discount.delete", Some(&current), None);
+        if self.discounts.delete(id, audit).await? {
             Ok(())
         } else {
             Err(PricingError::NotFound)
         }
+    }
+}
+
+impl PricingService {
+    fn entry<T: Audited>(
+        &self,
+        by: &Author,
+        action: &str,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> Option<merx_kernel::AuditEntry> {
+        let target = after.or(before)?.target();
+        by.entry(action, target, changes(before, after), self.clock.now())
     }
 }

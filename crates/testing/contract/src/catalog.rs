@@ -92,7 +92,7 @@ pub async fn a_product_is_stored_whole_with_its_stock(repos: &CatalogRepos) {
     let p = product("tee", vec![variant("TEE-M", 2500), variant("TEE-L", 2700)]);
     repos
         .products
-        .insert(&p, &stock_of(&p, 7))
+        .insert(&p, &stock_of(&p, 7), None)
         .await
         .expect("insert");
     assert_eq!(
@@ -113,13 +113,13 @@ pub async fn a_clashing_slug_or_sku_stores_nothing(repos: &CatalogRepos) {
     let first = product("cap", vec![variant("CAP-1", 1000)]);
     repos
         .products
-        .insert(&first, &stock_of(&first, 1))
+        .insert(&first, &stock_of(&first, 1), None)
         .await
         .expect("insert");
     let same_slug = product("cap", vec![variant("CAP-2", 1000)]);
     let err = repos
         .products
-        .insert(&same_slug, &stock_of(&same_slug, 1))
+        .insert(&same_slug, &stock_of(&same_slug, 1), None)
         .await
         .expect_err("slug");
     assert!(matches!(err, CatalogError::SlugTaken(_)), "{err:?}");
@@ -129,7 +129,7 @@ pub async fn a_clashing_slug_or_sku_stores_nothing(repos: &CatalogRepos) {
     );
     let err = repos
         .products
-        .insert(&same_sku, &stock_of(&same_sku, 1))
+        .insert(&same_sku, &stock_of(&same_sku, 1), None)
         .await
         .expect_err("sku");
     assert!(
@@ -161,7 +161,7 @@ pub async fn an_update_replaces_the_variant_list(repos: &CatalogRepos) {
     let mut p = product("scarf", vec![variant("SC-1", 4000), variant("SC-2", 4200)]);
     repos
         .products
-        .insert(&p, &stock_of(&p, 3))
+        .insert(&p, &stock_of(&p, 3), None)
         .await
         .expect("insert");
     let removed = p.variants.remove(1);
@@ -178,7 +178,13 @@ pub async fn an_update_replaces_the_variant_list(repos: &CatalogRepos) {
             low_stock_threshold: 2,
         },
     )];
-    assert!(repos.products.update(&p, &new_stock).await.expect("update"));
+    assert!(
+        repos
+            .products
+            .update(&p, &new_stock, None)
+            .await
+            .expect("update")
+    );
     assert_eq!(
         repos.products.find(p.id).await.expect("find"),
         Some(p.clone())
@@ -191,10 +197,22 @@ pub async fn an_update_replaces_the_variant_list(repos: &CatalogRepos) {
     assert_eq!(levels.len(), 1, "the removed variant's stock went with it");
     assert_eq!(levels[0].on_hand, 9);
     let ghost = product("ghost", vec![variant("GH-1", 1)]);
-    assert!(!repos.products.update(&ghost, &[]).await.expect("update"));
-    assert!(repos.products.delete(p.id).await.expect("delete"));
+    assert!(
+        !repos
+            .products
+            .update(&ghost, &[], None)
+            .await
+            .expect("update")
+    );
+    assert!(repos.products.delete(p.id, None).await.expect("delete"));
     assert_eq!(repos.products.find(p.id).await.expect("find"), None);
-    assert!(!repos.products.delete(p.id).await.expect("delete again"));
+    assert!(
+        !repos
+            .products
+            .delete(p.id, None)
+            .await
+            .expect("delete again")
+    );
 }
 
 pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
@@ -204,17 +222,17 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
     korean.name = "동백 헤어 오일".into();
     repos
         .products
-        .insert(&cheap, &stock_of(&cheap, 4))
+        .insert(&cheap, &stock_of(&cheap, 4), None)
         .await
         .expect("insert");
     repos
         .products
-        .insert(&sold_out, &stock_of(&sold_out, 0))
+        .insert(&sold_out, &stock_of(&sold_out, 0), None)
         .await
         .expect("insert");
     repos
         .products
-        .insert(&korean, &stock_of(&korean, 2))
+        .insert(&korean, &stock_of(&korean, 2), None)
         .await
         .expect("insert");
     let slugs = |page: merx_kernel::Page<Product>| {
@@ -241,6 +259,7 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
             "admin",
             "restock",
             now(),
+            None,
         )
         .await
         .expect("restock");
@@ -252,6 +271,7 @@ pub async fn lists_filter_on_stock_price_and_text(repos: &CatalogRepos) {
             "admin",
             "sold",
             now(),
+            None,
         )
         .await
         .expect("sold");
@@ -362,7 +382,7 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
     let p = product("bulk", vec![variant("BULK-1", 100)]);
     repos
         .products
-        .insert(&p, &stock_of(&p, 10))
+        .insert(&p, &stock_of(&p, 10), None)
         .await
         .expect("insert");
     let vid = p.variants[0].id;
@@ -370,7 +390,7 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
     let adjust = |d: i64| {
         repos
             .stock
-            .adjust(vid, StockChange::Delta(d), "tester", "load", at)
+            .adjust(vid, StockChange::Delta(d), "tester", "load", at, None)
     };
     let results = futures_util::future::join_all((0..15).map(|_| adjust(-1))).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
@@ -391,7 +411,7 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
     assert_eq!(level.on_hand, 0);
     let set = repos
         .stock
-        .adjust(vid, StockChange::Set(4), "admin", "recount", at)
+        .adjust(vid, StockChange::Set(4), "admin", "recount", at, None)
         .await
         .expect("set");
     assert_eq!((set.before, set.after), (0, 4));
@@ -400,7 +420,7 @@ pub async fn concurrent_adjustments_lose_nothing_and_never_go_below_zero(repos: 
     assert_eq!(history[0].reason, "recount", "newest first");
     let missing = repos
         .stock
-        .adjust(VariantId::new(), StockChange::Delta(1), "a", "b", at)
+        .adjust(VariantId::new(), StockChange::Delta(1), "a", "b", at, None)
         .await;
     assert!(matches!(missing, Err(InventoryError::NotFound)));
 }
@@ -425,7 +445,7 @@ pub async fn reservations_are_all_or_nothing_and_stop_counting_at_expiry(repos: 
     let (a, b) = (p.variants[0].id, p.variants[1].id);
     repos
         .products
-        .insert(&p, &[(a, stock(5)), (b, stock(1))])
+        .insert(&p, &[(a, stock(5)), (b, stock(1))], None)
         .await
         .expect("insert");
     let t0 = now();
@@ -524,7 +544,7 @@ pub async fn concurrent_reservations_never_hold_more_than_is_on_hand(repos: &Cat
     let v = p.variants[0].id;
     repos
         .products
-        .insert(&p, &[(v, stock(10))])
+        .insert(&p, &[(v, stock(10))], None)
         .await
         .expect("insert");
     let t0 = now();
@@ -568,19 +588,19 @@ pub async fn the_in_stock_filter_agrees_with_the_stock_flags_under_reservations(
     let untracked = product("untracked-held", vec![variant("UH-1", 100)]);
     repos
         .products
-        .insert(&held, &stock_of(&held, 2))
+        .insert(&held, &stock_of(&held, 2), None)
         .await
         .expect("insert");
     repos
         .products
-        .insert(&partly, &stock_of(&partly, 2))
+        .insert(&partly, &stock_of(&partly, 2), None)
         .await
         .expect("insert");
     let mut free = stock_of(&untracked, 0);
     free[0].1.track_inventory = false;
     repos
         .products
-        .insert(&untracked, &free)
+        .insert(&untracked, &free, None)
         .await
         .expect("insert");
     let t0 = now();

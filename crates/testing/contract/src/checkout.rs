@@ -47,7 +47,7 @@ async fn stocked(
 ) -> (merx_kernel::ProductId, VariantId) {
     let p = product(slug, vec![variant(&slug.to_uppercase(), 2_000)]);
     r.products
-        .insert(&p, &stock_of(&p, on_hand))
+        .insert(&p, &stock_of(&p, on_hand), None)
         .await
         .expect("product");
     (p.id, p.variants[0].id)
@@ -200,7 +200,7 @@ pub async fn placing_an_order_takes_stock_counts_the_discount_and_empties_the_ca
         .expect("line");
     let mut code = discount("ONCEONLY", at);
     code.usage_limit = Some(1);
-    r.discounts.insert(&code).await.expect("discount");
+    r.discounts.insert(&code, None).await.expect("discount");
     let redemption = merx_pricing::Redemption {
         discount_id: code.id,
         customer: "buyer@example.com".into(),
@@ -497,7 +497,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 2), "held, not taken");
     match r
         .checkout
-        .confirm_order(paid.id, &cod(), at)
+        .confirm_order(paid.id, &cod(), at, None)
         .await
         .expect("confirm")
     {
@@ -510,7 +510,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (4, 0));
     assert_eq!(
         r.checkout
-            .confirm_order(paid.id, &cod(), at)
+            .confirm_order(paid.id, &cod(), at, None)
             .await
             .expect("confirm"),
         OrderChange::Refused(OrderStatus::Confirmed)
@@ -518,7 +518,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     // Cancelling a confirmed order returns its stock, once.
     match r
         .checkout
-        .cancel_order(paid.id, CancelReason::CustomerRequest, at)
+        .cancel_order(paid.id, CancelReason::CustomerRequest, at, None)
         .await
         .expect("cancel")
     {
@@ -531,7 +531,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
     assert_eq!(
         r.checkout
-            .cancel_order(paid.id, CancelReason::CustomerRequest, at)
+            .cancel_order(paid.id, CancelReason::CustomerRequest, at, None)
             .await
             .expect("cancel"),
         OrderChange::Refused(OrderStatus::Cancelled)
@@ -542,7 +542,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     let late = place(pending(12, at)).await;
     assert_eq!(
         r.checkout
-            .confirm_order(late.id, &cod(), at)
+            .confirm_order(late.id, &cod(), at, None)
             .await
             .expect("confirm"),
         OrderChange::Expired
@@ -561,7 +561,7 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
     assert_eq!(
         r.checkout
-            .cancel_order(OrderId::new(), CancelReason::Admin, at)
+            .cancel_order(OrderId::new(), CancelReason::Admin, at, None)
             .await
             .expect("cancel"),
         OrderChange::NotFound
@@ -572,7 +572,7 @@ pub async fn orders_list_by_customer_and_status_and_edits_never_overwrite(r: &Ch
     let at = now();
     let (pid, v) = stocked(r, "contract-list", 0).await;
     let customer = crate::identity::user("lister@example.com");
-    r.users.insert(&customer).await.expect("user");
+    r.users.insert(&customer, None).await.expect("user");
     let user = customer.id;
     let mut mine = order(pid, v, 1, 21, at);
     mine.user_id = Some(user);
@@ -636,7 +636,7 @@ pub async fn orders_list_by_customer_and_status_and_edits_never_overwrite(r: &Ch
     edited.updated_at = at + Duration::seconds(5);
     assert!(
         r.orders
-            .update(&edited, mine.updated_at)
+            .update(&edited, mine.updated_at, None)
             .await
             .expect("update")
     );
@@ -644,7 +644,7 @@ pub async fn orders_list_by_customer_and_status_and_edits_never_overwrite(r: &Ch
     stale.admin_note = Some("lost".into());
     assert!(
         !r.orders
-            .update(&stale, mine.updated_at)
+            .update(&stale, mine.updated_at, None)
             .await
             .expect("update"),
         "seen an old version"
@@ -774,7 +774,7 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
     let mut code = discount("EDITED", at);
     code.usage_limit = Some(5);
     code.usage_limit_per_customer = Some(1);
-    r.discounts.insert(&code).await.expect("discount");
+    r.discounts.insert(&code, None).await.expect("discount");
     let place = |n: i64, customer: &str| {
         let placement = Placement {
             order: order(pid, v, 1, n, at),
@@ -799,7 +799,7 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
 
     let mut edited = code.clone();
     edited.usage_limit = Some(1);
-    assert!(r.discounts.update(&edited).await.expect("edit"));
+    assert!(r.discounts.update(&edited, None).await.expect("edit"));
     assert_eq!(
         place(3, "b@example.com").await,
         PlaceOutcome::DiscountUsedUp,
@@ -808,7 +808,7 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
 
     edited.usage_limit = Some(3);
     edited.usage_limit_per_customer = Some(2);
-    assert!(r.discounts.update(&edited).await.expect("edit"));
+    assert!(r.discounts.update(&edited, None).await.expect("edit"));
     assert_eq!(place(4, "a@example.com").await, PlaceOutcome::Placed);
     assert_eq!(place(5, "b@example.com").await, PlaceOutcome::Placed);
     assert_eq!(
@@ -859,7 +859,7 @@ pub async fn concurrent_refunds_never_exceed_what_was_captured(r: &CheckoutRepos
         reason: None,
         restock: false,
     };
-    let attempts = (0..10).map(|_| r.checkout.begin_refund(paid.id, &ask, at));
+    let attempts = (0..10).map(|_| r.checkout.begin_refund(paid.id, &ask, at, None));
     let results = futures_util::future::join_all(attempts).await;
     let begun: Vec<merx_orders::Refund> = results
         .into_iter()

@@ -46,7 +46,7 @@ pub(crate) fn user(email: &str) -> User {
 
 async fn stored_user(repos: &IdentityRepos, email: &str) -> User {
     let u = user(email);
-    repos.users.insert(&u).await.expect("insert user");
+    repos.users.insert(&u, None).await.expect("insert user");
     u
 }
 
@@ -68,7 +68,7 @@ pub async fn users_are_found_by_id_and_by_email(repos: &IdentityRepos) {
     let mut u = user("ana@example.com");
     u.attributes
         .insert("skin_type".into(), serde_json::json!("dry"));
-    repos.users.insert(&u).await.expect("insert");
+    repos.users.insert(&u, None).await.expect("insert");
     assert_eq!(
         repos.users.find_by_id(u.id).await.expect("find"),
         Some(u.clone())
@@ -87,7 +87,7 @@ pub async fn a_second_user_with_the_same_email_is_refused(repos: &IdentityRepos)
     stored_user(repos, "twice@example.com").await;
     let err = repos
         .users
-        .insert(&user("twice@example.com"))
+        .insert(&user("twice@example.com"), None)
         .await
         .expect_err("duplicate");
     assert!(matches!(err, IdentityError::EmailTaken), "got {err:?}");
@@ -105,7 +105,7 @@ pub async fn profile_updates_write_only_the_fields_given(repos: &IdentityRepos) 
     };
     let updated = repos
         .users
-        .update_profile(u.id, &patch, at)
+        .update_profile(u.id, &patch, at, None)
         .await
         .expect("update")
         .expect("exists");
@@ -123,7 +123,7 @@ pub async fn profile_updates_write_only_the_fields_given(repos: &IdentityRepos) 
     };
     let again = repos
         .users
-        .update_profile(u.id, &only_phone, at)
+        .update_profile(u.id, &only_phone, at, None)
         .await
         .expect("update")
         .expect("exists");
@@ -162,7 +162,7 @@ pub async fn password_verification_and_promotion_touch_only_their_own_columns(
     };
     repos
         .users
-        .update_profile(u.id, &patch, at)
+        .update_profile(u.id, &patch, at, None)
         .await
         .expect("update");
     let stored = repos
@@ -183,7 +183,7 @@ pub async fn writes_to_an_unknown_user_report_that_it_is_missing(repos: &Identit
     assert_eq!(
         repos
             .users
-            .update_profile(ghost, &UserPatch::default(), at)
+            .update_profile(ghost, &UserPatch::default(), at, None)
             .await
             .expect("update"),
         None
@@ -395,8 +395,8 @@ pub async fn api_keys_are_found_by_hash_listed_newest_first_and_revoked_once(
         created_at: at,
         ..older.clone()
     };
-    repos.api_keys.insert(&older).await.expect("insert");
-    repos.api_keys.insert(&newer).await.expect("insert");
+    repos.api_keys.insert(&older, None).await.expect("insert");
+    repos.api_keys.insert(&newer, None).await.expect("insert");
     assert_eq!(
         repos
             .api_keys
@@ -422,11 +422,17 @@ pub async fn api_keys_are_found_by_hash_listed_newest_first_and_revoked_once(
         .map(|k| k.name)
         .collect();
     assert_eq!(names, ["warehouse", "erp"]);
-    assert!(repos.api_keys.revoke(older.id, at).await.expect("revoke"));
+    assert!(
+        repos
+            .api_keys
+            .revoke(older.id, at, None)
+            .await
+            .expect("revoke")
+    );
     assert!(
         !repos
             .api_keys
-            .revoke(older.id, at)
+            .revoke(older.id, at, None)
             .await
             .expect("revoke again")
     );

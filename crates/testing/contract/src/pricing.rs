@@ -38,24 +38,27 @@ fn tax(country: &str, state: Option<&str>, rate: &str) -> TaxRate {
 
 pub async fn tax_rates_are_unique_per_zone_and_defaults_are_claimed_once(r: &PricingRepos) {
     let ca = tax("US", Some("CA"), "7.25");
-    r.taxes.insert(&ca).await.expect("insert");
+    r.taxes.insert(&ca, None).await.expect("insert");
     r.taxes
-        .insert(&tax("US", None, "0"))
+        .insert(&tax("US", None, "0"), None)
         .await
         .expect("country-wide is another zone");
     assert_eq!(
-        r.taxes.insert(&tax("US", Some("CA"), "8")).await,
+        r.taxes.insert(&tax("US", Some("CA"), "8"), None).await,
         Err(PricingError::TaxRateTaken)
     );
     assert_eq!(
-        r.taxes.insert(&tax("US", None, "1")).await,
+        r.taxes.insert(&tax("US", None, "1"), None).await,
         Err(PricingError::TaxRateTaken)
     );
     let mut changed = ca.clone();
     changed.rate = "8.875".parse().expect("rate");
-    assert_eq!(r.taxes.update(&changed).await, Ok(true));
+    assert_eq!(r.taxes.update(&changed, None).await, Ok(true));
     assert_eq!(r.taxes.find(ca.id).await.expect("find"), Some(changed));
-    assert_eq!(r.taxes.update(&tax("KR", None, "10")).await, Ok(false));
+    assert_eq!(
+        r.taxes.update(&tax("KR", None, "10"), None).await,
+        Ok(false)
+    );
     let listed: Vec<_> = r
         .taxes
         .list()
@@ -71,8 +74,8 @@ pub async fn tax_rates_are_unique_per_zone_and_defaults_are_claimed_once(r: &Pri
             ("US".to_owned(), Some("CA".to_owned()))
         ]
     );
-    assert!(r.taxes.delete(ca.id).await.expect("delete"));
-    assert!(!r.taxes.delete(ca.id).await.expect("delete"));
+    assert!(r.taxes.delete(ca.id, None).await.expect("delete"));
+    assert!(!r.taxes.delete(ca.id, None).await.expect("delete"));
     assert!(r.taxes.claim_defaults_install().await.expect("claim"));
     assert!(!r.taxes.claim_defaults_install().await.expect("claim"));
 }
@@ -102,7 +105,7 @@ pub async fn shipping_zones_are_stored_whole(r: &PricingRepos) {
         created_at: at,
         updated_at: at,
     };
-    r.zones.insert(&zone).await.expect("insert");
+    r.zones.insert(&zone, None).await.expect("insert");
     assert_eq!(
         r.zones.find(zone.id).await.expect("find"),
         Some(zone.clone())
@@ -110,9 +113,9 @@ pub async fn shipping_zones_are_stored_whole(r: &PricingRepos) {
     let mut changed = zone.clone();
     changed.states = vec!["SEOUL".into()];
     changed.methods[0].rates[0].base = 6_000;
-    assert!(r.zones.update(&changed).await.expect("update"));
+    assert!(r.zones.update(&changed, None).await.expect("update"));
     assert_eq!(r.zones.list().await.expect("list"), vec![changed]);
-    assert!(r.zones.delete(zone.id).await.expect("delete"));
+    assert!(r.zones.delete(zone.id, None).await.expect("delete"));
     assert!(r.zones.list().await.expect("list").is_empty());
 }
 
@@ -138,10 +141,10 @@ pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos)
     let at = now();
     let first = discount("SAVE20", at);
     let second = discount("WELCOME", at + Duration::seconds(1));
-    r.discounts.insert(&first).await.expect("insert");
-    r.discounts.insert(&second).await.expect("insert");
+    r.discounts.insert(&first, None).await.expect("insert");
+    r.discounts.insert(&second, None).await.expect("insert");
     assert_eq!(
-        r.discounts.insert(&discount("SAVE20", at)).await,
+        r.discounts.insert(&discount("SAVE20", at), None).await,
         Err(PricingError::CodeTaken("SAVE20".into()))
     );
     assert_eq!(
@@ -152,13 +155,13 @@ pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos)
     let mut renamed = second.clone();
     renamed.code = "SAVE20".into();
     assert_eq!(
-        r.discounts.update(&renamed).await,
+        r.discounts.update(&renamed, None).await,
         Err(PricingError::CodeTaken("SAVE20".into()))
     );
     let mut changed = first.clone();
     changed.value = DiscountValue::Percentage(15);
     changed.times_used = 99;
-    assert_eq!(r.discounts.update(&changed).await, Ok(true));
+    assert_eq!(r.discounts.update(&changed, None).await, Ok(true));
     let stored = r
         .discounts
         .find(first.id)
@@ -182,6 +185,6 @@ pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos)
             .expect("uses"),
         0
     );
-    assert!(r.discounts.delete(first.id).await.expect("delete"));
+    assert!(r.discounts.delete(first.id, None).await.expect("delete"));
     assert_eq!(r.discounts.find(first.id).await.expect("find"), None);
 }

@@ -140,6 +140,21 @@ impl TestDatabase {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Runs one SQL statement on this database as its owner, as a tool outside Merx would;
+    /// the rows it touched, or the server's refusal.
+    ///
+    /// # Errors
+    /// The database's error message.
+    pub async fn execute(&self, sql: &str) -> Result<usize, String> {
+        let mut c = AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sql_query(sql)
+            .execute(&mut c)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl Drop for TestDatabase {

@@ -71,10 +71,10 @@ pub async fn list(
 #[post("/admin/api-keys")]
 pub async fn create(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = state.api_keys.create(&body.0.name).await?;
+    let created = state.api_keys.create(&body.0.name, &admin.author()).await?;
     Ok(HttpResponse::Created().json(ApiKeyCreatedResponse {
         key: created.key.into(),
         secret: created.secret,
@@ -88,10 +88,10 @@ pub async fn create(
 #[delete("/admin/api-keys/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ApiKeyId = path_id(&id, "id")?;
-    state.api_keys.revoke(id).await?;
+    state.api_keys.revoke(id, &admin.author()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

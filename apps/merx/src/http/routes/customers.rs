@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::http::bodies::user::UserResponse;
 use crate::http::cart_caller::CartActor;
-use crate::http::error::{ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody, current_request_id};
 use crate::http::extract::{Admin, Caller, Json, Paging, parse_json, path_id};
 use crate::http::idempotency::{Answer, once};
 use crate::http::page::PageBody;
@@ -114,7 +114,10 @@ pub async fn update(
         phone: r.phone,
         attributes: r.attributes,
     };
-    let user = state.auth.update_user(&caller.0, id, patch).await?;
+    let user = state
+        .auth
+        .update_user(&caller.0, id, patch, &current_request_id())
+        .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -157,6 +160,7 @@ pub async fn create(
                     phone: r.phone,
                     attributes: r.attributes,
                 },
+                &current_request_id(),
             )
             .await?;
         Answer::new(StatusCode::CREATED, &UserResponse::from(user))

@@ -97,7 +97,7 @@ pub async fn update(
     let change = StockChange::from_fields(r.inventory_count, r.delta)?;
     let stock = state
         .catalog
-        .adjust_stock(pid, vid, change, &admin.0.audit_name(), &r.reason)
+        .adjust_stock(pid, vid, change, &r.reason, &admin.author())
         .await?;
     cache.clear();
     Ok(HttpResponse::Ok().json(body(stock)))

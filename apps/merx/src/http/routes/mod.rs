@@ -1,5 +1,6 @@
 pub mod addresses;
 pub mod api_keys;
+pub mod audit_log;
 pub mod auth;
 pub mod carts;
 pub mod checkout_quotes;

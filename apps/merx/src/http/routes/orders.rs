@@ -198,7 +198,7 @@ pub struct OrderPatchRequest {
 #[patch("/orders/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
     body: crate::http::extract::Json<OrderPatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -227,6 +227,7 @@ pub async fn update(
                 tracking_number: r.tracking_number,
                 admin_note: r.admin_note,
             },
+            &admin.author(),
         )
         .await?;
     Ok(HttpResponse::Ok().json(order_body(&order, true)))
@@ -247,7 +248,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id(&id, "id")?;
     let viewer = viewer(&caller, token_of(&req)?.as_deref());
-    let order = state.checkout.cancel(id, &viewer).await?;
+    let order = state.checkout.cancel(id, &viewer, &caller.author()).await?;
     Ok(HttpResponse::Ok().json(order_body(&order, viewer.is_admin)))
 }
 
@@ -394,7 +395,7 @@ impl From<merx_orders::Refund> for RefundBody {
 #[post("/orders/{id}/refunds")]
 pub async fn refund(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     actor: CartActor,
     req: HttpRequest,
     id: web::Path<String>,
@@ -416,6 +417,7 @@ pub async fn refund(
                     reason: r.reason,
                     restock: r.restock,
                 },
+                &admin.author(),
             )
             .await?;
         Answer::new(StatusCode::CREATED, &RefundBody::from(refund))

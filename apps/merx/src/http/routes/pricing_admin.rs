@@ -156,11 +156,14 @@ pub async fn list_discounts(
 #[post("/admin/discounts")]
 pub async fn create_discount(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let input: DiscountInput = from_value(body.0)?;
-    let discount = state.pricing.create_discount(&input).await?;
+    let discount = state
+        .pricing
+        .create_discount(&input, &admin.author())
+        .await?;
     Ok(HttpResponse::Created().json(DiscountBody::from(discount)))
 }
 
@@ -183,7 +186,7 @@ pub async fn get_discount(
 #[patch("/admin/discounts/{id}")]
 pub async fn update_discount(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -191,7 +194,10 @@ pub async fn update_discount(
     let current = state.pricing.discount(id).await?;
     let base = serde_json::to_value(DiscountInput::from(&current)).unwrap_or_default();
     let input: DiscountInput = from_value(merged(base, body.0)?)?;
-    let discount = state.pricing.replace_discount(id, &input).await?;
+    let discount = state
+        .pricing
+        .replace_discount(id, &input, &admin.author())
+        .await?;
     Ok(HttpResponse::Ok().json(DiscountBody::from(discount)))
 }
 
@@ -201,11 +207,11 @@ pub async fn update_discount(
 #[delete("/admin/discounts/{id}")]
 pub async fn delete_discount(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: DiscountId = path_id(&path, "id")?;
-    state.pricing.delete_discount(id).await?;
+    state.pricing.delete_discount(id, &admin.author()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -232,11 +238,14 @@ pub async fn list_tax_rates(
 #[post("/admin/tax-rates")]
 pub async fn create_tax_rate(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let input: TaxRateInput = from_value(body.0)?;
-    let rate = state.pricing.create_tax_rate(input).await?;
+    let rate = state
+        .pricing
+        .create_tax_rate(input, &admin.author())
+        .await?;
     Ok(HttpResponse::Created().json(TaxRateBody::from(rate)))
 }
 
@@ -259,7 +268,7 @@ pub async fn get_tax_rate(
 #[patch("/admin/tax-rates/{id}")]
 pub async fn update_tax_rate(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -267,7 +276,10 @@ pub async fn update_tax_rate(
     let current = state.pricing.tax_rate(id).await?;
     let base = serde_json::to_value(TaxRateInput::from(&current)).unwrap_or_default();
     let input: TaxRateInput = from_value(merged(base, body.0)?)?;
-    let rate = state.pricing.replace_tax_rate(id, input).await?;
+    let rate = state
+        .pricing
+        .replace_tax_rate(id, input, &admin.author())
+        .await?;
     Ok(HttpResponse::Ok().json(TaxRateBody::from(rate)))
 }
 
@@ -277,11 +289,11 @@ pub async fn update_tax_rate(
 #[delete("/admin/tax-rates/{id}")]
 pub async fn delete_tax_rate(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: TaxRateId = path_id(&path, "id")?;
-    state.pricing.delete_tax_rate(id).await?;
+    state.pricing.delete_tax_rate(id, &admin.author()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -308,11 +320,11 @@ pub async fn list_zones(
 #[post("/admin/shipping-zones")]
 pub async fn create_zone(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let input: ShippingZoneInput = from_value(body.0)?;
-    let zone = state.pricing.create_zone(input).await?;
+    let zone = state.pricing.create_zone(input, &admin.author()).await?;
     Ok(HttpResponse::Created().json(ShippingZoneBody::from(zone)))
 }
 
@@ -335,7 +347,7 @@ pub async fn get_zone(
 #[patch("/admin/shipping-zones/{id}")]
 pub async fn update_zone(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -343,7 +355,10 @@ pub async fn update_zone(
     let current = state.pricing.zone(id).await?;
     let base = serde_json::to_value(ShippingZoneInput::from(&current)).unwrap_or_default();
     let input: ShippingZoneInput = from_value(merged(base, body.0)?)?;
-    let zone = state.pricing.replace_zone(id, input).await?;
+    let zone = state
+        .pricing
+        .replace_zone(id, input, &admin.author())
+        .await?;
     Ok(HttpResponse::Ok().json(ShippingZoneBody::from(zone)))
 }
 
@@ -353,10 +368,10 @@ pub async fn update_zone(
 #[delete("/admin/shipping-zones/{id}")]
 pub async fn delete_zone(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ShippingZoneId = path_id(&path, "id")?;
-    state.pricing.delete_zone(id).await?;
+    state.pricing.delete_zone(id, &admin.author()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

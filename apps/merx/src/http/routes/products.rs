@@ -468,7 +468,7 @@ pub struct CreateProductRequest {
 pub async fn create(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     body: Json<CreateProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Json(r) = body;
@@ -492,7 +492,7 @@ pub async fn create(
         sku: r.sku,
         inventory_count: r.inventory_count,
     };
-    let product = state.catalog.create(input).await?;
+    let product = state.catalog.create(input, &admin.author()).await?;
     cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
@@ -533,7 +533,7 @@ pub struct UpdateProductRequest {
 pub async fn update(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
     body: Json<UpdateProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -553,7 +553,7 @@ pub async fn update(
         seo_title: r.seo_title,
         seo_description: r.seo_description,
     };
-    let product = state.catalog.update(id, patch).await?;
+    let product = state.catalog.update(id, patch, &admin.author()).await?;
     cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
@@ -566,11 +566,11 @@ pub async fn update(
 pub async fn remove(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
-    let removal = state.catalog.remove(id).await?;
+    let removal = state.catalog.remove(id, &admin.author()).await?;
     cache.clear();
     tracing::info!(product = %id, ?removal, "product removed");
     Ok(HttpResponse::NoContent().finish())
@@ -585,12 +585,15 @@ pub async fn remove(
 pub async fn add_variant(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
     body: Json<VariantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
-    let (product, _) = state.catalog.add_variant(id, body.0.into()).await?;
+    let (product, _) = state
+        .catalog
+        .add_variant(id, body.0.into(), &admin.author())
+        .await?;
     cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
@@ -625,7 +628,7 @@ fn ids(path: &(String, String)) -> Result<(ProductId, VariantId), ApiError> {
 pub async fn update_variant(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<(String, String)>,
     body: Json<VariantPatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -640,7 +643,10 @@ pub async fn update_variant(
         cost_price: r.cost_price,
         weight_grams: r.weight_grams,
     };
-    let product = state.catalog.update_variant(id, vid, patch).await?;
+    let product = state
+        .catalog
+        .update_variant(id, vid, patch, &admin.author())
+        .await?;
     cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
@@ -654,11 +660,14 @@ pub async fn update_variant(
 pub async fn remove_variant(
     state: web::Data<AppState>,
     cache: web::Data<ResponseCache>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, vid) = ids(&path)?;
-    state.catalog.remove_variant(id, vid).await?;
+    state
+        .catalog
+        .remove_variant(id, vid, &admin.author())
+        .await?;
     cache.clear();
     Ok(HttpResponse::NoContent().finish())
 }

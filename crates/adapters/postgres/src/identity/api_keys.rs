@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use merx_identity::{ApiKey, ApiKeyId, ApiKeyRepository, SecretHash};
-use merx_kernel::{StoreError, Timestamp};
+use merx_kernel::{AuditEntry, StoreError, Timestamp};
 
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
@@ -45,7 +45,7 @@ impl PgApiKeys {
 
 #[async_trait]
 impl ApiKeyRepository for PgApiKeys {
-    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError> {
+    async fn insert(&self, key: &ApiKey, audit: Option<AuditEntry>) -> Result<(), StoreError> {
         let mut c = conn(&self.pool).await?;
         let row = Row {
             id: *key.id.as_uuid(),
@@ -55,12 +55,15 @@ impl ApiKeyRepository for PgApiKeys {
             created_at: key.created_at,
             revoked_at: key.revoked_at,
         };
-        diesel::insert_into(t::table)
-            .values(row)
-            .execute(&mut c)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        c.transaction::<_, diesel::result::Error, _>(async move |tx| {
+            diesel::insert_into(t::table)
+                .values(row)
+                .execute(tx)
+                .await?;
+            crate::audit_log::record(tx, audit).await
+        })
+        .await
+        .map_err(store_error)
     }
 
     async fn find_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
@@ -86,17 +89,25 @@ impl ApiKeyRepository for PgApiKeys {
         Ok(rows.into_iter().map(ApiKey::from).collect())
     }
 
-    async fn revoke(&self, id: ApiKeyId, at: Timestamp) -> Result<bool, StoreError> {
+    async fn revoke(
+        &self,
+        id: ApiKeyId,
+        at: Timestamp,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let n = diesel::update(
-            t::table
-                .filter(t::id.eq(*id.as_uuid()))
-                .filter(t::revoked_at.is_null()),
-        )
-        .set(t::revoked_at.eq(at))
-        .execute(&mut c)
+        c.transaction::<_, diesel::result::Error, _>(async move |tx| {
+            let n = diesel::update(
+                t::table
+                    .filter(t::id.eq(*id.as_uuid()))
+                    .filter(t::revoked_at.is_null()),
+            )
+            .set(t::revoked_at.eq(at))
+            .execute(tx)
+            .await?;
+            crate::audit_log::recorded_if_one(tx, n, audit).await
+        })
         .await
-        .map_err(store_error)?;
-        Ok(n == 1)
+        .map_err(store_error)
     }
 }

@@ -1,10 +1,10 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use merx_identity::{
     Email, IdentityError, PasswordHash, Role, User, UserId, UserPatch, UserRepository,
 };
-use merx_kernel::{StoreError, Timestamp};
+use merx_kernel::{AuditEntry, StoreError, Timestamp};
 
 use super::unknown_value;
 use crate::database::{PgPool, conn};
@@ -109,15 +109,29 @@ impl PgUsers {
         Self { pool }
     }
 
-    /// Applies `changes` to one user; the user afterwards, if it exists.
-    async fn apply(&self, id: UserId, changes: UserChanges) -> Result<Option<User>, StoreError> {
+    /// Applies `changes` to one user, with the audit entry when it exists; the user
+    /// afterwards, if it exists.
+    async fn apply(
+        &self,
+        id: UserId,
+        changes: UserChanges,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<User>, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let row = diesel::update(users::table.find(*id.as_uuid()))
-            .set(changes)
-            .returning(UserRow::as_returning())
-            .get_result(&mut c)
+        let row = c
+            .transaction::<_, diesel::result::Error, _>(async move |tx| {
+                let row = diesel::update(users::table.find(*id.as_uuid()))
+                    .set(changes)
+                    .returning(UserRow::as_returning())
+                    .get_result(tx)
+                    .await
+                    .optional()?;
+                if row.is_some() {
+                    crate::audit_log::record(tx, audit).await?;
+                }
+                Ok(row)
+            })
             .await
-            .optional()
             .map_err(store_error)?;
         row.map(User::try_from).transpose()
     }
@@ -140,11 +154,17 @@ impl PgUsers {
 
 #[async_trait]
 impl UserRepository for PgUsers {
-    async fn insert(&self, user: &User) -> Result<(), IdentityError> {
+    async fn insert(&self, user: &User, audit: Option<AuditEntry>) -> Result<(), IdentityError> {
         let mut c = conn(&self.pool).await?;
-        match diesel::insert_into(users::table)
-            .values(UserRow::from(user))
-            .execute(&mut c)
+        let row = UserRow::from(user);
+        match c
+            .transaction::<_, diesel::result::Error, _>(async move |tx| {
+                diesel::insert_into(users::table)
+                    .values(row)
+                    .execute(tx)
+                    .await?;
+                crate::audit_log::record(tx, audit).await
+            })
             .await
         {
             Ok(_) => Ok(()),
@@ -229,6 +249,7 @@ impl UserRepository for PgUsers {
         id: UserId,
         patch: &UserPatch,
         at: Timestamp,
+        audit: Option<AuditEntry>,
     ) -> Result<Option<User>, StoreError> {
         let changes = UserChanges {
             full_name: patch.full_name.clone(),
@@ -236,7 +257,7 @@ impl UserRepository for PgUsers {
             attributes: patch.attributes.clone().map(serde_json::Value::Object),
             ..UserChanges::at(at)
         };
-        self.apply(id, changes).await
+        self.apply(id, changes, audit).await
     }
 
     async fn set_password(
@@ -249,7 +270,7 @@ impl UserRepository for PgUsers {
             password_hash: Some(hash.as_str().to_owned()),
             ..UserChanges::at(at)
         };
-        Ok(self.apply(id, changes).await?.is_some())
+        Ok(self.apply(id, changes, None).await?.is_some())
     }
 
     async fn mark_verified(&self, id: UserId, at: Timestamp) -> Result<bool, StoreError> {
@@ -260,6 +281,7 @@ impl UserRepository for PgUsers {
                     is_verified: Some(true),
                     ..UserChanges::at(at)
                 },
+                None,
             )
             .await?
             .is_some())
@@ -271,6 +293,6 @@ impl UserRepository for PgUsers {
             is_active: Some(true),
             ..UserChanges::at(at)
         };
-        Ok(self.apply(id, changes).await?.is_some())
+        Ok(self.apply(id, changes, None).await?.is_some())
     }
 }

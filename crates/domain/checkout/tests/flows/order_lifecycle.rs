@@ -2,6 +2,7 @@
 
 use merx_checkout::CheckoutError;
 use merx_checkout::OrderChange;
+use merx_kernel::audit::{Actor, Author};
 use merx_orders::{CancelReason, OrderEdit, OrderStatus, OrderViewer, PaymentStatus};
 use mockall::predicate::{always, eq};
 
@@ -35,11 +36,11 @@ async fn the_cancel_reason_is_the_viewers() {
         let done = order.clone();
         m.store
             .expect_cancel_order()
-            .with(eq(order.id), eq(reason), always())
+            .with(eq(order.id), eq(reason), always(), always())
             .times(1)
-            .returning(move |_, _, _| Ok(OrderChange::Done(Box::new(done.clone()))));
+            .returning(move |_, _, _, _| Ok(OrderChange::Done(Box::new(done.clone()))));
         m.service()
-            .cancel(order.id, &viewer)
+            .cancel(order.id, &viewer, &Author::System)
             .await
             .expect("cancelled");
     }
@@ -67,13 +68,27 @@ async fn an_admin_confirms_unpaid_cash_on_delivery_through_the_store_then_edits_
     m.store
         .expect_confirm_order()
         .times(1)
-        .withf(|_, s, _| s.method == "cash_on_delivery" && !s.paid)
-        .returning(move |_, _, _| Ok(OrderChange::Done(Box::new(confirmed.clone()))));
+        .withf(|_, s, _, audit| {
+            s.method == "cash_on_delivery"
+                && !s.paid
+                && audit.as_ref().is_some_and(|e| {
+                    e.action == "order.confirm" && e.actor == Actor::user("admin-1")
+                })
+        })
+        .returning(move |_, _, _, _| Ok(OrderChange::Done(Box::new(confirmed.clone()))));
     m.orders
         .expect_update()
         .times(1)
-        .withf(|o, _| o.status == OrderStatus::Confirmed && o.admin_note.as_deref() == Some("ok"))
-        .returning(|_, _| Ok(true));
+        .withf(|o, _, audit| {
+            o.status == OrderStatus::Confirmed
+                && o.admin_note.as_deref() == Some("ok")
+                && audit.as_ref().is_some_and(|e| {
+                    e.action == "order.update"
+                        && e.request_id == "req-1"
+                        && e.changes.0.contains_key("admin_note")
+                })
+        })
+        .returning(|_, _, _| Ok(true));
     let edited = m
         .service()
         .edit_order(
@@ -83,6 +98,7 @@ async fn an_admin_confirms_unpaid_cash_on_delivery_through_the_store_then_edits_
                 admin_note: Some(Some("ok".into())),
                 ..OrderEdit::default()
             },
+            &Author::caller(Actor::user("admin-1"), "req-1"),
         )
         .await
         .expect("confirmed");
@@ -107,6 +123,7 @@ async fn an_unpaid_card_order_is_confirmed_only_with_a_recorded_payment() {
                 status: Some(OrderStatus::Confirmed),
                 ..OrderEdit::default()
             },
+            &Author::System,
         )
         .await
         .expect_err("unpaid card order");
@@ -123,9 +140,9 @@ async fn an_unpaid_card_order_is_confirmed_only_with_a_recorded_payment() {
     m.store
         .expect_confirm_order()
         .times(1)
-        .withf(|_, s, _| s.method == "stripe" && s.paid)
-        .returning(move |_, _, _| Ok(OrderChange::Done(Box::new(paid.clone()))));
-    m.orders.expect_update().returning(|_, _| Ok(true));
+        .withf(|_, s, _, _| s.method == "stripe" && s.paid)
+        .returning(move |_, _, _, _| Ok(OrderChange::Done(Box::new(paid.clone()))));
+    m.orders.expect_update().returning(|_, _, _| Ok(true));
     m.service()
         .edit_order(
             order.id,
@@ -134,6 +151,7 @@ async fn an_unpaid_card_order_is_confirmed_only_with_a_recorded_payment() {
                 payment_status: Some(PaymentStatus::Paid),
                 ..OrderEdit::default()
             },
+            &Author::System,
         )
         .await
         .expect("a manual payment confirms it");

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use merx_kernel::audit::{Author, Changes};
 use merx_kernel::{Clock, ValidationErrors};
 
 use crate::{
@@ -27,7 +28,7 @@ impl ApiKeyService {
     ///
     /// # Errors
     /// `Validation` for an empty or over-long name.
-    pub async fn create(&self, name: &str) -> Result<NewApiKey, IdentityError> {
+    pub async fn create(&self, name: &str, by: &Author) -> Result<NewApiKey, IdentityError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 || merx_kernel::has_control_chars(name) {
             return Err(ValidationErrors::single(
@@ -45,7 +46,13 @@ impl ApiKeyService {
             created_at: self.clock.now(),
             revoked_at: None,
         };
-        self.keys.insert(&key).await?;
+        let audit = by.entry(
+            "api_key.create",
+            key.audit_target(),
+            Changes::between(&serde_json::Value::Null, &key.audited()),
+            key.created_at,
+        );
+        self.keys.insert(&key, audit).await?;
         Ok(NewApiKey { key, secret })
     }
 
@@ -68,8 +75,15 @@ impl ApiKeyService {
 
     /// # Errors
     /// `NotFound` when there is no such active key.
-    pub async fn revoke(&self, id: ApiKeyId) -> Result<(), IdentityError> {
-        if self.keys.revoke(id, self.clock.now()).await? {
+    pub async fn revoke(&self, id: ApiKeyId, by: &Author) -> Result<(), IdentityError> {
+        let now = self.clock.now();
+        let audit = by.entry(
+            "api_key.revoke",
+            merx_kernel::audit::Target::new("api_key", id),
+            Changes::field("revoked_at", serde_json::Value::Null, now.to_rfc3339()),
+            now,
+        );
+        if self.keys.revoke(id, now, audit).await? {
             Ok(())
         } else {
             Err(IdentityError::NotFound("api key"))

@@ -103,7 +103,7 @@ impl AuthService {
         let user = self
             .new_user(email, &password, Role::Customer, full_name, phone)
             .await?;
-        self.ports.users.insert(&user).await?;
+        self.ports.users.insert(&user, None).await?;
         Ok(user)
     }
 
@@ -241,6 +241,7 @@ impl AuthService {
         caller: &Principal,
         id: UserId,
         patch: UserPatch,
+        request_id: &str,
     ) -> Result<User, IdentityError> {
         if !caller.may_act_for(id) {
             return Err(IdentityError::NotFound("customer"));
@@ -258,9 +259,22 @@ impl AuthService {
                 .inspect(|a| check_attributes(&mut errors, a)),
         };
         errors.into_result()?;
+        let now = self.ports.clock.now();
+        let by = caller.author(request_id);
+        let audit = match &by {
+            merx_kernel::Author::Caller { .. } => {
+                let before = self.ports.users.find_by_id(id).await?;
+                before.and_then(|b| {
+                    let changes =
+                        merx_kernel::Changes::between(&b.audited(), &b.patched(&clean).audited());
+                    by.entry("user.update", b.audit_target(), changes, now)
+                })
+            }
+            merx_kernel::Author::System => None,
+        };
         self.ports
             .users
-            .update_profile(id, &clean, self.ports.clock.now())
+            .update_profile(id, &clean, now, audit)
             .await?
             .ok_or(IdentityError::NotFound("customer"))
     }
@@ -386,7 +400,7 @@ impl AuthService {
             .new_user(email.clone(), &password, Role::Admin, None, None)
             .await?;
         user.is_verified = true;
-        match self.ports.users.insert(&user).await {
+        match self.ports.users.insert(&user, None).await {
             Ok(()) => Ok((user, true)),
             // Another instance created it at the same moment: take that one instead.
             Err(IdentityError::EmailTaken) => {

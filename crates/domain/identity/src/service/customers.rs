@@ -29,6 +29,7 @@ impl AuthService {
         &self,
         caller: &Principal,
         input: NewCustomer,
+        request_id: &str,
     ) -> Result<User, IdentityError> {
         if !caller.is_admin() {
             return Err(IdentityError::Forbidden);
@@ -52,7 +53,13 @@ impl AuthService {
             .new_user(email, &unknowable, Role::Customer, full_name, phone)
             .await?;
         user.attributes = input.attributes.unwrap_or_default();
-        self.ports.users.insert(&user).await?;
+        let audit = caller.author(request_id).entry(
+            "customer.create",
+            user.audit_target(),
+            merx_kernel::Changes::between(&serde_json::Value::Null, &user.audited()),
+            user.created_at,
+        );
+        self.ports.users.insert(&user, audit).await?;
         Ok(user)
     }
 
