@@ -21,6 +21,10 @@ lint:
 deny:
     cargo deny --offline check licenses bans sources
 
+# The OpenAPI document tried by schemathesis against the debug binary (after `just test`)
+contract seconds="120":
+    bash scripts/api-contract.sh {{seconds}}
+
 # What CI runs
 ci:
     bash .ci/run

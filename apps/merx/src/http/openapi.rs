@@ -44,7 +44,7 @@ use crate::http::routes::{
         pricing_admin::update_zone, pricing_admin::delete_zone,
     ),
     components(schemas(crate::http::error::ErrorBody)),
-    modifiers(&SecuritySchemes, &RateLimited),
+    modifiers(&SecuritySchemes, &RateLimited, &CommonRefusals),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "addresses", description = "The signed-in user's address book"),
@@ -119,3 +119,63 @@ impl Modify for RateLimited {
         }
     }
 }
+
+/// An error answer in the spec's body (§1).
+fn error_answer(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// The refusals an operation can answer by its shape, whatever it does: with a body, 400
+/// `bad_request` (malformed JSON), 415 `unsupported_media_type` and 422 `validation_error`;
+/// with parameters (a path id that is no id, a page out of range), 422; where it takes
+/// credentials, 401 `authentication_required` for bad ones. Listed here once so every
+/// operation's statuses are exact without repeating them on each route.
+struct CommonRefusals;
+
+impl Modify for CommonRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let body = op.request_body.is_some();
+                let params = path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let answers = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    answers
+                        .entry(status.into())
+                        .or_insert_with(|| error_answer(description));
+                };
+                if body {
+                    add("400", "bad_request: the body is not JSON");
+                    add("415", "unsupported_media_type: a body that is not JSON");
+                }
+                if body || params {
+                    add("422", "validation_error: fields or parameters out of range");
+                }
+                if secured {
+                    add("401", "authentication_required: missing, bad or expired credentials");
+                }
+            }
+        }
+    }
+}
+
