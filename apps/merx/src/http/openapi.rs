@@ -172,10 +172,12 @@ impl Modify for CommonRefusals {
                     add("422", "validation_error: fields or parameters out of range");
                 }
                 if secured {
-                    add("401", "authentication_required: missing, bad or expired credentials");
+                    add(
+                        "401",
+                        "authentication_required: missing, bad or expired credentials",
+                    );
                 }
             }
         }
     }
 }
-
