@@ -92,3 +92,67 @@ async fn a_database_that_goes_away_is_503_for_requests_before_and_in_flight_and_
         cart.status()
     );
 }
+
+/// Redis cut in front: everything is still served, limits fall back to the instance, `/ready`
+/// says Redis is degraded (200); restored, Redis counts again and `/ready` is all ok.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redis_that_goes_away_degrades_limits_but_serves_everything() {
+    use merx_kernel::{Limit, RateCategory, RateLimits};
+
+    let proxy = FaultProxy::start(6379).await;
+    let port = proxy.port;
+    let namespace = format!("merx-fault-{}", uuid::Uuid::new_v4().simple());
+    let app = spawn_app_with(Store::Memory, move |c| {
+        c.redis_url = Some(format!("redis://127.0.0.1:{port}/0"));
+        c.rate_limit_namespace = namespace;
+        c.rate_limits = RateLimits::default()
+            .with(
+                RateCategory::Default,
+                Limit {
+                    requests: 1_000,
+                    window_secs: 60,
+                },
+            )
+            .expect("limit");
+    })
+    .await;
+    let ready = json_of(app.get("/ready", None).await, 200).await;
+    assert_eq!(ready["checks"]["redis"], "ok", "{ready}");
+    let remaining = |res: &reqwest::Response| {
+        res.headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let counted = app.get("/api/v1/products", None).await;
+    assert_eq!(counted.status(), 200);
+    assert_eq!(remaining(&counted), Some(999), "counted in Redis");
+
+    proxy.cut().await;
+    let started = Instant::now();
+    for _ in 0..5 {
+        let res = app.get("/api/v1/products", None).await;
+        assert_eq!(res.status(), 200, "served without Redis");
+        assert!(remaining(&res).is_some(), "still limited, in process");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no request waits long on a dead Redis: {:?}",
+        started.elapsed()
+    );
+    let degraded = json_of(app.get("/ready", None).await, 200).await;
+    assert_eq!(degraded["status"], "degraded", "{degraded}");
+    assert_eq!(degraded["checks"]["redis"], "degraded");
+
+    proxy.restore();
+    let mut back = false;
+    for _ in 0..50 {
+        let ready = json_of(app.get("/ready", None).await, 200).await;
+        if ready["checks"]["redis"] == "ok" {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(back, "Redis is used again once it is back");
+}
