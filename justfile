@@ -41,5 +41,9 @@ bench-flash-sale buyers="1000" units="50":
 bench-webhooks sessions="1000" events="2000":
     bash scripts/bench-webhooks.sh {{sessions}} {{events}}
 
+# The history test at a large size: 40 clients x 200 random steps over two instances
+bench-history clients="40" steps="200":
+    MERX_HISTORY_CLIENTS={{clients}} MERX_HISTORY_STEPS={{steps}} cargo nextest run -p merx --test api history --no-capture
+
 # Every benchmark
-bench: bench-catalog bench-flash-sale bench-webhooks
+bench: bench-catalog bench-flash-sale bench-webhooks bench-history

@@ -16,6 +16,7 @@ mod customers_admin;
 mod embedding;
 mod embedding_checkout;
 mod faults;
+mod history;
 mod ops;
 mod persistence;
 mod pricing;

@@ -155,6 +155,26 @@ impl TestDatabase {
             .await
             .map_err(|e| e.to_string())
     }
+
+    /// The one `bigint` a query answers, named `n` (`SELECT count(*) AS n ...`).
+    ///
+    /// # Errors
+    /// The database's error message.
+    pub async fn scalar(&self, sql: &str) -> Result<i64, String> {
+        #[derive(QueryableByName)]
+        struct Scalar {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let row: Scalar = sql_query(sql)
+            .get_result(&mut c)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(row.n)
+    }
 }
 
 impl Drop for TestDatabase {

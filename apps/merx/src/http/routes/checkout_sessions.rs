@@ -200,6 +200,7 @@ fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
               (status = 400, description = "empty_cart, invalid_product, discount_invalid", body = ErrorBody),
               (status = 404, description = "cart_not_found", body = ErrorBody),
               (status = 409, description = "insufficient_inventory (details.lines lists each short line), idempotency_conflict", body = ErrorBody),
+              (status = 410, description = "discount_expired (past its end, or used up)", body = ErrorBody),
               (status = 422, description = "validation_error, invalid_postal_code, shipping_unavailable, payment_method_unavailable, idempotency_key_reused", body = ErrorBody)))]
 #[post("/checkout/sessions")]
 pub async fn create(

@@ -56,9 +56,10 @@ pub struct CreatedOrderBody {
 /// reservation time; an order still unpaid then is cancelled (`payment_timeout`).
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CreateOrderRequest,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = CreatedOrderBody), (status = 400, description = "empty_cart or invalid_product", body = ErrorBody),
+    responses((status = 201, body = CreatedOrderBody), (status = 400, description = "empty_cart, invalid_product or discount_invalid", body = ErrorBody),
               (status = 404, description = "cart_not_found", body = ErrorBody),
               (status = 409, description = "insufficient_inventory", body = ErrorBody),
+              (status = 410, description = "discount_expired (past its end, or used up)", body = ErrorBody),
               (status = 422, description = "validation_error, shipping_unavailable, payment_method_unavailable", body = ErrorBody)))]
 #[post("/orders")]
 pub async fn create(
