@@ -45,5 +45,9 @@ bench-webhooks sessions="1000" events="2000":
 bench-history clients="40" steps="200":
     MERX_HISTORY_CLIENTS={{clients}} MERX_HISTORY_STEPS={{steps}} cargo nextest run -p merx --test api history --no-capture
 
+# Rate-limit checks/s through Redis beside redis-benchmark (see docs/benchmarks.md)
+bench-limits checks="100000" concurrency="50":
+    bash scripts/bench-limits.sh {{checks}} {{concurrency}}
+
 # Every benchmark
-bench: bench-catalog bench-flash-sale bench-webhooks bench-history
+bench: bench-catalog bench-flash-sale bench-webhooks bench-history bench-limits
