@@ -2,11 +2,13 @@
 # The API contract (issue 17): schemathesis tries the OpenAPI document against the `merx`
 # binary the tests already built (debug, no extra build), on the in-memory store, signed in as
 # the admin, and fails on any 5xx, any status the document does not list, and any body that
-# does not match its schema. Usage: scripts/api-contract.sh [max seconds]
+# does not match its schema. Usage: scripts/api-contract.sh [max seconds] [seed]
+# CI passes a fixed seed (a red run must be reproducible, not luck); `just contract` draws one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MAX_TIME="${1:-150}"
+SEED="${2:-}"
 BIN="${CARGO_TARGET_DIR:-target}/debug/merx"
 [ -x "$BIN" ] || { echo "no $BIN: run the tests first (cargo nextest run --workspace)"; exit 1; }
 if ! command -v st >/dev/null 2>&1; then
@@ -35,4 +37,4 @@ st run "http://127.0.0.1:$PORT/api/openapi.json" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
     --header "Authorization: Bearer $TOKEN" \
     --max-time "$MAX_TIME" --workers 2 --request-timeout 10 \
-    --suppress-health-check all --warnings off
+    --suppress-health-check all --warnings off ${SEED:+--seed "$SEED"}

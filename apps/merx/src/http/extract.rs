@@ -229,10 +229,13 @@ pub struct Paging(pub PageRequest);
 #[into_params(parameter_in = Query)]
 pub struct PagingParams {
     /// Page number, from 1 (default 1).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295_i64)]
     pub page: Option<String>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
     /// Alias of `page_size`.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 
@@ -245,9 +248,27 @@ impl FromRequest for Paging {
     }
 }
 
-fn paging(query: &str) -> Result<PageRequest, ApiError> {
-    let params: PagingParams = serde_urlencoded::from_str(query)
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+/// A query string as `T`. A parameter sent empty (`?page=&sort_by=`, what many form-built
+/// clients send for "no value") counts as not sent.
+///
+/// # Errors
+/// A validation error naming `query` when it does not fit `T`.
+pub fn query<T: DeserializeOwned>(query_string: &str) -> Result<T, ApiError> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        ApiError::validation(&ValidationErrors::single("query", e.to_string()))
+    };
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query_string).map_err(|e| invalid(&e))?;
+    let given: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    let kept = serde_urlencoded::to_string(given).map_err(|e| invalid(&e))?;
+    serde_urlencoded::from_str(&kept).map_err(|e| invalid(&e))
+}
+
+fn paging(query_string: &str) -> Result<PageRequest, ApiError> {
+    let params: PagingParams = query(query_string)?;
     let mut errors = ValidationErrors::new();
     let mut number = |field: &str, raw: Option<String>| {
         raw.and_then(|v| {
@@ -323,6 +344,8 @@ mod tests {
         let p = paging("page=2&limit=5").expect("valid");
         assert_eq!((p.page(), p.page_size()), (2, 5));
         let p = paging("").expect("defaults");
+        assert_eq!((p.page(), p.page_size()), (1, 20));
+        let p = paging("page=&page_size=%20&limit=").expect("empty is absent");
         assert_eq!((p.page(), p.page_size()), (1, 20));
         let err = paging("page=abc&page_size=1000").expect_err("invalid");
         assert_eq!(err.status.as_u16(), 422);

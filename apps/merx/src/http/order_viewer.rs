@@ -2,7 +2,6 @@
 
 use actix_web::HttpRequest;
 use merx_identity::hash_secret;
-use merx_kernel::ValidationErrors;
 use merx_orders::OrderViewer;
 use serde::Deserialize;
 
@@ -28,7 +27,6 @@ pub fn viewer(caller: &MaybeCaller, token: Option<&str>) -> OrderViewer {
 }
 
 pub fn token_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let q: TokenQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let q: TokenQuery = crate::http::extract::query(req.query_string())?;
     Ok(q.token)
 }

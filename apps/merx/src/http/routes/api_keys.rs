@@ -44,6 +44,8 @@ pub struct ApiKeyCreatedResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiKeyRequest {
+    /// 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 

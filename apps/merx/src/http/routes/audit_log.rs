@@ -121,8 +121,7 @@ pub async fn list(
     paging: Paging,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let q: AuditLogQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let q: AuditLogQuery = crate::http::extract::query(req.query_string())?;
     let query = query_of(q).map_err(|e| ApiError::validation(&e))?;
     let page = state.audit_log.list(&query, paging.0).await?;
     Ok(HttpResponse::Ok().json(PageBody::from_page(page, AuditEntryBody::from)))

@@ -16,7 +16,8 @@ use crate::state::AppState;
 pub struct RegisterRequest {
     #[schema(example = "ana@example.com")]
     pub email: String,
-    /// At least 8 characters.
+    /// At least 8 characters, at most 72 bytes.
+    #[schema(min_length = 8)]
     pub password: String,
     pub full_name: Option<String>,
     pub phone: Option<String>,
@@ -65,6 +66,8 @@ pub struct PasswordResetRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetConfirm {
     pub token: String,
+    /// At least 8 characters, at most 72 bytes.
+    #[schema(min_length = 8)]
     pub new_password: String,
 }
 

@@ -27,7 +27,7 @@ pub struct AddItemRequest {
     pub variant_id: Option<uuid::Uuid>,
     pub product_id: Option<uuid::Uuid>,
     /// 1 to 99; 1 when absent.
-    #[schema(value_type = Option<i64>, example = 1)]
+    #[schema(value_type = Option<i64>, example = 1, minimum = 1, maximum = 99)]
     #[serde(default)]
     pub quantity: Option<Value>,
     #[schema(value_type = Option<Object>)]
@@ -37,7 +37,7 @@ pub struct AddItemRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateItemRequest {
     /// 0 removes the line; at most 99.
-    #[schema(value_type = i64, example = 2)]
+    #[schema(value_type = i64, example = 2, minimum = 0, maximum = 99)]
     pub quantity: Value,
 }
 

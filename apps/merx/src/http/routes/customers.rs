@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use merx_identity::{NewCustomer, UserId, UserPatch};
-use merx_kernel::{PageRequest, ValidationErrors};
+use merx_kernel::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -188,8 +188,7 @@ pub async fn list(
     paging: Paging,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query: CustomerListQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let query: CustomerListQuery = crate::http::extract::query(req.query_string())?;
     let page = state
         .auth
         .list_customers(&admin.0, query.search.as_deref(), paging.0)

@@ -141,8 +141,7 @@ pub async fn list(
     req: HttpRequest,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let q: OrderListQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let q: OrderListQuery = crate::http::extract::query(req.query_string())?;
     let status = status_of(q.status.as_deref())?;
     let admin = caller.0.is_admin();
     let viewer = viewer(&MaybeCaller(Some(caller.0)), None);

@@ -150,7 +150,7 @@ pub async fn list_discounts(
 /// `{code, type, value, currency, minimum_order_amount, usage_limit,
 /// usage_limit_per_customer, starts_at, ends_at, is_active}`.
 #[utoipa::path(post, path = "/api/v1/admin/discounts", tag = "admin-pricing",
-    request_body = Object,
+    request_body = crate::http::bodies::pricing_inputs::DiscountRequest,
     responses((status = 201, body = DiscountBody), (status = 409, description = "code_taken", body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 #[post("/admin/discounts")]
@@ -181,8 +181,9 @@ pub async fn get_discount(
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/discounts/{id}", tag = "admin-pricing",
-    params(("id" = uuid::Uuid, Path)), request_body = Object,
-    responses((status = 200, body = DiscountBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = uuid::Uuid, Path)), request_body = crate::http::bodies::pricing_inputs::DiscountRequest,
+    responses((status = 200, body = DiscountBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "code_taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/admin/discounts/{id}")]
 pub async fn update_discount(
     state: web::Data<AppState>,
@@ -232,7 +233,7 @@ pub async fn list_tax_rates(
 
 /// `{country, state?, name, rate: "7.25", tax_shipping, business_exemption}`.
 #[utoipa::path(post, path = "/api/v1/admin/tax-rates", tag = "admin-pricing",
-    request_body = Object,
+    request_body = crate::http::bodies::pricing_inputs::TaxRateRequest,
     responses((status = 201, body = TaxRateBody), (status = 409, description = "tax_rate_taken", body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 #[post("/admin/tax-rates")]
@@ -263,8 +264,9 @@ pub async fn get_tax_rate(
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/tax-rates/{id}", tag = "admin-pricing",
-    params(("id" = uuid::Uuid, Path)), request_body = Object,
-    responses((status = 200, body = TaxRateBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = uuid::Uuid, Path)), request_body = crate::http::bodies::pricing_inputs::TaxRateRequest,
+    responses((status = 200, body = TaxRateBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "tax_rate_taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/admin/tax-rates/{id}")]
 pub async fn update_tax_rate(
     state: web::Data<AppState>,
@@ -315,7 +317,7 @@ pub async fn list_zones(
 /// `{name, countries, states?, methods: [{code, name, estimated_days_min, estimated_days_max,
 /// percent_of_value?, cities?, is_active?, rates: [{currency, base, per_kg?, free_over?}]}]}`.
 #[utoipa::path(post, path = "/api/v1/admin/shipping-zones", tag = "admin-pricing",
-    request_body = Object,
+    request_body = crate::http::bodies::pricing_inputs::ShippingZoneRequest,
     responses((status = 201, body = ShippingZoneBody), (status = 422, body = ErrorBody)))]
 #[post("/admin/shipping-zones")]
 pub async fn create_zone(
@@ -342,7 +344,7 @@ pub async fn get_zone(
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/shipping-zones/{id}", tag = "admin-pricing",
-    params(("id" = uuid::Uuid, Path)), request_body = Object,
+    params(("id" = uuid::Uuid, Path)), request_body = crate::http::bodies::pricing_inputs::ShippingZoneRequest,
     responses((status = 200, body = ShippingZoneBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/admin/shipping-zones/{id}")]
 pub async fn update_zone(

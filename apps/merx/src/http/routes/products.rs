@@ -157,28 +157,37 @@ pub struct ProductListParams {
     /// ISO 4217 code; only products priced in it.
     pub currency: Option<String>,
     /// Minor units, on the product price (its cheapest variant).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub min_price: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub max_price: Option<String>,
+    #[param(value_type = Option<bool>)]
     pub in_stock: Option<String>,
+    #[param(value_type = Option<bool>)]
     pub featured: Option<String>,
     /// Case-insensitive text in name, description or SKU.
     pub search: Option<String>,
     /// Alias of `search`.
     pub q: Option<String>,
     /// `price`, `name` or `created_at` (default).
+    #[param(pattern = "^(price|name|created_at)$")]
     pub sort_by: Option<String>,
     /// `asc` or `desc` (default).
+    #[param(pattern = "^(asc|desc)$")]
     pub sort_order: Option<String>,
     /// Admins only: `draft`, `active` or `archived` (comma-separated for several).
+    #[param(pattern = "^(draft|active|archived)(,(draft|active|archived))*$")]
     pub status: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295_i64)]
     pub page: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 
 fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
-    let p: ProductListParams = serde_urlencoded::from_str(query_string)
-        .map_err(|e| ApiError::validation(&ValidationErrors::single("query", e.to_string())))?;
+    let p: ProductListParams = crate::http::extract::query(query_string)?;
     let mut e = ValidationErrors::new();
     fn int(e: &mut ValidationErrors, field: &str, v: Option<String>) -> Option<i64> {
         v.and_then(|v| {

@@ -20,16 +20,19 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ReservationItem {
     pub variant_id: uuid::Uuid,
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReserveRequest {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<ReservationItem>,
     /// The cart this reservation is for: its checkout session takes it over. Its owner may
     /// reserve; without a cart only admins and API keys.
     pub cart_id: Option<uuid::Uuid>,
     /// 1 to 60 (default 15).
+    #[schema(minimum = 1, maximum = 60)]
     pub reservation_minutes: Option<i64>,
 }
 
