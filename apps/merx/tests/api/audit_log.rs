@@ -158,8 +158,37 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
         201,
     )
     .await;
+    let customer_id = customer["id"].as_str().expect("customer id").to_owned();
+    json_of(
+        write(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/customers/{customer_id}"),
+            &json!({"full_name": "Phone Order Two"}),
+            &admin,
+            "req-profile",
+        )
+        .await,
+        200,
+    )
+    .await;
     // A customer's own writes are not admin writes.
     let shopper = app.customer("shopper@example.com").await.access;
+    let shopper_me = json_of(app.get("/api/v1/auth/me", Some(&shopper)).await, 200).await;
+    json_of(
+        app.send(
+            Method::PATCH,
+            &format!(
+                "/api/v1/customers/{}",
+                shopper_me["id"].as_str().expect("id")
+            ),
+            &json!({"full_name": "Shopper"}),
+            Some(&shopper),
+        )
+        .await,
+        200,
+    )
+    .await;
     json_of(
         app.post(
             "/api/v1/cart/items",
@@ -181,6 +210,7 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
     assert_eq!(
         actions,
         [
+            "user.update",
             "customer.create",
             "api_key.create",
             "discount.create",
@@ -190,7 +220,7 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
         ],
         "newest first, one per write, nothing for refused or customers' writes"
     );
-    assert_eq!(page["total"], 6);
+    assert_eq!(page["total"], 7);
 
     let create = of_action(&page, "product.create")[0];
     assert_eq!(create["actor"], json!({"kind": "user", "id": admin_id}));
@@ -230,6 +260,11 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
     assert_eq!(c["actor"], json!({"kind": "api_key", "id": key_id}));
     assert_eq!(c["target"], json!({"type": "user", "id": customer["id"]}));
     assert_eq!(c["request_id"], "req-customer");
+    let profile = of_action(&page, "user.update")[0];
+    assert_eq!(
+        profile["changes"],
+        json!({"full_name": ["Phone Order", "Phone Order Two"]})
+    );
 
     // Filters, each and together.
     let by_target = log(
@@ -246,9 +281,9 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
     let later = log(&app, &admin, "?since=2999-01-01T00:00:00Z").await;
     assert_eq!(later["total"], 0);
     let earlier = log(&app, &admin, "?since=2000-01-01T00:00:00%2B09:00").await;
-    assert_eq!(earlier["total"], 6);
+    assert_eq!(earlier["total"], 7);
     let paged = log(&app, &admin, "?page=2&page_size=4").await;
-    assert_eq!(paged["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(paged["items"].as_array().map(Vec::len), Some(3));
     error_body(
         app.get("/api/v1/admin/audit-log?since=yesterday", Some(&admin))
             .await,
@@ -273,7 +308,7 @@ async fn each_admin_write_is_logged_once_with_its_changes(store: Store) {
             let refused = db.execute(sql).await.expect_err(sql);
             assert!(refused.contains("append-only"), "{sql}: {refused}");
         }
-        assert_eq!(log(&app, &admin, "").await["total"], 6);
+        assert_eq!(log(&app, &admin, "").await["total"], 7);
     }
 }
 
