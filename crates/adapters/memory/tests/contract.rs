@@ -59,10 +59,12 @@ mod pricing {
     use merx_memory::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 
     async fn repos() -> PricingRepos {
+        let log = merx_memory::MemoryAuditLog::default();
         PricingRepos {
-            taxes: Arc::new(MemoryTaxRates::default()),
-            zones: Arc::new(MemoryShippingZones::default()),
-            discounts: Arc::new(MemoryDiscounts::default()),
+            taxes: Arc::new(MemoryTaxRates::default().with_audit_log(log.clone())),
+            zones: Arc::new(MemoryShippingZones::default().with_audit_log(log.clone())),
+            discounts: Arc::new(MemoryDiscounts::default().with_audit_log(log.clone())),
+            audit_log: Arc::new(log),
             guard: Box::new(()),
         }
     }

@@ -71,7 +71,8 @@ mod pricing {
         PricingRepos {
             taxes: Arc::new(PgTaxRates::new(pool.clone())),
             zones: Arc::new(PgShippingZones::new(pool.clone())),
-            discounts: Arc::new(PgDiscounts::new(pool)),
+            discounts: Arc::new(PgDiscounts::new(pool.clone())),
+            audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool)),
             guard: Box::new(db),
         }
     }

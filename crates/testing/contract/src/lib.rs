@@ -102,6 +102,7 @@ macro_rules! pricing_contract_tests {
             tax_rates_are_unique_per_zone_and_defaults_are_claimed_once,
             shipping_zones_are_stored_whole,
             discount_codes_are_unique_and_listed_newest_first,
+            audit_entries_go_with_the_writes_that_take_effect,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

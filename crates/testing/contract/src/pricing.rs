@@ -18,6 +18,8 @@ pub struct PricingRepos {
     pub taxes: Arc<dyn TaxRateRepository>,
     pub zones: Arc<dyn ShippingZoneRepository>,
     pub discounts: Arc<dyn DiscountRepository>,
+    /// Where the three write their audit entries.
+    pub audit_log: Arc<dyn merx_kernel::AuditLog>,
     pub guard: Box<dyn Any + Send + Sync>,
 }
 
@@ -187,4 +189,117 @@ pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos)
     );
     assert!(r.discounts.delete(first.id, None).await.expect("delete"));
     assert_eq!(r.discounts.find(first.id).await.expect("find"), None);
+}
+
+/// An audit entry is stored with its write, and only when the write took effect; the log
+/// lists newest first and filters (the audit log's contract, on the tax-rate writes).
+pub async fn audit_entries_go_with_the_writes_that_take_effect(r: &PricingRepos) {
+    use merx_kernel::audit::{Actor, Author, Changes, Target};
+    use merx_kernel::{AuditQuery, PageRequest};
+
+    let by = Author::caller(Actor::user("admin-1"), "req-contract");
+    let at = now();
+    let entry = |action: &str, id: TaxRateId, at: Timestamp| {
+        by.entry(
+            action,
+            Target::new("tax_rate", id),
+            Changes::field("name", serde_json::Value::Null, action),
+            at,
+        )
+    };
+    let ca = tax("US", Some("CA"), "7.25");
+    r.taxes
+        .insert(&ca, entry("tax_rate.create", ca.id, at))
+        .await
+        .expect("insert");
+    // Refused writes: a clash, and an update or delete of nothing.
+    let clash = tax("US", Some("CA"), "8");
+    assert!(matches!(
+        r.taxes
+            .insert(&clash, entry("refused.clash", clash.id, at))
+            .await,
+        Err(PricingError::TaxRateTaken)
+    ));
+    let ghost = tax("FR", None, "20");
+    assert!(
+        !r.taxes
+            .update(&ghost, entry("refused.update", ghost.id, at))
+            .await
+            .expect("update")
+    );
+    let later = at + Duration::seconds(5);
+    assert!(
+        r.taxes
+            .delete(ca.id, entry("tax_rate.delete", ca.id, later))
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !r.taxes
+            .delete(ca.id, entry("refused.delete", ca.id, later))
+            .await
+            .expect("delete again")
+    );
+    // Merx's own write leaves no entry.
+    let ny = tax("US", Some("NY"), "4");
+    r.taxes.insert(&ny, None).await.expect("insert");
+
+    let all = r
+        .audit_log
+        .list(&AuditQuery::default(), PageRequest::default())
+        .await
+        .expect("list");
+    let actions: Vec<&str> = all.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["tax_rate.delete", "tax_rate.create"],
+        "newest first, effective only"
+    );
+    assert_eq!(all.total, 2);
+    let first = &all.items[1];
+    assert_eq!(first.actor, Actor::user("admin-1"));
+    assert_eq!(first.request_id, "req-contract");
+    assert_eq!(first.target, Target::new("tax_rate", ca.id));
+    assert_eq!(
+        first.changes,
+        Changes::field("name", serde_json::Value::Null, "tax_rate.create")
+    );
+    let since = r
+        .audit_log
+        .list(
+            &AuditQuery {
+                since: Some(later),
+                ..AuditQuery::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .expect("since");
+    assert_eq!(since.total, 1);
+    let none = r
+        .audit_log
+        .list(
+            &AuditQuery {
+                actor_id: Some("someone-else".into()),
+                ..AuditQuery::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .expect("by actor");
+    assert_eq!(none.total, 0);
+    let paged = r
+        .audit_log
+        .list(
+            &AuditQuery {
+                target_type: Some("tax_rate".into()),
+                target_id: Some(ca.id.to_string()),
+                ..AuditQuery::default()
+            },
+            PageRequest::new(Some(2), Some(1)).expect("page"),
+        )
+        .await
+        .expect("paged");
+    assert_eq!((paged.total, paged.items.len()), (2, 1));
+    assert_eq!(paged.items[0].action, "tax_rate.create");
 }
