@@ -21,6 +21,7 @@ pub mod audit;
 mod id;
 pub mod idempotency;
 pub mod money;
+pub mod outbox;
 pub mod page;
 pub mod rate_limit;
 mod store;
