@@ -11,6 +11,7 @@ mod idempotency;
 mod identity;
 mod mailer;
 mod orders;
+mod outbox;
 mod pricing;
 mod rate_limit;
 mod stock;
@@ -24,6 +25,7 @@ pub use identity::{
     MemoryAddresses, MemoryApiKeys, MemoryOneTimeTokens, MemoryRefreshTokens, MemoryUsers,
 };
 pub use mailer::LogMailer;
+pub use outbox::MemoryOutbox;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 pub use rate_limit::MemoryRateLimiter;
 pub use stock::MemoryStock;

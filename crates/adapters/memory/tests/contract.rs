@@ -104,3 +104,18 @@ mod checkout {
 
     merx_contract::checkout_contract_tests!(repos());
 }
+
+mod outbox {
+    use std::sync::Arc;
+
+    use merx_contract::outbox::OutboxRepos;
+
+    async fn repos() -> OutboxRepos {
+        OutboxRepos {
+            outbox: Arc::new(merx_memory::MemoryOutbox::default()),
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::outbox_contract_tests!(repos());
+}

@@ -14,6 +14,7 @@ mod error;
 mod idempotency;
 mod identity;
 mod orders;
+mod outbox;
 mod payment_events;
 mod pricing;
 mod product_rows;
@@ -35,5 +36,6 @@ pub use database::{
 pub use idempotency::PgIdempotency;
 pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgUsers};
 pub use orders::PgOrders;
+pub use outbox::PgOutbox;
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
 pub use stock::PgStock;

@@ -107,3 +107,21 @@ mod checkout {
 
     merx_contract::checkout_contract_tests!(repos());
 }
+
+mod outbox {
+    use std::sync::Arc;
+
+    use merx_contract::outbox::OutboxRepos;
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> OutboxRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 12).expect("pool");
+        OutboxRepos {
+            outbox: Arc::new(merx_postgres::PgOutbox::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::outbox_contract_tests!(repos());
+}

@@ -184,3 +184,82 @@ mod tests {
         assert_eq!(OutboxStatus::parse("lost"), None);
     }
 }
+
+/// One message to deliver: `topic` names the receiver and what it is (`woocommerce.order`,
+/// `email.order_paid`), `key` our object it is about (the receiver's idempotency key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: uuid::Uuid,
+    pub topic: String,
+    pub key: String,
+    pub payload: serde_json::Value,
+    pub status: OutboxStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+}
+
+impl OutboxMessage {
+    /// A message due at once.
+    #[must_use]
+    pub fn new(topic: &str, key: &str, payload: serde_json::Value, now: Timestamp) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7(),
+            topic: topic.to_owned(),
+            key: key.to_owned(),
+            payload,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            delivered_at: None,
+        }
+    }
+}
+
+/// The outbox as stored. Claiming is what makes instances share one backlog: a claimed
+/// message is leased (its next attempt moved to the lease's end) in the same step, so no
+/// other worker takes it while it is being delivered; a worker that dies mid-delivery lets
+/// the lease run out and the message is tried again (receivers are idempotent by `key`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait Outbox: Send + Sync {
+    /// Stores a message on its own (one that is its own cause: an admin's "push this order").
+    async fn enqueue(&self, message: &OutboxMessage) -> Result<(), crate::StoreError>;
+
+    /// Up to `limit` pending messages due at `now`, oldest due first, each leased until
+    /// `now + lease`; concurrent callers never get the same message within a lease.
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>, crate::StoreError>;
+
+    /// The attempt succeeded.
+    async fn delivered(&self, id: uuid::Uuid, at: Timestamp) -> Result<(), crate::StoreError>;
+
+    /// The attempt failed with `error`; [`RetryPolicy::after_failure`] said what comes next.
+    async fn failed(
+        &self,
+        id: uuid::Uuid,
+        error: &str,
+        retry: Retry,
+    ) -> Result<(), crate::StoreError>;
+
+    /// An admin's retry: a dead or pending message becomes due at `now` with a new budget
+    /// (attempts from 0; the last error stays until the next attempt); false for a
+    /// delivered or unknown one.
+    async fn retry_now(&self, id: uuid::Uuid, now: Timestamp) -> Result<bool, crate::StoreError>;
+
+    /// Newest first, optionally of one status.
+    async fn list(
+        &self,
+        status: Option<OutboxStatus>,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<OutboxMessage>, crate::StoreError>;
+}

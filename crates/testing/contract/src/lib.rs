@@ -6,6 +6,7 @@ pub mod carts;
 pub mod catalog;
 pub mod checkout;
 pub mod identity;
+pub mod outbox;
 pub mod pricing;
 
 /// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
@@ -139,6 +140,27 @@ macro_rules! checkout_contract_tests {
             async fn $name() {
                 let repos = $repos.await;
                 $crate::checkout::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per outbox contract. `$repos` is an async expression that
+/// builds a fresh [`outbox::OutboxRepos`] for each test.
+#[macro_export]
+macro_rules! outbox_contract_tests {
+    ($repos:expr) => {
+        $crate::outbox_contract_tests!(@each $repos;
+            claims_lease_messages_so_workers_share_one_backlog,
+            failures_back_off_then_die_and_a_retry_by_hand_revives,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::outbox::$name(&repos).await;
             }
         )*
     };
