@@ -22,6 +22,7 @@ mod id;
 pub mod idempotency;
 pub mod money;
 pub mod outbox;
+pub mod outbox_delivery;
 pub mod page;
 pub mod rate_limit;
 mod store;
