@@ -88,34 +88,37 @@ struct RateLimited;
 
 impl Modify for RateLimited {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let answer = utoipa::openapi::ResponseBuilder::new()
-            .description(
-                "rate_limit_exceeded (`retry_after` seconds, also in `Retry-After`; \
-                 `X-RateLimit-Limit/-Remaining/-Reset` on every limited answer)",
-            )
-            .content(
-                "application/json",
-                utoipa::openapi::ContentBuilder::new()
-                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                op.responses
-                    .responses
-                    .entry("429".into())
-                    .or_insert_with(|| answer.clone().into());
-            }
+        let answer = error_answer(
+            "rate_limit_exceeded (`retry_after` seconds, also in `Retry-After`; \
+             `X-RateLimit-Limit/-Remaining/-Reset` on every limited answer)",
+        );
+        for_each_operation(openapi, |_, op| {
+            op.responses
+                .responses
+                .entry("429".into())
+                .or_insert_with(|| answer.clone());
+        });
+    }
+}
+
+/// Calls `f` with every operation of the document, and whether its path has parameters.
+fn for_each_operation(
+    openapi: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(bool, &mut utoipa::openapi::path::Operation),
+) {
+    for item in openapi.paths.paths.values_mut() {
+        let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f(path_params, op);
         }
     }
 }
@@ -143,41 +146,29 @@ struct CommonRefusals;
 
 impl Modify for CommonRefusals {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let body = op.request_body.is_some();
-                let params = path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let answers = &mut op.responses.responses;
-                let mut add = |status: &str, description: &str| {
-                    answers
-                        .entry(status.into())
-                        .or_insert_with(|| error_answer(description));
-                };
-                if body {
-                    add("400", "bad_request: the body is not JSON");
-                    add("415", "unsupported_media_type: a body that is not JSON");
-                }
-                if body || params {
-                    add("422", "validation_error: fields or parameters out of range");
-                }
-                if secured {
-                    add(
-                        "401",
-                        "authentication_required: missing, bad or expired credentials",
-                    );
-                }
+        for_each_operation(openapi, |path_params, op| {
+            let body = op.request_body.is_some();
+            let params = path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let answers = &mut op.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                answers
+                    .entry(status.into())
+                    .or_insert_with(|| error_answer(description));
+            };
+            if body {
+                add("400", "bad_request: the body is not JSON");
+                add("415", "unsupported_media_type: a body that is not JSON");
             }
-        }
+            if body || params {
+                add("422", "validation_error: fields or parameters out of range");
+            }
+            if secured {
+                add(
+                    "401",
+                    "authentication_required: missing, bad or expired credentials",
+                );
+            }
+        });
     }
 }
