@@ -33,14 +33,16 @@ impl Outbox for MemoryOutbox {
             .filter(|m| m.status == OutboxStatus::Pending && m.next_attempt_at <= now)
             .collect();
         due.sort_by_key(|m| (m.next_attempt_at, m.id));
-        Ok(due
+        let mut claimed: Vec<OutboxMessage> = due
             .into_iter()
             .take(limit as usize)
             .map(|m| {
                 m.next_attempt_at = now + lease;
                 m.clone()
             })
-            .collect())
+            .collect();
+        claimed.sort_by_key(|m| (m.created_at, m.id));
+        Ok(claimed)
     }
 
     async fn delivered(&self, id: uuid::Uuid, at: Timestamp) -> Result<(), StoreError> {

@@ -231,8 +231,9 @@ pub trait Outbox: Send + Sync {
     /// Stores a message on its own (one that is its own cause: an admin's "push this order").
     async fn enqueue(&self, message: &OutboxMessage) -> Result<(), crate::StoreError>;
 
-    /// Up to `limit` pending messages due at `now`, oldest due first, each leased until
-    /// `now + lease`; concurrent callers never get the same message within a lease.
+    /// Up to `limit` pending messages due at `now` (the longest due taken first), each leased
+    /// until `now + lease`, answered in the order they were written; concurrent callers never
+    /// get the same message within a lease.
     async fn claim_due(
         &self,
         now: Timestamp,

@@ -141,15 +141,19 @@ impl TestDatabase {
         &self.name
     }
 
+    async fn connection(&self) -> Result<AsyncPgConnection, String> {
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs one SQL statement on this database as its owner, as a tool outside Merx would;
     /// the rows it touched, or the server's refusal.
     ///
     /// # Errors
     /// The database's error message.
     pub async fn execute(&self, sql: &str) -> Result<usize, String> {
-        let mut c = AsyncPgConnection::establish(&self.url)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut c = self.connection().await?;
         sql_query(sql)
             .execute(&mut c)
             .await
@@ -166,9 +170,7 @@ impl TestDatabase {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut c = AsyncPgConnection::establish(&self.url)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut c = self.connection().await?;
         let row: Scalar = sql_query(sql)
             .get_result(&mut c)
             .await
