@@ -102,7 +102,7 @@ async fn offline_state(config: &Config) -> Result<crate::state::AppState, Startu
                 .into(),
         ));
     };
-    let stores = Stores::postgres(url, 8).await?;
+    let stores = Stores::postgres(url, 8, config.outbound()).await?;
     build_state(
         config,
         &stores,

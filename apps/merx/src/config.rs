@@ -53,6 +53,15 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::trusted_proxies::Cidr>,
     /// Where this deployment's rate-limit windows live in Redis (tests use their own).
     pub rate_limit_namespace: String,
+    /// `SMTP_URL` (lettre's URL form); absent: the log mailer.
+    pub smtp_url: Option<String>,
+    /// `MERX_MAIL_FROM`: the sender of every mail.
+    pub mail_from: String,
+    /// `MERX_OUTBOX_INTERVAL_MS`: how often this instance's outbox worker looks; 0 runs none.
+    pub outbox_interval_ms: u64,
+    /// `MERX_OUTBOX_RETRY_BASE_MS`: the wait after a message's first failed attempt (doubled
+    /// after each further one, capped at 6 h); 30 s by default, shorter in tests.
+    pub outbox_retry_base_ms: u64,
 }
 
 /// Where the tax rates and shipping zones of a fresh store come from.
@@ -78,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("stripe", &self.stripe.as_ref().map(|_| "configured"))
             .field("toss", &self.toss.as_ref().map(|_| "configured"))
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "configured"))
             .finish_non_exhaustive()
     }
 }
@@ -282,6 +292,10 @@ impl Config {
                     })?,
             },
             rate_limit_namespace: "merx".into(),
+            smtp_url: get("SMTP_URL"),
+            mail_from: get("MERX_MAIL_FROM").unwrap_or_else(|| "Merx <no-reply@merx.local>".into()),
+            outbox_interval_ms: parse(&get, "MERX_OUTBOX_INTERVAL_MS", 1000)?,
+            outbox_retry_base_ms: parse(&get, "MERX_OUTBOX_RETRY_BASE_MS", 30_000)?,
             workers: get("MERX_WORKERS").map(|v| v.parse()).transpose().map_err(
                 |e: std::num::ParseIntError| ConfigError::Invalid {
                     name: "MERX_WORKERS",
@@ -303,6 +317,16 @@ impl Config {
         }
         config.jwt_secret_bytes()?;
         Ok(config)
+    }
+
+    /// The receivers outside Merx that outbox messages are written for.
+    #[must_use]
+    pub fn outbound(&self) -> merx_orders::outbound::Outbound {
+        merx_orders::outbound::Outbound {
+            // The log mailer stands in when SMTP is not configured.
+            email: true,
+            woocommerce: false,
+        }
     }
 
     /// The JWT signing secret: the configured one, or — only for the in-memory demo — none,

@@ -15,14 +15,15 @@ use crate::http::cache::ResponseCache;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::wiring::{
-    StartupError, Stores, build_state, install_pricing_defaults, redis_from_config,
+    StartupError, Stores, build_state, install_pricing_defaults, mailer_from_config,
+    redis_from_config,
 };
 
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
-    /// The log mailer every email goes through (until SMTP is configured).
+    /// The log mailer every email goes through unless `SMTP_URL` is set.
     pub mailer: Arc<LogMailer>,
     pub state: web::Data<AppState>,
     /// In memory without `MERX_ADMIN_EMAIL`: the demo admin made at start (printed once).
@@ -53,7 +54,8 @@ impl Application {
     pub async fn build_with_stores(config: Config, stores: &Stores) -> Result<Self, StartupError> {
         let redis = redis_from_config(&config).await?;
         let mailer = Arc::new(LogMailer::new());
-        let state = web::Data::new(build_state(&config, stores, mailer.clone(), redis)?);
+        let sender = mailer_from_config(&config, mailer.clone())?;
+        let state = web::Data::new(build_state(&config, stores, sender, redis)?);
         ensure_configured_admin(&config, &state).await?;
         let demo_admin = if stores.database.is_none() && config.admin_email.is_none() {
             Some(demo_admin(&state).await?)
@@ -75,6 +77,13 @@ impl Application {
             crate::sweeper::spawn(
                 state.clone(),
                 Duration::from_secs(config.sweep_interval_secs),
+            );
+        }
+
+        if config.outbox_interval_ms > 0 {
+            crate::outbox_worker::spawn(
+                state.deliveries.clone(),
+                Duration::from_millis(config.outbox_interval_ms),
             );
         }
 

@@ -23,6 +23,9 @@ pub struct AppState {
     pub checkout: CheckoutService,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit_log: Arc<dyn merx_kernel::AuditLog>,
+    pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
+    /// The outbox's delivery passes (run by [`crate::outbox_worker`]).
+    pub deliveries: Arc<merx_kernel::outbox_delivery::OutboxDelivery>,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

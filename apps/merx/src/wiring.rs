@@ -9,12 +9,12 @@ use merx_checkout::{CheckoutPorts, CheckoutService, CheckoutStore};
 use merx_crypto::{BcryptHasher, JwtCodec};
 use merx_identity::{
     AddressBook, AddressRepository, ApiKeyRepository, ApiKeyService, AuthPolicy, AuthPorts,
-    AuthService, OneTimeTokenRepository, RefreshTokenRepository, UserRepository,
+    AuthService, Mailer, OneTimeTokenRepository, RefreshTokenRepository, UserRepository,
 };
 use merx_inventory::{InventoryService, StockRepository};
 use merx_kernel::{Clock, IdempotencyStore, StoreError, SystemClock};
-use merx_memory::LogMailer;
 use merx_orders::OrderRepository;
+use merx_orders::outbound::Outbound;
 use merx_payments::PaymentGateways;
 use merx_pricing::{DiscountRepository, PricingService, ShippingZoneRepository, TaxRateRepository};
 
@@ -86,24 +86,35 @@ pub struct Stores {
     pub orders: Arc<dyn OrderRepository>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit_log: Arc<dyn merx_kernel::AuditLog>,
+    pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
 impl Stores {
+    /// In memory, writing customer emails to the outbox (the log mailer's default).
     #[must_use]
     pub fn memory() -> Self {
+        Self::memory_for(Outbound {
+            email: true,
+            woocommerce: false,
+        })
+    }
+
+    /// In memory, writing outbox messages for `outbound`'s receivers.
+    #[must_use]
+    pub fn memory_for(outbound: Outbound) -> Self {
         // One audit log for every store that makes audited writes.
+        let outbox = Arc::new(merx_memory::MemoryOutbox::default());
         let audit = merx_memory::MemoryAuditLog::default();
         let stock = Arc::new(merx_memory::MemoryStock::default().with_audit_log(audit.clone()));
         let catalog = Arc::new(merx_memory::MemoryCatalog::new(stock.clone()));
         let carts = Arc::new(merx_memory::MemoryCarts::default());
         let discounts =
             Arc::new(merx_memory::MemoryDiscounts::default().with_audit_log(audit.clone()));
-        let checkout = Arc::new(merx_memory::MemoryCheckout::new(
-            stock.clone(),
-            carts.clone(),
-            discounts.clone(),
-        ));
+        let checkout = Arc::new(
+            merx_memory::MemoryCheckout::new(stock.clone(), carts.clone(), discounts.clone())
+                .with_outbox(outbox.clone(), outbound),
+        );
         catalog.track_references(carts.clone());
         catalog.track_references(checkout.clone());
         Self {
@@ -126,6 +137,7 @@ impl Stores {
             api_keys: Arc::new(merx_memory::MemoryApiKeys::default().with_audit_log(audit.clone())),
             addresses: Arc::new(merx_memory::MemoryAddresses::default()),
             audit_log: Arc::new(audit),
+            outbox,
             database: None,
         }
     }
@@ -134,7 +146,11 @@ impl Stores {
     ///
     /// # Errors
     /// When Postgres is unreachable or a migration fails.
-    pub async fn postgres(url: &str, pool_size: usize) -> Result<Self, StartupError> {
+    pub async fn postgres(
+        url: &str,
+        pool_size: usize,
+        outbound: Outbound,
+    ) -> Result<Self, StartupError> {
         merx_postgres::ensure_database(url).await?;
         let applied = merx_postgres::run_migrations(url).await?;
         tracing::info!(applied, "database migrations up to date");
@@ -152,10 +168,13 @@ impl Stores {
             shipping_zones: Arc::new(merx_postgres::PgShippingZones::new(pool.clone())),
             discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
             carts: Arc::new(merx_postgres::PgCarts::new(pool.clone())),
-            checkout: Arc::new(merx_postgres::PgCheckout::new(pool.clone())),
-            orders: Arc::new(merx_postgres::PgOrders::new(pool.clone())),
+            checkout: Arc::new(
+                merx_postgres::PgCheckout::new(pool.clone()).with_outbound(outbound),
+            ),
+            orders: Arc::new(merx_postgres::PgOrders::new(pool.clone()).with_outbound(outbound)),
             idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
             audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool.clone())),
+            outbox: Arc::new(merx_postgres::PgOutbox::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -166,13 +185,13 @@ impl Stores {
     /// As for [`Stores::postgres`].
     pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
         match &config.database_url {
-            Some(url) => Self::postgres(url, config.database_pool_size).await,
+            Some(url) => Self::postgres(url, config.database_pool_size, config.outbound()).await,
             None => {
                 tracing::warn!(
                     "NO DATABASE_URL: running on the IN-MEMORY store. Everything is lost on exit; \
                      set DATABASE_URL to use Postgres."
                 );
-                Ok(Self::memory())
+                Ok(Self::memory_for(config.outbound()))
             }
         }
     }
@@ -185,7 +204,7 @@ impl Stores {
 pub fn build_state(
     config: &Config,
     stores: &Stores,
-    mailer: Arc<LogMailer>,
+    mailer: Arc<dyn Mailer>,
     redis: Option<merx_redis::RedisPool>,
 ) -> Result<AppState, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -206,7 +225,7 @@ pub fn build_state(
             one_time_tokens: stores.one_time_tokens.clone(),
             hasher: Arc::new(BcryptHasher::new(config.bcrypt_cost)),
             access_tokens: Arc::new(codec),
-            mailer,
+            mailer: mailer.clone(),
             clock: clock.clone(),
         },
         AuthPolicy::default(),
@@ -258,6 +277,8 @@ pub fn build_state(
         checkout,
         idempotency: stores.idempotency.clone(),
         audit_log: stores.audit_log.clone(),
+        outbox: stores.outbox.clone(),
+        deliveries: Arc::new(outbox_delivery(config, stores, mailer, clock.clone())),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),
@@ -269,6 +290,45 @@ pub fn build_state(
             redis,
         },
     })
+}
+
+/// The outbox's receivers: customer emails through `mailer`.
+fn outbox_delivery(
+    config: &Config,
+    stores: &Stores,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+) -> merx_kernel::outbox_delivery::OutboxDelivery {
+    let mut delivery =
+        merx_kernel::outbox_delivery::OutboxDelivery::new(stores.outbox.clone(), clock)
+            .with_receiver(
+                merx_orders::outbound::ORDER_EMAIL,
+                Arc::new(merx_orders::order_mail::OrderMails::new(
+                    stores.orders.clone(),
+                    mailer,
+                )),
+            );
+    delivery.policy.base = chrono::Duration::milliseconds(
+        i64::try_from(config.outbox_retry_base_ms).unwrap_or(i64::MAX),
+    );
+    delivery
+}
+
+/// The mailer the configuration asks for: SMTP with `SMTP_URL`, else `log` (which keeps what
+/// it sent for a developer or a test to read).
+///
+/// # Errors
+/// A malformed `SMTP_URL` or `MERX_MAIL_FROM`.
+pub fn mailer_from_config(
+    config: &Config,
+    log: Arc<merx_memory::LogMailer>,
+) -> Result<Arc<dyn Mailer>, StartupError> {
+    match &config.smtp_url {
+        Some(url) => Ok(Arc::new(
+            merx_smtp::SmtpMailer::new(url, &config.mail_from).map_err(StartupError::Other)?,
+        )),
+        None => Ok(log),
+    }
 }
 
 /// Opens the Redis pool when REDIS_URL is set. An unreachable Redis is logged, not fatal:

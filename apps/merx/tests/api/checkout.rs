@@ -320,6 +320,28 @@ pub async fn open(app: &TestApp, session: &str, body: Value) -> Response {
     .await
 }
 
+/// A guest of `session` buys `quantity` of `variant` with cash on delivery (cart, session,
+/// confirm); the confirmed order.
+pub async fn cash_order(app: &TestApp, session: &str, variant: &str, quantity: i64) -> Value {
+    let cart = guest_cart(app, session, variant, quantity).await;
+    let opened = json_of(open(app, session, session_body(&cart)).await, 201).await;
+    let id = opened["checkout_id"].as_str().expect("checkout id");
+    let confirmed = json_of(
+        call(
+            app,
+            Method::POST,
+            &format!("/api/v1/checkout/sessions/{id}/confirm"),
+            None,
+            Some(session),
+            None,
+        )
+        .await,
+        201,
+    )
+    .await;
+    confirmed["order"].clone()
+}
+
 /// (inventory_count, reserved, available) of a variant.
 pub async fn stock(app: &TestApp, pid: &str, vid: &str) -> (i64, i64, i64) {
     let body = json_of(

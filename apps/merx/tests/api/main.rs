@@ -13,6 +13,7 @@ mod checkout;
 mod cli;
 mod conventions;
 mod customers_admin;
+mod emails;
 mod embedding;
 mod embedding_checkout;
 mod faults;

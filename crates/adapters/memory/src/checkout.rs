@@ -12,7 +12,8 @@ use merx_kernel::{AuditEntry, ProductId, StoreError, Timestamp};
 use merx_orders::{CancelReason, Order, OrderId, Refund, RefundId, RefundStatus, Settlement};
 
 use crate::catalog::ProductReferences;
-use crate::{MemoryCarts, MemoryDiscounts, MemoryStock, lock};
+use crate::{MemoryCarts, MemoryDiscounts, MemoryOutbox, MemoryStock, lock};
+use merx_orders::outbound::Outbound;
 
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -34,6 +35,8 @@ pub struct MemoryCheckout {
     pub(crate) stock: Arc<MemoryStock>,
     carts: Arc<MemoryCarts>,
     discounts: Arc<MemoryDiscounts>,
+    outbox: Arc<MemoryOutbox>,
+    outbound: Outbound,
 }
 
 impl MemoryCheckout {
@@ -48,7 +51,37 @@ impl MemoryCheckout {
             stock,
             carts,
             discounts,
+            outbox: Arc::new(MemoryOutbox::default()),
+            outbound: Outbound::default(),
         }
+    }
+
+    /// Writes the messages of `outbound`'s receivers to `outbox` with each change of an order.
+    #[must_use]
+    pub fn with_outbox(self, outbox: Arc<MemoryOutbox>, outbound: Outbound) -> Self {
+        Self {
+            outbox,
+            outbound,
+            ..self
+        }
+    }
+
+    /// Writes the outbox messages of order `id`'s change from `before` (under the lock).
+    pub(crate) fn announce(
+        &self,
+        state: &State,
+        before: Option<&Order>,
+        id: OrderId,
+        now: Timestamp,
+    ) {
+        if let Some(after) = state.orders.get(&id) {
+            self.outbox
+                .write(self.outbound.order_changed(before, after, now));
+        }
+    }
+
+    fn announce_refund(&self, refund: &Refund, now: Timestamp) {
+        self.outbox.write(self.outbound.refund_changed(refund, now));
     }
 }
 
@@ -83,6 +116,7 @@ impl MemoryCheckout {
         let Some(order) = state.orders.get_mut(&id) else {
             return OrderChange::NotFound;
         };
+        let before = order.clone();
         if only_overdue && !order.is_payment_overdue(now) {
             return OrderChange::Refused(order.status);
         }
@@ -98,7 +132,9 @@ impl MemoryCheckout {
         if undo.gives_back_discount {
             self.discounts.unredeem(&order.id.to_string());
         }
-        OrderChange::Done(Box::new(order.clone()))
+        let change = OrderChange::Done(Box::new(order.clone()));
+        self.announce(state, Some(&before), id, now);
+        change
     }
 
     /// Records the entry of an order change that was done, completed from `before`.
@@ -154,6 +190,7 @@ impl MemoryCheckout {
             self.carts.empty(cart, p.now);
         }
         state.orders.insert(order.id, order.clone());
+        self.announce(state, None, order.id, p.now);
         if let Some(s) = p.session.and_then(|id| state.sessions.get_mut(&id)) {
             if !order.stock_taken {
                 // A session's order never leaves its hold behind.
@@ -193,23 +230,30 @@ impl MemoryCheckout {
         {
             return OrderChange::Short(short);
         }
-        *order = confirmed;
-        OrderChange::Done(Box::new(order.clone()))
+        let before = std::mem::replace(order, confirmed);
+        let change = OrderChange::Done(Box::new(order.clone()));
+        self.announce(state, Some(&before), id, now);
+        change
     }
 
     /// Changes one order by `change` (which answers whether it did anything).
     fn edit_locked(
+        &self,
         state: &mut State,
         id: OrderId,
+        now: Timestamp,
         change: impl FnOnce(&mut Order) -> bool,
     ) -> EventApplied {
-        match state.orders.get_mut(&id) {
-            Some(order) => {
-                let changed = change(order);
-                EventApplied::Applied(changed.then(|| Box::new(order.clone())))
-            }
-            None => EventApplied::Applied(None),
+        let Some(order) = state.orders.get_mut(&id) else {
+            return EventApplied::Applied(None);
+        };
+        let before = order.clone();
+        if !change(order) {
+            return EventApplied::Applied(None);
         }
+        let after = Box::new(order.clone());
+        self.announce(state, Some(&before), id, now);
+        EventApplied::Applied(Some(after))
     }
 
     fn apply_locked(
@@ -243,13 +287,13 @@ impl MemoryCheckout {
                 other => EventApplied::OrderRefused(other),
             },
             EventEffect::Flag { order, flag } => {
-                Self::edit_locked(state, *order, |o| o.flag(*flag, now))
+                self.edit_locked(state, *order, now, |o| o.flag(*flag, now))
             }
             EventEffect::PaymentFailed(order) => {
-                Self::edit_locked(state, *order, |o| o.payment_failed(now))
+                self.edit_locked(state, *order, now, |o| o.payment_failed(now))
             }
             EventEffect::LatePayment { order, paid } => {
-                Self::edit_locked(state, *order, |o| o.accept_late_payment(*paid, now))
+                self.edit_locked(state, *order, now, |o| o.accept_late_payment(*paid, now))
             }
             EventEffect::ProviderRefund {
                 order,
@@ -257,10 +301,13 @@ impl MemoryCheckout {
                 refund_ref,
             } => {
                 let mut refund = None;
-                let applied = Self::edit_locked(state, *order, |o| {
+                let applied = self.edit_locked(state, *order, now, |o| {
                     refund = o.provider_refund(*refunded_total, refund_ref.clone(), now);
                     refund.is_some()
                 });
+                if let Some(refund) = &refund {
+                    self.announce_refund(refund, now);
+                }
                 state.refunds.extend(refund);
                 applied
             }
@@ -394,7 +441,8 @@ impl CheckoutStore for MemoryCheckout {
         self.stock
             .audit_log()
             .record(merx_orders::completed_audit(audit, order, &changed));
-        *order = changed.clone();
+        let before = std::mem::replace(order, changed.clone());
+        self.announce(&state, Some(&before), id, now);
         state.refunds.push(refund.clone());
         Ok(RefundBegun::Begun {
             refund,
@@ -417,12 +465,15 @@ impl CheckoutStore for MemoryCheckout {
                 RefundOutcome::Succeeded(provider_ref) => {
                     state.refunds[at].status = RefundStatus::Succeeded;
                     state.refunds[at].provider_ref.clone_from(provider_ref);
+                    self.announce_refund(&state.refunds[at], now);
                 }
                 RefundOutcome::Failed => {
                     state.refunds[at].status = RefundStatus::Failed;
                     let failed = state.refunds[at].clone();
                     if let Some(order) = state.orders.get_mut(&failed.order_id) {
+                        let before = order.clone();
                         order.refund_failed(&failed, now);
+                        self.announce(&state, Some(&before), failed.order_id, now);
                     }
                 }
             }

@@ -38,7 +38,8 @@ impl OrderRepository for MemoryCheckout {
         let mut state = lock(&self.state);
         match state.orders.get_mut(&order.id) {
             Some(o) if o.updated_at == seen => {
-                *o = order.clone();
+                let before = std::mem::replace(o, order.clone());
+                self.announce(&state, Some(&before), order.id, order.updated_at);
                 self.stock.audit_log().record(audit);
                 Ok(true)
             }

@@ -14,10 +14,20 @@ pub struct MemoryOutbox {
     messages: Mutex<Vec<OutboxMessage>>,
 }
 
+impl MemoryOutbox {
+    /// Writes `messages` at once, in the step of the change that causes them (the caller
+    /// holds its store's lock).
+    pub(crate) fn write(&self, messages: Vec<OutboxMessage>) {
+        if !messages.is_empty() {
+            lock(&self.messages).extend(messages);
+        }
+    }
+}
+
 #[async_trait]
 impl Outbox for MemoryOutbox {
     async fn enqueue(&self, message: &OutboxMessage) -> Result<(), StoreError> {
-        lock(&self.messages).push(message.clone());
+        self.write(vec![message.clone()]);
         Ok(())
     }
 

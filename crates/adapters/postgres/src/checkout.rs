@@ -22,6 +22,7 @@ use crate::error::{decode, store_error};
 use crate::orders::{locked_order, order_row, save_order};
 use crate::schema::{cart_items, carts, checkout_sessions, orders};
 use crate::stock_moves;
+use merx_orders::outbound::Outbound;
 
 type DbError = diesel::result::Error;
 
@@ -99,6 +100,7 @@ async fn lock_cart(tx: &mut AsyncPgConnection, cart: CartId) -> Result<(), DbErr
 pub(crate) async fn place_in(
     tx: &mut AsyncPgConnection,
     p: &Placement,
+    outbound: Outbound,
 ) -> Result<(), Abort<PlaceOutcome>> {
     let row = order_row(&p.order);
     // The cart first (as opening a session does), then the session.
@@ -168,6 +170,7 @@ pub(crate) async fn place_in(
         .values(&row)
         .execute(tx)
         .await?;
+    crate::outbox::write(tx, &outbound.order_changed(None, order, p.now)).await?;
     if let Some(id) = p.session {
         if !order.stock_taken {
             // A session's order never leaves its hold behind.
@@ -194,6 +197,7 @@ pub(crate) async fn confirm_in(
     now: Timestamp,
     late: bool,
     audit: Option<AuditEntry>,
+    outbound: Outbound,
 ) -> Result<Order, Abort<OrderChange>> {
     let Some(mut order) = locked_order(tx, id).await? else {
         return Err(Abort::With(OrderChange::NotFound));
@@ -212,7 +216,7 @@ pub(crate) async fn confirm_in(
     {
         return Err(Abort::With(OrderChange::Short(short)));
     }
-    save_order(tx, &order).await?;
+    save_order(tx, &before, &order, outbound).await?;
     record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
     Ok(order)
 }
@@ -221,12 +225,22 @@ pub(crate) async fn confirm_in(
 #[derive(Clone)]
 pub struct PgCheckout {
     pool: PgPool,
+    outbound: Outbound,
 }
 
 impl PgCheckout {
     #[must_use]
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            outbound: Outbound::default(),
+        }
+    }
+
+    /// Writes the outbox messages of `outbound`'s receivers with each change of an order.
+    #[must_use]
+    pub fn with_outbound(self, outbound: Outbound) -> Self {
+        Self { outbound, ..self }
     }
 
     /// Cancels one order in its own transaction, under its row lock.
@@ -237,6 +251,7 @@ impl PgCheckout {
         now: Timestamp,
         only_unpaid_due: bool,
         audit: Option<AuditEntry>,
+        outbound: Outbound,
     ) -> Result<OrderChange, DbError> {
         let Some(mut order) = locked_order(tx, id).await? else {
             return Ok(OrderChange::NotFound);
@@ -258,7 +273,7 @@ impl PgCheckout {
         if undo.gives_back_discount {
             crate::pricing::unredeem(tx, &order.id.to_string()).await?;
         }
-        save_order(tx, &order).await?;
+        save_order(tx, &before, &order, outbound).await?;
         record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
         Ok(OrderChange::Done(Box::new(order)))
     }
@@ -383,9 +398,10 @@ impl CheckoutStore for PgCheckout {
 
     async fn place_order(&self, p: &Placement) -> Result<PlaceOutcome, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         let result = c
             .transaction::<_, Abort<PlaceOutcome>, _>(async move |tx| {
-                place_in(tx, p).await?;
+                place_in(tx, p, outbound).await?;
                 Ok(PlaceOutcome::Placed)
             })
             .await;
@@ -400,9 +416,10 @@ impl CheckoutStore for PgCheckout {
         audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         let result = c
             .transaction::<_, Abort<OrderChange>, _>(async move |tx| {
-                let order = confirm_in(tx, id, settlement, now, false, audit).await?;
+                let order = confirm_in(tx, id, settlement, now, false, audit, outbound).await?;
                 Ok(OrderChange::Done(Box::new(order)))
             })
             .await;
@@ -417,8 +434,9 @@ impl CheckoutStore for PgCheckout {
         audit: Option<AuditEntry>,
     ) -> Result<OrderChange, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         c.transaction::<_, DbError, _>(async move |tx| {
-            Self::cancel_in(tx, id, reason, now, false, audit).await
+            Self::cancel_in(tx, id, reason, now, false, audit, outbound).await
         })
         .await
         .map_err(store_error)
@@ -432,6 +450,7 @@ impl CheckoutStore for PgCheckout {
         audit: Option<AuditEntry>,
     ) -> Result<RefundBegun, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         let ask = ask.clone();
         let result = c
             .transaction::<_, Abort<RefundBegun>, _>(async move |tx| {
@@ -451,8 +470,8 @@ impl CheckoutStore for PgCheckout {
                     )
                     .await?;
                 }
-                crate::refunds::insert(tx, &refund).await?;
-                save_order(tx, &order).await?;
+                crate::refunds::insert(tx, &refund, outbound, now).await?;
+                save_order(tx, &before, &order, outbound).await?;
                 record(tx, merx_orders::completed_audit(audit, &before, &order)).await?;
                 Ok(RefundBegun::Begun {
                     refund,
@@ -470,6 +489,7 @@ impl CheckoutStore for PgCheckout {
         now: Timestamp,
     ) -> Result<Option<Refund>, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         let outcome = outcome.clone();
         c.transaction::<_, DbError, _>(async move |tx| {
             let Some(mut stored) = crate::refunds::locked(tx, refund).await? else {
@@ -486,12 +506,13 @@ impl CheckoutStore for PgCheckout {
                 RefundOutcome::Failed => {
                     stored.status = RefundStatus::Failed;
                     if let Some(mut order) = locked_order(tx, stored.order_id).await? {
+                        let before = order.clone();
                         order.refund_failed(&stored, now);
-                        save_order(tx, &order).await?;
+                        save_order(tx, &before, &order, outbound).await?;
                     }
                 }
             }
-            crate::refunds::save(tx, &stored).await?;
+            crate::refunds::save(tx, &stored, outbound, now).await?;
             Ok(Some(stored))
         })
         .await
@@ -511,7 +532,7 @@ impl CheckoutStore for PgCheckout {
         effect: &EventEffect,
         now: Timestamp,
     ) -> Result<EventApplied, StoreError> {
-        crate::payment_events::apply(&self.pool, event, effect, now).await
+        crate::payment_events::apply(&self.pool, event, effect, now, self.outbound).await
     }
 
     async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
@@ -528,6 +549,7 @@ impl CheckoutStore for PgCheckout {
 
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut c = conn(&self.pool).await?;
+        let outbound = self.outbound;
         let due: Vec<uuid::Uuid> = orders::table
             .filter(orders::status.eq(OrderStatus::Pending.as_str()))
             .filter(orders::payment_due_at.le(now))
@@ -547,6 +569,7 @@ impl CheckoutStore for PgCheckout {
                         now,
                         true,
                         None,
+                        outbound,
                     )
                     .await
                 })

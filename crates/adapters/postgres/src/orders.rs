@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_identity::UserId;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
+use merx_orders::outbound::Outbound;
 use merx_orders::{
     Order, OrderFilter, OrderFlag, OrderId, OrderNumber, OrderRepository, OrderStatus,
     PaymentStatus, StatusTimes,
@@ -160,24 +161,45 @@ pub(crate) async fn locked_order(
     row.map(Order::try_from).transpose()
 }
 
-pub(crate) async fn save_order(tx: &mut AsyncPgConnection, order: &Order) -> Result<(), DbError> {
+/// Saves `order`, changed from `before` under its lock, with the outbox messages the change
+/// causes.
+pub(crate) async fn save_order(
+    tx: &mut AsyncPgConnection,
+    before: &Order,
+    order: &Order,
+    outbound: Outbound,
+) -> Result<(), DbError> {
     diesel::update(orders::table.find(*order.id.as_uuid()))
         .set(&order_row(order))
         .execute(tx)
         .await?;
-    Ok(())
+    crate::outbox::write(
+        tx,
+        &outbound.order_changed(Some(before), order, order.updated_at),
+    )
+    .await
 }
 
 /// Orders on a pool.
 #[derive(Clone)]
 pub struct PgOrders {
     pool: PgPool,
+    outbound: Outbound,
 }
 
 impl PgOrders {
     #[must_use]
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            outbound: Outbound::default(),
+        }
+    }
+
+    /// Writes the outbox messages of `outbound`'s receivers with each change of an order.
+    #[must_use]
+    pub fn with_outbound(self, outbound: Outbound) -> Self {
+        Self { outbound, ..self }
     }
 }
 
@@ -239,14 +261,17 @@ impl OrderRepository for PgOrders {
         audit: Option<merx_kernel::AuditEntry>,
     ) -> Result<bool, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let row = order_row(order);
-        let id = *order.id.as_uuid();
+        let outbound = self.outbound;
         c.transaction::<_, DbError, _>(async move |tx| {
-            let n = diesel::update(orders::table.find(id).filter(orders::updated_at.eq(seen)))
-                .set(&row)
-                .execute(tx)
-                .await?;
-            crate::audit_log::recorded_if_one(tx, n, audit).await
+            // Locked, so the messages are told from the state this edit replaces.
+            let Some(before) = locked_order(tx, order.id).await? else {
+                return Ok(false);
+            };
+            if before.updated_at != seen {
+                return Ok(false);
+            }
+            save_order(tx, &before, order, outbound).await?;
+            crate::audit_log::recorded_if_one(tx, 1, audit).await
         })
         .await
         .map_err(store_error)

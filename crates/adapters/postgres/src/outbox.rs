@@ -75,6 +75,22 @@ fn rows(rows: Vec<MessageRow>) -> Result<Vec<OutboxMessage>, StoreError> {
         .map_err(store_error)
 }
 
+/// Writes `messages` in `tx`: the transaction of the change that causes them.
+pub(crate) async fn write(
+    tx: &mut diesel_async::AsyncPgConnection,
+    messages: &[OutboxMessage],
+) -> Result<(), DbError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<MessageRow> = messages.iter().map(MessageRow::of).collect();
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 pub struct PgOutbox {
     pool: PgPool,
 }

@@ -9,6 +9,7 @@ use merx_checkout::{
     ProviderEvent, SessionStatus,
 };
 use merx_kernel::{StoreError, Timestamp};
+use merx_orders::outbound::Outbound;
 use merx_orders::{Order, OrderId};
 
 use crate::checkout::{Abort, confirm_in, finish, place_in};
@@ -27,6 +28,7 @@ pub(crate) async fn apply(
     event: &ProviderEvent,
     effect: &EventEffect,
     now: Timestamp,
+    outbound: Outbound,
 ) -> Result<EventApplied, StoreError> {
     let mut c = conn(pool).await?;
     let result = c
@@ -44,7 +46,7 @@ pub(crate) async fn apply(
             if recorded == 0 {
                 return Err(Abort::With(EventApplied::Duplicate));
             }
-            effect_in(tx, effect, now).await
+            effect_in(tx, effect, now, outbound).await
         })
         .await;
     finish(result)
@@ -54,6 +56,7 @@ async fn effect_in(
     tx: &mut AsyncPgConnection,
     effect: &EventEffect,
     now: Timestamp,
+    outbound: Outbound,
 ) -> Result<EventApplied, Abort<EventApplied>> {
     let refused_place = |a: Abort<PlaceOutcome>| match a {
         Abort::With(o) => Abort::With(EventApplied::PlaceRefused(o)),
@@ -66,7 +69,7 @@ async fn effect_in(
     match effect {
         EventEffect::Record => Ok(EventApplied::Applied(None)),
         EventEffect::Place(p) => {
-            place_in(tx, p).await.map_err(refused_place)?;
+            place_in(tx, p, outbound).await.map_err(refused_place)?;
             Ok(EventApplied::Applied(Some(Box::new(p.order.clone()))))
         }
         EventEffect::ExpireSession(id) => {
@@ -78,15 +81,19 @@ async fn effect_in(
             settlement,
             late,
         } => {
-            let order = confirm_in(tx, *order, settlement, now, *late, None)
+            let order = confirm_in(tx, *order, settlement, now, *late, None, outbound)
                 .await
                 .map_err(refused_order)?;
             Ok(EventApplied::Applied(Some(Box::new(order))))
         }
-        EventEffect::Flag { order, flag } => Ok(edit(tx, *order, |o| o.flag(*flag, now)).await?),
-        EventEffect::PaymentFailed(order) => Ok(edit(tx, *order, |o| o.payment_failed(now)).await?),
+        EventEffect::Flag { order, flag } => {
+            Ok(edit(tx, *order, outbound, |o| o.flag(*flag, now)).await?)
+        }
+        EventEffect::PaymentFailed(order) => {
+            Ok(edit(tx, *order, outbound, |o| o.payment_failed(now)).await?)
+        }
         EventEffect::LatePayment { order, paid } => {
-            Ok(edit(tx, *order, |o| o.accept_late_payment(*paid, now)).await?)
+            Ok(edit(tx, *order, outbound, |o| o.accept_late_payment(*paid, now)).await?)
         }
         EventEffect::ProviderRefund {
             order,
@@ -96,11 +103,12 @@ async fn effect_in(
             let Some(mut o) = locked_order(tx, *order).await? else {
                 return Ok(EventApplied::Applied(None));
             };
+            let before = o.clone();
             let Some(refund) = o.provider_refund(*refunded_total, refund_ref.clone(), now) else {
                 return Ok(EventApplied::Applied(None));
             };
-            crate::refunds::insert(tx, &refund).await?;
-            save_order(tx, &o).await?;
+            crate::refunds::insert(tx, &refund, outbound, now).await?;
+            save_order(tx, &before, &o, outbound).await?;
             Ok(EventApplied::Applied(Some(Box::new(o))))
         }
     }
@@ -110,15 +118,17 @@ async fn effect_in(
 async fn edit(
     tx: &mut AsyncPgConnection,
     id: OrderId,
+    outbound: Outbound,
     change: impl FnOnce(&mut Order) -> bool,
 ) -> Result<EventApplied, DbError> {
     let Some(mut order) = locked_order(tx, id).await? else {
         return Ok(EventApplied::Applied(None));
     };
+    let before = order.clone();
     if !change(&mut order) {
         return Ok(EventApplied::Applied(None));
     }
-    save_order(tx, &order).await?;
+    save_order(tx, &before, &order, outbound).await?;
     Ok(EventApplied::Applied(Some(Box::new(order))))
 }
 

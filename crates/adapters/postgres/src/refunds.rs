@@ -5,6 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use merx_kernel::{Currency, Timestamp};
+use merx_orders::outbound::Outbound;
 use merx_orders::{OrderId, Refund, RefundId, RefundStatus};
 
 use crate::error::decode;
@@ -59,12 +60,18 @@ impl RefundRow {
     }
 }
 
-pub(crate) async fn insert(tx: &mut AsyncPgConnection, refund: &Refund) -> Result<(), DbError> {
+/// Stores a new refund, with the outbox messages it causes.
+pub(crate) async fn insert(
+    tx: &mut AsyncPgConnection,
+    refund: &Refund,
+    outbound: Outbound,
+    now: Timestamp,
+) -> Result<(), DbError> {
     diesel::insert_into(refunds::table)
         .values(RefundRow::of(refund))
         .execute(tx)
         .await?;
-    Ok(())
+    crate::outbox::write(tx, &outbound.refund_changed(refund, now)).await
 }
 
 /// The refund, locked for the rest of the transaction.
@@ -82,7 +89,13 @@ pub(crate) async fn locked(
     row.map(RefundRow::into_refund).transpose()
 }
 
-pub(crate) async fn save(tx: &mut AsyncPgConnection, refund: &Refund) -> Result<(), DbError> {
+/// Saves a pending refund's outcome, with the outbox messages it causes.
+pub(crate) async fn save(
+    tx: &mut AsyncPgConnection,
+    refund: &Refund,
+    outbound: Outbound,
+    now: Timestamp,
+) -> Result<(), DbError> {
     diesel::update(refunds::table.find(*refund.id.as_uuid()))
         .set((
             refunds::status.eq(refund.status.as_str()),
@@ -90,7 +103,7 @@ pub(crate) async fn save(tx: &mut AsyncPgConnection, refund: &Refund) -> Result<
         ))
         .execute(tx)
         .await?;
-    Ok(())
+    crate::outbox::write(tx, &outbound.refund_changed(refund, now)).await
 }
 
 pub(crate) async fn of_order(

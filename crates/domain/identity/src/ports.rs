@@ -196,7 +196,13 @@ pub trait AccessTokenCodec: Send + Sync {
 pub struct OutgoingEmail {
     pub to: Email,
     pub subject: String,
+    /// The plain-text part.
     pub body: String,
+    /// The HTML part, when the mail has one.
+    pub html: Option<String>,
+    /// Names this mail for good (an outbox message's key), so a resent copy carries the same
+    /// `Message-ID` and mail clients show it once.
+    pub key: Option<String>,
     /// The machine-readable secret this email delivers (reset or verification token), so that
     /// a log or test mailer can surface it without parsing the body.
     pub token: Option<String>,

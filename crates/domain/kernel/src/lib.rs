@@ -21,6 +21,7 @@ pub mod audit;
 mod id;
 pub mod idempotency;
 pub mod money;
+mod money_text;
 pub mod outbox;
 pub mod outbox_delivery;
 pub mod page;

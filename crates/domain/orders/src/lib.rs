@@ -20,6 +20,8 @@ mod audited;
 pub use audited::completed_audit;
 mod number;
 mod order;
+pub mod order_mail;
+pub mod outbound;
 mod payment_ledger;
 mod ports;
 mod provider_events;

@@ -507,6 +507,44 @@ impl Order {
     }
 }
 
+/// A confirmed, paid order of one line (for examples and tests).
+pub(crate) fn example_order() -> Order {
+    let now = chrono::Utc::now();
+    let address = merx_kernel::PostalAddress {
+        name: "Ada Buyer".into(),
+        phone: None,
+        line1: "1 Main St".into(),
+        line2: None,
+        city: "Springfield".into(),
+        state: None,
+        postal_code: "12345".into(),
+        country: "US".into(),
+    };
+    let new = NewOrder {
+        id: OrderId::new(),
+        number: OrderNumber::new(2026, 1),
+        user_id: None,
+        email: "ada@example.test".into(),
+        currency: merx_kernel::Currency::Usd,
+        items: Vec::new(),
+        totals: OrderTotals {
+            subtotal: 34_498,
+            total: 34_498,
+            ..OrderTotals::default()
+        },
+        discount_code: None,
+        shipping_address: address.clone(),
+        billing_address: address,
+        shipping_method: "standard".into(),
+        payment_method: "stripe".into(),
+        payment_provider_ref: Some("pi_example".into()),
+        notes: None,
+        checkout_id: None,
+        token_hash: None,
+    };
+    Order::confirmed(new, true, now)
+}
+
 #[cfg(test)]
 mod tests {
     use merx_kernel::{Currency, PostalAddress};

@@ -2,6 +2,7 @@
 //! ../shared/docs/providers.md: its wire format, its error bodies, its idempotency. Also the
 //! TCP proxy fault tests cut in front of a service.
 
+pub mod smtp_sink;
 pub mod stripe;
 pub mod tcp_proxy;
 pub mod toss;

@@ -307,6 +307,8 @@ impl AuthService {
                 "Use this code to choose a new password: {token}\nIt expires in one hour."
             ),
             token: Some(token),
+            html: None,
+            key: None,
         })
         .await;
         Ok(())
@@ -348,6 +350,8 @@ impl AuthService {
             subject: "Verify your email".into(),
             body: format!("Use this code to verify your email address: {token}"),
             token: Some(token),
+            html: None,
+            key: None,
         })
         .await;
         Ok(())
