@@ -15,6 +15,7 @@ mod outbox;
 mod pricing;
 mod rate_limit;
 mod stock;
+mod sync_links;
 
 pub use audit_log::MemoryAuditLog;
 pub use carts::MemoryCarts;
@@ -29,6 +30,7 @@ pub use outbox::MemoryOutbox;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 pub use rate_limit::MemoryRateLimiter;
 pub use stock::MemoryStock;
+pub use sync_links::MemorySyncLinks;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -23,6 +23,7 @@ mod refunds;
 mod schema;
 mod stock;
 mod stock_moves;
+mod sync_links;
 
 pub use audit_log::PgAuditLog;
 pub use carts::PgCarts;
@@ -39,3 +40,4 @@ pub use orders::PgOrders;
 pub use outbox::PgOutbox;
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
 pub use stock::PgStock;
+pub use sync_links::PgSyncLinks;

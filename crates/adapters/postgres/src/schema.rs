@@ -362,3 +362,32 @@ diesel::table! {
         delivered_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    woocommerce_products (product_id) {
+        product_id -> Uuid,
+        remote_id -> BigInt,
+        variations -> Jsonb,
+        synced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    woocommerce_orders (order_id) {
+        order_id -> Uuid,
+        remote_id -> BigInt,
+        number -> Text,
+        status -> Text,
+        total -> Text,
+        currency -> Text,
+        created_at -> Nullable<Text>,
+        pushed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    woocommerce_deliveries (digest) {
+        digest -> Text,
+        received_at -> Timestamptz,
+    }
+}

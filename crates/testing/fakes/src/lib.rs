@@ -6,6 +6,7 @@ pub mod smtp_sink;
 pub mod stripe;
 pub mod tcp_proxy;
 pub mod toss;
+pub mod woocommerce;
 
 /// A local server answering every request with `handler`.
 async fn serve(handler: impl wiremock::Respond + 'static) -> wiremock::MockServer {
