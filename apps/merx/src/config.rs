@@ -53,6 +53,10 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::trusted_proxies::Cidr>,
     /// Where this deployment's rate-limit windows live in Redis (tests use their own).
     pub rate_limit_namespace: String,
+    /// `WOOCOMMERCE_URL` with `WOOCOMMERCE_CONSUMER_KEY`, `WOOCOMMERCE_CONSUMER_SECRET` and
+    /// optionally `WOOCOMMERCE_WEBHOOK_SECRET`; absent: the WooCommerce endpoints answer
+    /// `woocommerce_unavailable` and no message is written for it.
+    pub woocommerce: Option<merx_woocommerce::WooConfig>,
     /// `SMTP_URL` (lettre's URL form); absent: the log mailer.
     pub smtp_url: Option<String>,
     /// `MERX_MAIL_FROM`: the sender of every mail.
@@ -88,6 +92,10 @@ impl std::fmt::Debug for Config {
             .field("stripe", &self.stripe.as_ref().map(|_| "configured"))
             .field("toss", &self.toss.as_ref().map(|_| "configured"))
             .field("smtp", &self.smtp_url.as_ref().map(|_| "configured"))
+            .field(
+                "woocommerce",
+                &self.woocommerce.as_ref().map(|w| w.url.clone()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -140,6 +148,33 @@ fn toss_config(
         secret_key,
         client_key,
         api_base: get("TOSS_API_BASE"),
+    }))
+}
+
+/// WooCommerce's settings: the URL and both keys together, or none.
+fn woocommerce_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<merx_woocommerce::WooConfig>, ConfigError> {
+    let Some(url) = get("WOOCOMMERCE_URL") else {
+        return Ok(None);
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ConfigError::Invalid {
+            name: "WOOCOMMERCE_URL",
+            reason: "must be an http(s) URL".into(),
+        });
+    }
+    let need = |name: &'static str| {
+        get(name).ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: "required with WOOCOMMERCE_URL".into(),
+        })
+    };
+    Ok(Some(merx_woocommerce::WooConfig {
+        url,
+        consumer_key: need("WOOCOMMERCE_CONSUMER_KEY")?,
+        consumer_secret: need("WOOCOMMERCE_CONSUMER_SECRET")?,
+        webhook_secret: get("WOOCOMMERCE_WEBHOOK_SECRET"),
     }))
 }
 
@@ -292,6 +327,7 @@ impl Config {
                     })?,
             },
             rate_limit_namespace: "merx".into(),
+            woocommerce: woocommerce_config(&get)?,
             smtp_url: get("SMTP_URL"),
             mail_from: get("MERX_MAIL_FROM").unwrap_or_else(|| "Merx <no-reply@merx.local>".into()),
             outbox_interval_ms: parse(&get, "MERX_OUTBOX_INTERVAL_MS", 1000)?,
@@ -325,7 +361,7 @@ impl Config {
         merx_orders::outbound::Outbound {
             // The log mailer stands in when SMTP is not configured.
             email: true,
-            woocommerce: false,
+            woocommerce: self.woocommerce.is_some(),
         }
     }
 

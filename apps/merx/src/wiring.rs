@@ -87,6 +87,7 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit_log: Arc<dyn merx_kernel::AuditLog>,
     pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
+    pub sync_links: Arc<dyn merx_sync::SyncLinks>,
     pub database: Option<merx_postgres::PgPool>,
 }
 
@@ -138,6 +139,7 @@ impl Stores {
             addresses: Arc::new(merx_memory::MemoryAddresses::default()),
             audit_log: Arc::new(audit),
             outbox,
+            sync_links: Arc::new(merx_memory::MemorySyncLinks::default()),
             database: None,
         }
     }
@@ -175,6 +177,7 @@ impl Stores {
             idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
             audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool.clone())),
             outbox: Arc::new(merx_postgres::PgOutbox::new(pool.clone())),
+            sync_links: Arc::new(merx_postgres::PgSyncLinks::new(pool.clone())),
             database: Some(pool),
         })
     }
@@ -261,16 +264,37 @@ pub fn build_state(
             ),
         },
     );
+    let catalog = CatalogService::new(
+        stores.products.clone(),
+        stores.stock.clone(),
+        clock.clone(),
+        config.currency,
+    );
+    let storefront: Option<Arc<dyn merx_sync::Storefront>> = match &config.woocommerce {
+        Some(woo) => Some(Arc::new(
+            merx_woocommerce::WooCommerce::new(woo).map_err(StartupError::Other)?,
+        )),
+        None => None,
+    };
+    let sync = Arc::new(merx_sync::SyncService::new(
+        storefront,
+        stores.sync_links.clone(),
+        catalog.clone(),
+        stores.orders.clone(),
+        clock.clone(),
+    ));
+    let mut deliveries = outbox_delivery(config, stores, mailer, clock.clone());
+    if sync.is_configured() {
+        deliveries = deliveries.with_receiver(
+            merx_sync::WOOCOMMERCE_ORDER,
+            Arc::new(merx_sync::OrderPush::new(sync.clone())),
+        );
+    }
     Ok(AppState {
         auth,
         api_keys: ApiKeyService::new(stores.api_keys.clone(), clock.clone()),
         addresses: AddressBook::new(stores.addresses.clone(), clock.clone()),
-        catalog: CatalogService::new(
-            stores.products.clone(),
-            stores.stock.clone(),
-            clock.clone(),
-            config.currency,
-        ),
+        catalog,
         inventory: InventoryService::new(stores.stock.clone(), clock.clone()),
         pricing,
         carts,
@@ -278,7 +302,12 @@ pub fn build_state(
         idempotency: stores.idempotency.clone(),
         audit_log: stores.audit_log.clone(),
         outbox: stores.outbox.clone(),
-        deliveries: Arc::new(outbox_delivery(config, stores, mailer, clock.clone())),
+        deliveries: Arc::new(deliveries),
+        sync,
+        woocommerce_webhook_secret: config
+            .woocommerce
+            .as_ref()
+            .and_then(|w| w.webhook_secret.clone()),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),

@@ -218,3 +218,27 @@ impl From<merx_orders::RefundRefusal> for ApiError {
         }
     }
 }
+
+impl From<merx_sync::SyncError> for ApiError {
+    fn from(e: merx_sync::SyncError) -> Self {
+        use merx_sync::SyncError as S;
+        let message = e.to_string();
+        match e {
+            S::NotConfigured => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "woocommerce_unavailable",
+                "WooCommerce is not configured (WOOCOMMERCE_URL)",
+            ),
+            S::Validation(v) => Self::validation(&v),
+            S::ProductNotFound => Self::new(StatusCode::NOT_FOUND, "product_not_found", message),
+            S::VariantNotFound => Self::not_found(message),
+            S::OrderNotFound => Self::new(StatusCode::NOT_FOUND, "order_not_found", message),
+            S::Remote(remote) => {
+                tracing::warn!(error = %remote, "woocommerce call failed");
+                Self::new(StatusCode::BAD_GATEWAY, "woocommerce_sync_failed", message)
+            }
+            S::Stock(s) => s.into(),
+            S::Store(s) => s.into(),
+        }
+    }
+}

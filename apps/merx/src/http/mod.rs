@@ -29,8 +29,8 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-        inventory, ops, orders, payment_intents, pricing_admin, products, reservations,
-        toss_payments, webhooks,
+        inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
+        toss_payments, webhooks, woocommerce,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -98,6 +98,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(payment_intents::create)
             .service(webhooks::stripe)
             .service(webhooks::tosspayments)
+            .service(webhooks::woocommerce)
+            .service(woocommerce::sync_products)
+            .service(woocommerce::sync_inventory)
+            .service(woocommerce::push_order)
+            .service(outbox::list)
+            .service(outbox::retry)
             .service(toss_payments::confirm)
             .service(orders::create)
             .service(orders::list)

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-    inventory, ops, orders, payment_intents, pricing_admin, products, reservations, toss_payments,
-    webhooks,
+    inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
+    toss_payments, webhooks, woocommerce,
 };
 
 #[derive(OpenApi)]
@@ -33,7 +33,9 @@ use crate::http::routes::{
         checkout_quotes::apply_discount,
         checkout_sessions::create, checkout_sessions::get, checkout_sessions::release,
         checkout_sessions::confirm, payment_intents::create, webhooks::stripe,
-        webhooks::tosspayments, toss_payments::confirm,
+        webhooks::tosspayments, toss_payments::confirm, webhooks::woocommerce,
+        woocommerce::sync_products, woocommerce::sync_inventory, woocommerce::push_order,
+        outbox::list, outbox::retry,
         orders::create, orders::list, orders::get, orders::update, orders::cancel, orders::pay,
         orders::refund, orders::refunds,
         pricing_admin::list_discounts, pricing_admin::create_discount, pricing_admin::get_discount,
@@ -58,6 +60,7 @@ use crate::http::routes::{
         (name = "payments", description = "Provider webhooks and confirms"),
         (name = "admin-pricing", description = "Discount codes, tax rates and shipping zones"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "woocommerce", description = "Product, stock and order sync with WooCommerce"),
     )
 )]
 pub struct ApiDoc;

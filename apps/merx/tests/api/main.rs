@@ -25,3 +25,4 @@ mod rate_limits;
 mod reservations;
 mod stripe;
 mod toss;
+mod woocommerce;

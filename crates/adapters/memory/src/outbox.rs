@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, Retry};
+use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, OutboxView, Retry};
 use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
 
 use crate::lock;
@@ -97,12 +97,12 @@ impl Outbox for MemoryOutbox {
 
     async fn list(
         &self,
-        status: Option<OutboxStatus>,
+        view: Option<OutboxView>,
         page: PageRequest,
     ) -> Result<Page<OutboxMessage>, StoreError> {
         let mut found: Vec<OutboxMessage> = lock(&self.messages)
             .iter()
-            .filter(|m| status.is_none_or(|s| m.status == s))
+            .filter(|m| view.is_none_or(|v| OutboxView::of(m) == v))
             .cloned()
             .collect();
         found.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.id)));

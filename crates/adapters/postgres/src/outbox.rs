@@ -7,7 +7,7 @@ use chrono::Duration;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, Retry};
+use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, OutboxView, Retry};
 use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
 
 use crate::database::{PgPool, conn};
@@ -199,14 +199,20 @@ impl Outbox for PgOutbox {
 
     async fn list(
         &self,
-        status: Option<OutboxStatus>,
+        view: Option<OutboxView>,
         page: PageRequest,
     ) -> Result<Page<OutboxMessage>, StoreError> {
         let mut c = conn(&self.pool).await?;
         let filtered = || {
             let mut q = outbox::table.into_boxed();
-            if let Some(s) = status {
-                q = q.filter(outbox::status.eq(s.as_str()));
+            if let Some(v) = view {
+                let (status, failed) = v.stored();
+                q = q.filter(outbox::status.eq(status.as_str()));
+                match failed {
+                    Some(true) => q = q.filter(outbox::attempts.gt(0)),
+                    Some(false) => q = q.filter(outbox::attempts.eq(0)),
+                    None => {}
+                }
             }
             q
         };

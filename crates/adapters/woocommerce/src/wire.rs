@@ -254,6 +254,10 @@ pub(crate) fn order_body(o: &OrderListing) -> Value {
             "method_title": o.shipping_method,
             "total": o.shipping_total.decimal(),
         }],
+        // WooCommerce computes its total from the lines: tax as a fee keeps it ours.
+        "fee_lines": if o.tax_total.amount() == 0 { json!([]) } else {
+            json!([{"name": "Tax", "total": o.tax_total.decimal(), "tax_status": "none"}])
+        },
         "meta_data": [
             {"key": ORDER_META, "value": o.merx_order_id},
             {"key": "merx_order_number", "value": o.number},

@@ -261,6 +261,7 @@ async fn an_order_is_created_unpaid_with_its_status_and_found_again_by_our_id() 
         }],
         shipping_method: "standard".into(),
         shipping_total: Money::new(0, Currency::Usd),
+        tax_total: Money::new(0, Currency::Usd),
         customer_note: None,
     };
     assert_eq!(

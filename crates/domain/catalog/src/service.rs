@@ -23,6 +23,7 @@ pub enum Removal {
 
 /// The catalog's use cases. Every read answers products with their variants' stock, so the
 /// stock flags a storefront shows and the `in_stock` filter follow one rule.
+#[derive(Clone)]
 pub struct CatalogService {
     products: Arc<dyn ProductRepository>,
     stock: Arc<dyn StockRepository>,

@@ -57,6 +57,56 @@ impl OutboxStatus {
     }
 }
 
+/// How an admin sees a message (spec §13 `GET /admin/outbox?status=`): a pending message
+/// that has failed at least once is `failed` (it will be tried again), so the four are apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxView {
+    Pending,
+    Failed,
+    Dead,
+    Delivered,
+}
+
+impl OutboxView {
+    #[must_use]
+    pub const fn of(message: &OutboxMessage) -> Self {
+        match message.status {
+            OutboxStatus::Pending if message.attempts > 0 => Self::Failed,
+            OutboxStatus::Pending => Self::Pending,
+            OutboxStatus::Dead => Self::Dead,
+            OutboxStatus::Delivered => Self::Delivered,
+        }
+    }
+
+    /// The stored status of the messages this view shows, and whether they have failed.
+    #[must_use]
+    pub const fn stored(self) -> (OutboxStatus, Option<bool>) {
+        match self {
+            Self::Pending => (OutboxStatus::Pending, Some(false)),
+            Self::Failed => (OutboxStatus::Pending, Some(true)),
+            Self::Dead => (OutboxStatus::Dead, None),
+            Self::Delivered => (OutboxStatus::Delivered, None),
+        }
+    }
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+            Self::Delivered => "delivered",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Failed, Self::Dead, Self::Delivered]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
 /// What to do with a message after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
@@ -257,10 +307,10 @@ pub trait Outbox: Send + Sync {
     /// delivered or unknown one.
     async fn retry_now(&self, id: uuid::Uuid, now: Timestamp) -> Result<bool, crate::StoreError>;
 
-    /// Newest first, optionally of one status.
+    /// Newest first, optionally only those an admin sees as `view` ([`OutboxView::of`]).
     async fn list(
         &self,
-        status: Option<OutboxStatus>,
+        view: Option<OutboxView>,
         page: crate::PageRequest,
     ) -> Result<crate::Page<OutboxMessage>, crate::StoreError>;
 }

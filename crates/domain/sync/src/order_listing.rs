@@ -32,6 +32,8 @@ pub struct OrderListing {
     pub lines: Vec<OrderLine>,
     pub shipping_method: String,
     pub shipping_total: Money,
+    /// Sent as a fee line, so the storefront's total is ours.
+    pub tax_total: Money,
     pub customer_note: Option<String>,
 }
 
@@ -70,6 +72,7 @@ impl OrderListing {
             lines,
             shipping_method: order.shipping_method.clone(),
             shipping_total: money(order.totals.shipping_total),
+            tax_total: money(order.totals.tax_total),
             customer_note: order.notes.clone(),
         })
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use merx_kernel::PageRequest;
-use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, Retry};
+use merx_kernel::outbox::{Outbox, OutboxMessage, OutboxStatus, OutboxView, Retry};
 use serde_json::json;
 
 use crate::carts::now;
@@ -66,7 +66,7 @@ pub async fn claims_lease_messages_so_workers_share_one_backlog(r: &OutboxRepos)
     assert_eq!(back_ids, expected, "only the undelivered come back");
     let delivered = r
         .outbox
-        .list(Some(OutboxStatus::Delivered), PageRequest::default())
+        .list(Some(OutboxView::Delivered), PageRequest::default())
         .await
         .expect("list");
     assert_eq!(delivered.total, a.len() as u64);
@@ -96,6 +96,10 @@ pub async fn failures_back_off_then_die_and_a_retry_by_hand_revives(r: &OutboxRe
         .failed(m.id, "503 from the receiver", Retry::At(retry_at))
         .await
         .expect("failed");
+    // An admin sees it failed, not pending.
+    let view = |v| r.outbox.list(Some(v), PageRequest::default());
+    assert_eq!(view(OutboxView::Failed).await.expect("failed").total, 1);
+    assert_eq!(view(OutboxView::Pending).await.expect("pending").total, 0);
     let early = at + Duration::minutes(4);
     assert!(
         r.outbox
@@ -131,7 +135,7 @@ pub async fn failures_back_off_then_die_and_a_retry_by_hand_revives(r: &OutboxRe
     );
     let dead = r
         .outbox
-        .list(Some(OutboxStatus::Dead), PageRequest::default())
+        .list(Some(OutboxView::Dead), PageRequest::default())
         .await
         .expect("list");
     assert_eq!(dead.total, 1);

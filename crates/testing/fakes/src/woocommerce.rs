@@ -83,6 +83,11 @@ impl FakeWooCommerce {
         lock(&self.state).failures.extend_from_slice(statuses);
     }
 
+    /// The store answers again: the statuses still queued are dropped.
+    pub fn recover(&self) {
+        lock(&self.state).failures.clear();
+    }
+
     /// `METHOD /path` of the requests served so far (after authentication).
     #[must_use]
     pub fn calls(&self) -> Vec<String> {
@@ -588,10 +593,11 @@ fn create_order(state: &mut State, body: &Value) -> (u16, Value) {
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let fees = body["fee_lines"].as_array().cloned().unwrap_or_default();
     for amount in lines
         .iter()
         .map(|l| &l["total"])
-        .chain(shipping.iter().map(|s| &s["total"]))
+        .chain(shipping.iter().chain(&fees).map(|s| &s["total"]))
         .filter_map(Value::as_str)
     {
         let (m, d) = minor(amount);

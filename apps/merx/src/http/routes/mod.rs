@@ -9,12 +9,14 @@ pub mod customers;
 pub mod inventory;
 pub mod ops;
 pub mod orders;
+pub mod outbox;
 pub mod payment_intents;
 pub mod pricing_admin;
 pub mod products;
 pub mod reservations;
 pub mod toss_payments;
 pub mod webhooks;
+pub mod woocommerce;
 
 #[cfg(test)]
 mod tests {

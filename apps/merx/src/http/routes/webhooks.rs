@@ -70,3 +70,65 @@ pub async fn tosspayments(
     cache.clear();
     Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
 }
+
+/// A WooCommerce webhook: `X-WC-Webhook-Signature` is the base64 HMAC-SHA256 of the raw body
+/// with `WOOCOMMERCE_WEBHOOK_SECRET`. The unsigned `webhook_id=N` ping a new webhook sends
+/// answers 200 and changes nothing. A `product.updated` of a linked product whose variants'
+/// stock differs sets ours (reason `woocommerce_sync`), once per delivery body.
+#[utoipa::path(post, path = "/api/v1/webhooks/woocommerce", tag = "woocommerce",
+    request_body(content = Object, description = "The resource as WooCommerce's GET answers it, or the form-encoded ping"),
+    params(("X-WC-Webhook-Signature" = Option<String>, Header), ("X-WC-Webhook-Topic" = Option<String>, Header)),
+    responses((status = 200, body = ReceivedBody),
+              (status = 400, description = "webhook_verification_failed (bad or missing signature; nothing changed)", body = ErrorBody),
+              (status = 422, description = "woocommerce_unavailable (WooCommerce is not configured)", body = ErrorBody),
+              (status = 502, description = "woocommerce_sync_failed (WooCommerce could not be read back: it may deliver again)", body = ErrorBody)))]
+#[post("/webhooks/woocommerce")]
+pub async fn woocommerce(
+    state: web::Data<AppState>,
+    cache: web::Data<ResponseCache>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if !state.sync.is_configured() {
+        return Err(merx_sync::SyncError::NotConfigured.into());
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let refused = || {
+        ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "webhook_verification_failed",
+            "the WooCommerce webhook signature does not match its body",
+        )
+    };
+    // Without a secret nothing can be verified; only the unsigned ping is answered.
+    let secret = state
+        .woocommerce_webhook_secret
+        .as_deref()
+        .unwrap_or_default();
+    let delivery = merx_woocommerce::verify(
+        secret,
+        header("X-WC-Webhook-Signature").filter(|_| !secret.is_empty()),
+        header("X-WC-Webhook-Topic"),
+        &body,
+    )
+    .map_err(|e| match e {
+        merx_woocommerce::WebhookError::BadSignature => refused(),
+        merx_woocommerce::WebhookError::Malformed(m) => ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("a signed body that is not the resource its topic names: {m}"),
+        ),
+    })?;
+    if let merx_woocommerce::WooWebhook::ProductUpdated(product) = delivery {
+        let changed = state.sync.product_updated(&body, &product).await?;
+        tracing::info!(
+            woocommerce_product = product.id,
+            changed,
+            "woocommerce product.updated applied"
+        );
+        if changed > 0 {
+            cache.clear();
+        }
+    }
+    Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
+}

@@ -1,0 +1,612 @@
+//! Spec §8, §13 WooCommerce over HTTP against the fake of providers.md §3, on both stores:
+//! products synced once and updated after (also when found by SKU), 150 products in two batch
+//! calls, inventory in each direction, an order pushed twice giving one WooCommerce order,
+//! paid orders pushed by the outbox through an outage exactly once, signed webhooks, and
+//! 422 `woocommerce_unavailable` with no message written when WooCommerce is not configured.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use merx_fakes::woocommerce::{CONSUMER_KEY, CONSUMER_SECRET, FakeWooCommerce, WEBHOOK_SECRET};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::both_stores;
+use crate::carts::product;
+use crate::checkout::{cash_order, stock};
+use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app, spawn_app_with, start};
+
+both_stores!(
+    unconfigured_woocommerce_is_unavailable_and_gets_no_message,
+    products_are_synced_once_and_updated_after,
+    many_products_go_in_batches_of_100,
+    inventory_syncs_in_each_direction,
+    an_order_pushed_twice_is_one_woocommerce_order,
+    paid_orders_reach_woocommerce_once_through_an_outage,
+    webhooks_are_verified_and_set_stock_once_per_body,
+);
+
+async fn woo_app(store: Store, fake: &FakeWooCommerce) -> TestApp {
+    let url = fake.url();
+    spawn_app_with(store, move |c| {
+        c.woocommerce = Some(merx_woocommerce::WooConfig {
+            url,
+            consumer_key: CONSUMER_KEY.into(),
+            consumer_secret: CONSUMER_SECRET.into(),
+            webhook_secret: Some(WEBHOOK_SECRET.into()),
+        });
+        c.outbox_interval_ms = 20;
+        c.outbox_retry_base_ms = 50;
+    })
+    .await
+}
+
+async fn sync(app: &TestApp, admin: &str, body: Value) -> Value {
+    json_of(
+        app.post("/api/v1/woocommerce/products/sync", &body, Some(admin))
+            .await,
+        200,
+    )
+    .await
+}
+
+/// A cash order of one unit, then marked paid by the admin: a paid order.
+async fn paid_order(app: &TestApp, admin: &str, session: &str, variant: &str) -> Value {
+    let order = cash_order(app, session, variant, 1).await;
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    json_of(
+        app.send(
+            Method::PATCH,
+            &path,
+            &json!({"payment_status": "paid"}),
+            Some(admin),
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
+async fn outbox(app: &TestApp, admin: &str, query: &str) -> Value {
+    json_of(
+        app.get(&format!("/api/v1/admin/outbox{query}"), Some(admin))
+            .await,
+        200,
+    )
+    .await
+}
+
+/// Waits until `done` holds (or ten seconds pass).
+async fn eventually(mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn unconfigured_woocommerce_is_unavailable_and_gets_no_message(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "WOO-OFF", "USD", 1_000, 5).await;
+    for (path, body) in [
+        (
+            "/api/v1/woocommerce/products/sync",
+            json!({"product_id": pid}),
+        ),
+        (
+            "/api/v1/woocommerce/inventory/sync",
+            json!({"product_id": pid, "variant_id": vid, "sync_direction": "to_woocommerce"}),
+        ),
+        ("/api/v1/woocommerce/orders", json!({"order_id": pid})),
+    ] {
+        error_body(
+            app.post(path, &body, Some(&admin)).await,
+            422,
+            "woocommerce_unavailable",
+        )
+        .await;
+    }
+    error_body(
+        app.post("/api/v1/webhooks/woocommerce", &json!({}), None)
+            .await,
+        422,
+        "woocommerce_unavailable",
+    )
+    .await;
+    // Admin only.
+    error_body(
+        app.post(
+            "/api/v1/woocommerce/products/sync",
+            &json!({"product_id": pid}),
+            None,
+        )
+        .await,
+        401,
+        "authentication_required",
+    )
+    .await;
+    paid_order(&app, &admin, "sess-woo-off", &vid).await;
+    let listed = outbox(&app, &admin, "").await;
+    let kinds: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(!kinds.is_empty(), "the confirmation mail is in the outbox");
+    assert!(
+        kinds.iter().all(|k| *k == "email.order"),
+        "no WooCommerce message: {kinds:?}"
+    );
+    error_body(
+        app.get("/api/v1/admin/outbox?status=lost", Some(&admin))
+            .await,
+        422,
+        "validation_error",
+    )
+    .await;
+}
+
+async fn products_are_synced_once_and_updated_after(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (pid, _) = product(&app, &admin, "WOO-TEE", "USD", 2_199, 7).await;
+    let first = sync(&app, &admin, json!({"product_id": pid})).await;
+    assert_eq!(first["success"], true);
+    assert_eq!(first["product_id"], pid.as_str());
+    let woo_id = first["woocommerce_product_id"].as_i64().unwrap();
+    assert!(
+        first["synced_fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("stock_quantity"))
+    );
+    assert!(first["sync_timestamp"].is_string());
+    let at_woo = fake.product(woo_id).expect("created");
+    assert_eq!(at_woo["type"], "simple");
+    assert_eq!(at_woo["regular_price"], "21.99", "decimal string");
+    assert_eq!(at_woo["stock_quantity"], 7);
+    assert_eq!(
+        at_woo["images"][0]["src"],
+        "https://cdn.example/WOO-TEE.jpg"
+    );
+
+    // Renamed, synced again: the same WooCommerce product.
+    json_of(
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/products/{pid}"),
+            &json!({"name": "Renamed tee"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let again = sync(
+        &app,
+        &admin,
+        json!({"product_id": pid, "sync_images": false}),
+    )
+    .await;
+    assert_eq!(again["woocommerce_product_id"], woo_id);
+    assert_eq!(fake.products().len(), 1);
+    assert_eq!(fake.product(woo_id).unwrap()["name"], "Renamed tee");
+
+    // A product WooCommerce already has by SKU (the link was never stored here) is updated.
+    let (other, _) = product(&app, &admin, "WOO-KNOWN", "USD", 500, 1).await;
+    let known = reqwest::Client::new()
+        .post(format!("{}/wp-json/wc/v3/products", fake.url()))
+        .basic_auth(CONSUMER_KEY, Some(CONSUMER_SECRET))
+        .json(&json!({"name": "Made in WooCommerce", "sku": "WOO-KNOWN", "regular_price": "9.00"}))
+        .send()
+        .await
+        .unwrap();
+    let known: Value = known.json().await.unwrap();
+    let synced = sync(&app, &admin, json!({"product_id": other})).await;
+    assert_eq!(synced["woocommerce_product_id"], known["id"]);
+    assert_eq!(fake.products().len(), 2);
+
+    // Several variants: a variable product with one variation each.
+    let variable = json_of(
+        app.post(
+            "/api/v1/products",
+            &json!({"name": "Hoodie", "status": "active", "currency": "USD",
+                "variants": [
+                    {"sku": "HOOD-S", "name": "S", "options": {"Size": "S"}, "price": 4_500, "inventory_count": 2},
+                    {"sku": "HOOD-M", "name": "M", "options": {"Size": "M"}, "price": 4_500, "inventory_count": 4}]}),
+            Some(&admin),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let hoodie = sync(&app, &admin, json!({"product_id": variable["id"]})).await;
+    let hoodie_id = hoodie["woocommerce_product_id"].as_i64().unwrap();
+    assert_eq!(fake.product(hoodie_id).unwrap()["type"], "variable");
+    let variations = fake.variations(hoodie_id);
+    let skus: HashSet<&str> = variations
+        .iter()
+        .map(|v| v["sku"].as_str().unwrap())
+        .collect();
+    assert_eq!(skus, HashSet::from(["HOOD-S", "HOOD-M"]));
+    sync(&app, &admin, json!({"product_id": variable["id"]})).await;
+    assert_eq!(fake.variations(hoodie_id).len(), 2, "updated, not added");
+
+    error_body(
+        app.post(
+            "/api/v1/woocommerce/products/sync",
+            &json!({"product_id": pid, "all": true}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_error",
+    )
+    .await;
+    error_body(
+        app.post(
+            "/api/v1/woocommerce/products/sync",
+            &json!({"product_id": uuid::Uuid::now_v7()}),
+            Some(&admin),
+        )
+        .await,
+        404,
+        "product_not_found",
+    )
+    .await;
+}
+
+async fn many_products_go_in_batches_of_100(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let mut ids = Vec::new();
+    for i in 0..150 {
+        ids.push(
+            product(&app, &admin, &format!("BULK-{i:03}"), "USD", 100 + i, 3)
+                .await
+                .0,
+        );
+    }
+    let summary = sync(&app, &admin, json!({"product_ids": ids})).await;
+    assert_eq!(summary["synced"], 150, "{summary}");
+    assert_eq!(summary["failed"], json!([]));
+    assert_eq!(summary["success"], true);
+    let batches = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "POST /products/batch")
+        .count();
+    assert_eq!(batches, 2, "150 products in two batch calls");
+    assert_eq!(fake.products().len(), 150);
+    // All again: updates, no new products.
+    let all = sync(&app, &admin, json!({"all": true})).await;
+    assert_eq!(all["synced"], 150);
+    assert_eq!(fake.products().len(), 150);
+}
+
+async fn inventory_syncs_in_each_direction(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "WOO-INV", "USD", 1_000, 10).await;
+    let inv = |body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            json_of(
+                app.post("/api/v1/woocommerce/inventory/sync", &body, Some(admin))
+                    .await,
+                200,
+            )
+            .await
+        }
+    };
+    let pushed =
+        inv(json!({"product_id": pid, "variant_id": vid, "sync_direction": "to_woocommerce"}))
+            .await;
+    assert_eq!(
+        (
+            pushed["platform_quantity"].clone(),
+            pushed["woocommerce_quantity"].clone()
+        ),
+        (json!(10), json!(10))
+    );
+    assert_eq!(pushed["sync_direction"], "to_woocommerce");
+    let woo_id = fake.products()[0]["id"].as_i64().unwrap();
+    assert_eq!(fake.product(woo_id).unwrap()["stock_quantity"], 10);
+
+    // Sold at WooCommerce: pulled here.
+    fake.set_stock(woo_id, None, 6);
+    let pulled =
+        inv(json!({"product_id": pid, "variant_id": vid, "sync_direction": "from_woocommerce"}))
+            .await;
+    assert_eq!(pulled["platform_quantity"], 6);
+    assert_eq!(stock(&app, &pid, &vid).await, (6, 0, 6));
+
+    // A count set here is pushed.
+    let set = inv(json!({"product_id": pid, "variant_id": vid, "quantity": 12, "sync_direction": "to_woocommerce"})).await;
+    assert_eq!(set["platform_quantity"], 12);
+    assert_eq!(fake.product(woo_id).unwrap()["stock_quantity"], 12);
+
+    // Both ways: pulled, then pushed, both end equal.
+    fake.set_stock(woo_id, None, 4);
+    let both =
+        inv(json!({"product_id": pid, "variant_id": vid, "sync_direction": "bidirectional"})).await;
+    assert_eq!(
+        (
+            both["platform_quantity"].clone(),
+            both["woocommerce_quantity"].clone()
+        ),
+        (json!(4), json!(4))
+    );
+    assert_eq!(stock(&app, &pid, &vid).await.0, 4);
+
+    // Who changed it is in the audit log.
+    let audit = json_of(
+        app.get(
+            &format!("/api/v1/admin/audit-log?action=stock.adjust&target_id={vid}"),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(audit["total"].as_u64().unwrap() >= 3, "{audit}");
+
+    error_body(
+        app.post(
+            "/api/v1/woocommerce/inventory/sync",
+            &json!({"product_id": pid, "variant_id": vid, "sync_direction": "sideways", "quantity": -1}),
+            Some(&admin),
+        )
+        .await,
+        422,
+        "validation_error",
+    )
+    .await;
+}
+
+async fn an_order_pushed_twice_is_one_woocommerce_order(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (_, vid) = product(&app, &admin, "WOO-ORD", "USD", 17_249, 5).await;
+    // A cash order, unpaid: not pushed by itself, but on request.
+    let order = cash_order(&app, "sess-woo-push", &vid, 2).await;
+    let push = || {
+        let (app, admin, id) = (&app, &admin, order["id"].clone());
+        async move {
+            json_of(
+                app.post(
+                    "/api/v1/woocommerce/orders",
+                    &json!({"order_id": id}),
+                    Some(admin),
+                )
+                .await,
+                201,
+            )
+            .await
+        }
+    };
+    let first = push().await;
+    let second = push().await;
+    assert_eq!(
+        first["woocommerce_order_id"],
+        second["woocommerce_order_id"]
+    );
+    assert_eq!(first["status"], "on-hold", "paid on delivery");
+    assert_eq!(first["currency"], "USD");
+    let total = order["total"].as_i64().unwrap();
+    assert_eq!(
+        first["total"],
+        format!("{}.{:02}", total / 100, total % 100)
+    );
+    assert_eq!(fake.orders().len(), 1);
+    let at_woo = &fake.orders()[0];
+    assert_eq!(at_woo["set_paid"], false);
+    assert_eq!(at_woo["line_items"][0]["quantity"], 2);
+    assert_eq!(fake.products().len(), 1, "its product was listed first");
+    error_body(
+        app.post(
+            "/api/v1/woocommerce/orders",
+            &json!({"order_id": uuid::Uuid::now_v7()}),
+            Some(&admin),
+        )
+        .await,
+        404,
+        "order_not_found",
+    )
+    .await;
+}
+
+async fn paid_orders_reach_woocommerce_once_through_an_outage(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (_, vid) = product(&app, &admin, "WOO-OUT", "USD", 2_500, 20).await;
+    // WooCommerce is down.
+    fake.fail_next(&[503; 10_000]);
+    let mut ids = HashSet::new();
+    for i in 0..3 {
+        let order = paid_order(&app, &admin, &format!("sess-woo-out-{i}"), &vid).await;
+        ids.insert(order["id"].as_str().unwrap().to_owned());
+    }
+    // Meanwhile the admin sees the failing pushes with their attempts and last error.
+    let mut failing = Value::Null;
+    for _ in 0..250 {
+        failing = outbox(&app, &admin, "?status=failed").await;
+        let pushes = failing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "woocommerce.order")
+            .count();
+        if pushes == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let push = failing["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "woocommerce.order")
+        .expect("a failing push");
+    assert!(push["attempts"].as_u64().unwrap() >= 1);
+    assert!(
+        push["last_error"].as_str().unwrap().contains("503"),
+        "{push}"
+    );
+    assert_eq!(push["status"], "failed");
+    assert!(push["next_attempt_at"].is_string());
+    assert!(fake.orders().is_empty());
+
+    // A retry by hand makes it due at once; unknown ids are 404.
+    let id = push["id"].as_str().unwrap();
+    json_of(
+        app.post(
+            &format!("/api/v1/admin/outbox/{id}/retry"),
+            &json!({}),
+            Some(&admin),
+        )
+        .await,
+        202,
+    )
+    .await;
+    error_body(
+        app.post(
+            &format!("/api/v1/admin/outbox/{}/retry", uuid::Uuid::now_v7()),
+            &json!({}),
+            Some(&admin),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Back: every paid order arrives, once.
+    fake.recover();
+    eventually(|| fake.orders().len() >= 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let orders = fake.orders();
+    let pushed: Vec<String> = orders
+        .iter()
+        .map(|o| {
+            o["meta_data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["key"] == "merx_order_id")
+                .unwrap()["value"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(pushed.len(), 3, "each paid order once: {pushed:?}");
+    assert_eq!(pushed.into_iter().collect::<HashSet<_>>(), ids);
+    assert_eq!(orders[0]["status"], "processing");
+    let delivered = outbox(&app, &admin, "?status=delivered").await;
+    assert!(
+        delivered["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "woocommerce.order")
+            .count()
+            == 3
+    );
+}
+
+async fn webhooks_are_verified_and_set_stock_once_per_body(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "WOO-HOOK", "USD", 1_000, 10).await;
+    let synced = sync(&app, &admin, json!({"product_id": pid})).await;
+    let woo_id = synced["woocommerce_product_id"].as_i64().unwrap();
+    let deliver = |body: Vec<u8>, headers: Vec<(String, String)>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .request(Method::POST, "/api/v1/webhooks/woocommerce")
+                .header("Content-Type", "application/json")
+                .body(body);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            req.send().await.unwrap()
+        }
+    };
+    // The ping of a new webhook: unsigned, form-encoded, answered 200.
+    let ping = app
+        .request(Method::POST, "/api/v1/webhooks/woocommerce")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("webhook_id=12")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), 200);
+
+    fake.set_stock(woo_id, None, 3);
+    let (body, headers) = fake.product_updated(woo_id, WEBHOOK_SECRET);
+    let mut forged = headers.clone();
+    forged.retain(|(k, _)| k != "X-WC-Webhook-Signature");
+    forged.push((
+        "X-WC-Webhook-Signature".into(),
+        merx_fakes::woocommerce::sign("wrong", &body),
+    ));
+    error_body(
+        deliver(body.clone(), forged).await,
+        400,
+        "webhook_verification_failed",
+    )
+    .await;
+    assert_eq!(stock(&app, &pid, &vid).await.0, 10, "nothing changed");
+
+    assert_eq!(deliver(body.clone(), headers.clone()).await.status(), 200);
+    assert_eq!(stock(&app, &pid, &vid).await, (3, 0, 3));
+    // Set here since; the same body delivered again changes nothing.
+    json_of(
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/inventory/{pid}/variants/{vid}"),
+            &json!({"inventory_count": 9, "reason": "recount"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(deliver(body, headers).await.status(), 200);
+    assert_eq!(stock(&app, &pid, &vid).await.0, 9, "once per body");
+}
+
+/// Two instances on one database deliver one backlog: every order once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_share_one_backlog_without_duplicates() {
+    let fake = FakeWooCommerce::start().await;
+    let a = woo_app(Store::Postgres, &fake).await;
+    let b = start(a.config.clone(), a.db.clone()).await;
+    let admin = a.admin().await.access;
+    let (_, vid) = product(&a, &admin, "WOO-TWO", "USD", 900, 50).await;
+    fake.fail_next(&[503; 10_000]);
+    for i in 0..8 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        paid_order(app, &admin, &format!("sess-woo-two-{i}"), &vid).await;
+    }
+    fake.recover();
+    eventually(|| fake.orders().len() >= 8).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let orders = fake.orders();
+    let ids: HashSet<String> = orders
+        .iter()
+        .map(|o| o["meta_data"][0]["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((orders.len(), ids.len()), (8, 8), "no duplicates");
+}
