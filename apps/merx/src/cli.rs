@@ -32,11 +32,24 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
-    /// Load the demo catalog, plus N generated products for benchmarks; prints what it did.
+    /// Load the demo catalog, plus N generated products for benchmarks; prints what it did
+    /// (progress on stderr).
     SeedDemo {
         #[arg(long, default_value_t = 0)]
         products: usize,
     },
+    /// WooCommerce (needs WOOCOMMERCE_URL and its keys).
+    Woocommerce {
+        #[command(subcommand)]
+        command: WooCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WooCommand {
+    /// List every product at WooCommerce in batches of 100 (progress on stderr); prints how
+    /// many were synced and how many failed.
+    SyncAll,
 }
 
 /// Runs one command and returns what to print on stdout.
@@ -72,12 +85,44 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
         }
         Command::SeedDemo { products } => {
             let state = offline_state(&config).await?;
-            let report = crate::seed::seed(&state.catalog, products)
-                .await
-                .map_err(|e| StartupError::Other(e.to_string()))?;
+            let fail = |e: merx_catalog::CatalogError| StartupError::Other(e.to_string());
+            let bar = crate::progress::Progress::new(
+                "seeding products",
+                crate::seed::seed_size(products).map_err(fail)?,
+            );
+            let report =
+                crate::seed::seed_with_progress(&state.catalog, products, &|n| bar.advance(n))
+                    .await
+                    .map_err(fail)?;
             Ok(Some(format!(
                 "{} products created, {} already there",
                 report.created, report.skipped
+            )))
+        }
+        Command::Woocommerce {
+            command: WooCommand::SyncAll,
+        } => {
+            let state = offline_state(&config).await?;
+            let fail = |e: merx_sync::SyncError| StartupError::Other(e.to_string());
+            if !state.sync.is_configured() {
+                return Err(fail(merx_sync::SyncError::NotConfigured));
+            }
+            let ids = state.sync.all_product_ids().await.map_err(fail)?;
+            let bar = crate::progress::Progress::new("syncing products", ids.len());
+            let summary = state
+                .sync
+                .sync_many(&ids, merx_sync::SyncOptions::default(), &|done| {
+                    bar.set(done);
+                })
+                .await
+                .map_err(fail)?;
+            for (id, error) in &summary.failed {
+                tracing::warn!(product = %id, error = %error, "not synced");
+            }
+            Ok(Some(format!(
+                "{} products synced, {} failed",
+                summary.synced,
+                summary.failed.len()
             )))
         }
         Command::CreateApiKey { name } => {

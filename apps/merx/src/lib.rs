@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod outbox_worker;
+pub mod progress;
 pub mod seed;
 pub mod startup;
 pub mod state;

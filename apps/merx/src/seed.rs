@@ -145,6 +145,29 @@ pub async fn seed(
     catalog: &CatalogService,
     generated_count: usize,
 ) -> Result<SeedReport, CatalogError> {
+    seed_with_progress(catalog, generated_count, &|_| {}).await
+}
+
+/// How many products [`seed`] looks at for `generated_count` generated ones.
+///
+/// # Errors
+/// When the shipped demo catalog does not parse.
+pub fn seed_size(generated_count: usize) -> Result<usize, CatalogError> {
+    Ok(demo_products()
+        .map_err(|e| CatalogError::Store(merx_kernel::StoreError::other(e)))?
+        .len()
+        + generated_count)
+}
+
+/// [`seed`], telling `progress` of each product done (created or already there).
+///
+/// # Errors
+/// As for [`seed`].
+pub async fn seed_with_progress(
+    catalog: &CatalogService,
+    generated_count: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<SeedReport, CatalogError> {
     let demo =
         demo_products().map_err(|e| CatalogError::Store(merx_kernel::StoreError::other(e)))?;
     let inputs = demo.into_iter().chain((1..=generated_count).map(generated));
@@ -165,6 +188,7 @@ pub async fn seed(
             }
         })
         .buffer_unordered(8)
+        .inspect(|_| progress(1))
         .collect()
         .await;
     let mut report = SeedReport::default();

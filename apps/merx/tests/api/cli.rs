@@ -9,12 +9,17 @@ use reqwest::Method;
 use crate::helpers::{JWT_SECRET, start, test_config};
 
 fn merx(db: &TestDatabase, args: &[&str]) -> Output {
+    merx_with(db, args, &[])
+}
+
+fn merx_with(db: &TestDatabase, args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merx"))
         .args(args)
         .env_clear()
         .env("DATABASE_URL", db.url())
         .env("JWT_SECRET", JWT_SECRET)
         .env("BCRYPT_COST", "4")
+        .envs(vars.iter().copied())
         .output()
         .expect("merx runs")
 }
@@ -122,6 +127,58 @@ async fn seed_demo_loads_the_catalog_once() {
         .and_then(|n| n.parse().ok())
         .expect("a count first");
     assert!(created >= 50, "{first}");
-    let again = stdout(&merx(&db, &["seed-demo", "--products", "30"]));
-    assert!(again.starts_with("0 products created"), "{again}");
+    let again = merx(&db, &["seed-demo", "--products", "30"]);
+    assert!(
+        stdout(&again).starts_with("0 products created"),
+        "{again:?}"
+    );
+    // Progress went to stderr, a line per tenth (stderr is not a terminal here).
+    let progress = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        progress.contains(&format!("seeding products: {created}/{created}")),
+        "{progress}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn woocommerce_sync_all_lists_every_product_with_progress_and_one_summary_line() {
+    let db = TestDatabase::new().await;
+    let fake = merx_fakes::woocommerce::FakeWooCommerce::start().await;
+    let seeded = stdout(&merx(&db, &["seed-demo", "--products", "120"]));
+    let count: usize = seeded
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count first");
+    let url = fake.url();
+    let vars = [
+        ("WOOCOMMERCE_URL", url.as_str()),
+        (
+            "WOOCOMMERCE_CONSUMER_KEY",
+            merx_fakes::woocommerce::CONSUMER_KEY,
+        ),
+        (
+            "WOOCOMMERCE_CONSUMER_SECRET",
+            merx_fakes::woocommerce::CONSUMER_SECRET,
+        ),
+    ];
+    let out = merx_with(&db, &["woocommerce", "sync-all"], &vars);
+    assert_eq!(stdout(&out), format!("{count} products synced, 0 failed"));
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains(&format!("syncing products: {count}/{count}")),
+        "{progress}"
+    );
+    assert_eq!(fake.products().len(), count);
+    let batches = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "POST /products/batch")
+        .count();
+    assert_eq!(batches, count.div_ceil(100));
+    // Without WooCommerce: a clear error, nothing on stdout.
+    let off = merx(&db, &["woocommerce", "sync-all"]);
+    assert!(!off.status.success());
+    assert!(off.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&off.stderr).contains("WooCommerce is not configured"));
 }

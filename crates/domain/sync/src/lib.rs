@@ -23,7 +23,10 @@ pub use listing::{
 pub use order_listing::{OrderLine, OrderListing};
 pub use order_push::OrderPush;
 pub use ports::*;
-pub use service::{BatchSummary, InventorySync, SyncDirection, SyncService, SyncedProduct};
+pub use service::{
+    BATCH_LIMIT, BatchSummary, InventorySync, SYNC_REASON, SyncDirection, SyncService,
+    SyncedProduct,
+};
 
 /// The outbox topic of a paid order's push (written by the order stores).
 pub use merx_orders::outbound::WOOCOMMERCE_ORDER;
