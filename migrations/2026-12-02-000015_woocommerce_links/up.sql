@@ -2,8 +2,8 @@
 CREATE TABLE woocommerce_products (
     product_id uuid PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
     remote_id bigint NOT NULL,
-    -- [[variant_id, variation_id], ...]
-    variations jsonb NOT NULL DEFAULT '[]',
+    -- {"variations": [[variant_id, variation_id], ...], "variants": [variant_id, ...]}
+    variations jsonb NOT NULL,
     synced_at timestamptz NOT NULL
 );
 CREATE INDEX woocommerce_products_remote ON woocommerce_products (remote_id);

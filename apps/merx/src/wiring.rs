@@ -106,8 +106,13 @@ impl Stores {
     pub fn memory_for(outbound: Outbound) -> Self {
         // One audit log for every store that makes audited writes.
         let outbox = Arc::new(merx_memory::MemoryOutbox::default());
+        let sync_links = Arc::new(merx_memory::MemorySyncLinks::default());
         let audit = merx_memory::MemoryAuditLog::default();
-        let stock = Arc::new(merx_memory::MemoryStock::default().with_audit_log(audit.clone()));
+        let stock = Arc::new(
+            merx_memory::MemoryStock::default()
+                .with_audit_log(audit.clone())
+                .with_outbox(outbox.clone(), outbound, sync_links.clone()),
+        );
         let catalog = Arc::new(merx_memory::MemoryCatalog::new(stock.clone()));
         let carts = Arc::new(merx_memory::MemoryCarts::default());
         let discounts =
@@ -139,7 +144,7 @@ impl Stores {
             addresses: Arc::new(merx_memory::MemoryAddresses::default()),
             audit_log: Arc::new(audit),
             outbox,
-            sync_links: Arc::new(merx_memory::MemorySyncLinks::default()),
+            sync_links,
             database: None,
         }
     }
@@ -165,7 +170,7 @@ impl Stores {
             api_keys: Arc::new(merx_postgres::PgApiKeys::new(pool.clone())),
             addresses: Arc::new(merx_postgres::PgAddresses::new(pool.clone())),
             products: Arc::new(merx_postgres::PgCatalog::new(pool.clone())),
-            stock: Arc::new(merx_postgres::PgStock::new(pool.clone())),
+            stock: Arc::new(merx_postgres::PgStock::new(pool.clone()).with_outbound(outbound)),
             tax_rates: Arc::new(merx_postgres::PgTaxRates::new(pool.clone())),
             shipping_zones: Arc::new(merx_postgres::PgShippingZones::new(pool.clone())),
             discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
@@ -285,10 +290,15 @@ pub fn build_state(
     ));
     let mut deliveries = outbox_delivery(config, stores, mailer, clock.clone());
     if sync.is_configured() {
-        deliveries = deliveries.with_receiver(
-            merx_sync::WOOCOMMERCE_ORDER,
-            Arc::new(merx_sync::OrderPush::new(sync.clone())),
-        );
+        deliveries = deliveries
+            .with_receiver(
+                merx_sync::WOOCOMMERCE_ORDER,
+                Arc::new(merx_sync::OrderPush::new(sync.clone())),
+            )
+            .with_receiver(
+                merx_sync::WOOCOMMERCE_STOCK,
+                Arc::new(merx_sync::StockPush::new(sync.clone())),
+            );
     }
     Ok(AppState {
         auth,

@@ -24,6 +24,7 @@ both_stores!(
     an_order_pushed_twice_is_one_woocommerce_order,
     paid_orders_reach_woocommerce_once_through_an_outage,
     webhooks_are_verified_and_set_stock_once_per_body,
+    stock_changes_of_synced_products_reach_woocommerce,
 );
 
 async fn woo_app(store: Store, fake: &FakeWooCommerce) -> TestApp {
@@ -74,6 +75,28 @@ async fn outbox(app: &TestApp, admin: &str, query: &str) -> Value {
         200,
     )
     .await
+}
+
+/// Waits until no stock push is waiting in the outbox (our pushes would overwrite a change
+/// the test makes at WooCommerce, as they should: Merx is the stock master).
+async fn stock_pushes_done(app: &TestApp, admin: &str) {
+    for _ in 0..250 {
+        let mut waiting = 0;
+        for status in ["pending", "failed"] {
+            let page = outbox(app, admin, &format!("?status={status}&page_size=100")).await;
+            waiting += page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["kind"] == "woocommerce.stock")
+                .count();
+        }
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("stock pushes still waiting");
 }
 
 /// Waits until `done` holds (or ten seconds pass).
@@ -320,6 +343,7 @@ async fn inventory_syncs_in_each_direction(store: Store) {
     assert_eq!(fake.product(woo_id).unwrap()["stock_quantity"], 10);
 
     // Sold at WooCommerce: pulled here.
+    stock_pushes_done(&app, &admin).await;
     fake.set_stock(woo_id, None, 6);
     let pulled =
         inv(json!({"product_id": pid, "variant_id": vid, "sync_direction": "from_woocommerce"}))
@@ -333,6 +357,7 @@ async fn inventory_syncs_in_each_direction(store: Store) {
     assert_eq!(fake.product(woo_id).unwrap()["stock_quantity"], 12);
 
     // Both ways: pulled, then pushed, both end equal.
+    stock_pushes_done(&app, &admin).await;
     fake.set_stock(woo_id, None, 4);
     let both =
         inv(json!({"product_id": pid, "variant_id": vid, "sync_direction": "bidirectional"})).await;
@@ -609,4 +634,48 @@ async fn two_instances_share_one_backlog_without_duplicates() {
         .map(|o| o["meta_data"][0]["value"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!((orders.len(), ids.len()), (8, 8), "no duplicates");
+}
+
+async fn stock_changes_of_synced_products_reach_woocommerce(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "WOO-STK", "USD", 1_000, 10).await;
+    let (_, unsynced) = product(&app, &admin, "WOO-NOT", "USD", 1_000, 10).await;
+    let synced = sync(&app, &admin, json!({"product_id": pid})).await;
+    let woo_id = synced["woocommerce_product_id"].as_i64().unwrap();
+    let at_woo = || fake.product(woo_id).unwrap()["stock_quantity"].as_i64();
+    // An order takes 3: WooCommerce shows 7.
+    cash_order(&app, "sess-woo-stk", &vid, 3).await;
+    eventually(|| at_woo() == Some(7)).await;
+    assert_eq!(at_woo(), Some(7));
+    // An admin's count is pushed too.
+    json_of(
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/inventory/{pid}/variants/{vid}"),
+            &json!({"inventory_count": 25, "reason": "delivery"}),
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    eventually(|| at_woo() == Some(25)).await;
+    assert_eq!(at_woo(), Some(25));
+    // A product that is not synced writes no stock message.
+    cash_order(&app, "sess-woo-not", &unsynced, 1).await;
+    let listed = outbox(&app, &admin, "?page_size=100").await;
+    let stock_messages: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "woocommerce.stock")
+        .collect();
+    assert_eq!(stock_messages.len(), 2, "{stock_messages:?}");
+    assert!(
+        stock_messages
+            .iter()
+            .all(|m| m["target"] == format!("product:{pid}:stock"))
+    );
 }

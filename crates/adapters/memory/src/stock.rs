@@ -3,7 +3,7 @@
 //! together; [`crate::MemoryCheckout`] moves stock with orders.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use merx_catalog::InitialStock;
@@ -13,7 +13,9 @@ use merx_inventory::{
 };
 use merx_kernel::{AuditEntry, StoreError, Timestamp, VariantId};
 
-use crate::{MemoryAuditLog, lock};
+use merx_orders::outbound::Outbound;
+
+use crate::{MemoryAuditLog, MemoryOutbox, MemorySyncLinks, lock};
 
 #[derive(Debug, Default)]
 struct StockState {
@@ -112,9 +114,44 @@ impl StockState {
 pub struct MemoryStock {
     state: Mutex<StockState>,
     audit: MemoryAuditLog,
+    sync: Option<StockSync>,
+}
+
+/// Where the messages of stock changes of products linked to the storefront go.
+#[derive(Debug)]
+struct StockSync {
+    outbox: Arc<MemoryOutbox>,
+    outbound: Outbound,
+    links: Arc<MemorySyncLinks>,
 }
 
 impl MemoryStock {
+    /// Writes a message to `outbox` with each on-hand change of a product `links` holds,
+    /// when `outbound` has the storefront (under this store's lock: in the same step).
+    #[must_use]
+    pub fn with_outbox(
+        mut self,
+        outbox: Arc<MemoryOutbox>,
+        outbound: Outbound,
+        links: Arc<MemorySyncLinks>,
+    ) -> Self {
+        self.sync = Some(StockSync {
+            outbox,
+            outbound,
+            links,
+        });
+        self
+    }
+
+    fn announce(&self, variants: &[VariantId], at: Timestamp) {
+        if let Some(s) = &self.sync
+            && s.outbound.woocommerce
+        {
+            let linked = s.links.linked_products(variants);
+            s.outbox.write(s.outbound.stock_changed(&linked, at));
+        }
+    }
+
     /// This store writing its entries (and those of the stores built on it) to `log`.
     #[must_use]
     pub fn with_audit_log(mut self, log: MemoryAuditLog) -> Self {
@@ -179,15 +216,20 @@ impl MemoryStock {
             state.move_on_hand(l.variant_id, -l.quantity, actor, "order placed", at);
         }
         state.release(holder);
+        let variants: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
+        self.announce(&variants, at);
         Ok(())
     }
 
     /// Returns an order's units to stock.
     pub(crate) fn put_back(&self, lines: &[ReservationLine], actor: &str, at: Timestamp) {
         let mut state = lock(&self.state);
-        for l in merged(lines) {
+        let lines = merged(lines);
+        for l in &lines {
             state.move_on_hand(l.variant_id, l.quantity, actor, "order cancelled", at);
         }
+        let variants: Vec<VariantId> = lines.iter().map(|l| l.variant_id).collect();
+        self.announce(&variants, at);
     }
 
     pub(crate) fn release_now(&self, holder: &str) {
@@ -276,6 +318,7 @@ impl StockRepository for MemoryStock {
         .audited(audit);
         self.audit.record(entry);
         state.adjustments.push(record.clone());
+        self.announce(&[variant], at);
         Ok(record)
     }
 

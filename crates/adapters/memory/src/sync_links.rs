@@ -22,6 +22,18 @@ pub struct MemorySyncLinks {
     state: Mutex<State>,
 }
 
+impl MemorySyncLinks {
+    /// The linked products that have one of `variants`.
+    pub(crate) fn linked_products(&self, variants: &[merx_kernel::VariantId]) -> Vec<ProductId> {
+        lock(&self.state)
+            .products
+            .values()
+            .filter(|l| l.variants.iter().any(|v| variants.contains(v)))
+            .map(|l| l.product_id)
+            .collect()
+    }
+}
+
 #[async_trait]
 impl SyncLinks for MemorySyncLinks {
     async fn product(&self, id: ProductId) -> Result<Option<ProductLink>, StoreError> {

@@ -147,6 +147,7 @@ pub(crate) async fn place_in(
             &stock_lines(&order.items),
             &stock_actor(order),
             p.now,
+            outbound,
         )
         .await?
     {
@@ -211,6 +212,7 @@ pub(crate) async fn confirm_in(
             &stock_lines(&order.items),
             &stock_actor(&order),
             now,
+            outbound,
         )
         .await?
     {
@@ -265,8 +267,14 @@ impl PgCheckout {
             return Ok(OrderChange::Refused(status));
         };
         if undo.returns_stock {
-            stock_moves::put_back(tx, &stock_lines(&order.items), &stock_actor(&order), now)
-                .await?;
+            stock_moves::put_back(
+                tx,
+                &stock_lines(&order.items),
+                &stock_actor(&order),
+                now,
+                outbound,
+            )
+            .await?;
         } else {
             stock_moves::release(tx, &order.holder()).await?;
         }
@@ -467,6 +475,7 @@ impl CheckoutStore for PgCheckout {
                         &stock_lines(&order.items),
                         &stock_actor(&order),
                         now,
+                        outbound,
                     )
                     .await?;
                 }

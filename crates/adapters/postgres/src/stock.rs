@@ -44,12 +44,22 @@ impl From<AdjustmentRow> for StockAdjustment {
 
 pub struct PgStock {
     pool: PgPool,
+    outbound: merx_orders::outbound::Outbound,
 }
 
 impl PgStock {
     #[must_use]
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            outbound: merx_orders::outbound::Outbound::default(),
+        }
+    }
+
+    /// Writes the outbox messages of `outbound`'s receivers with each change of stock.
+    #[must_use]
+    pub fn with_outbound(self, outbound: merx_orders::outbound::Outbound) -> Self {
+        Self { outbound, ..self }
     }
 }
 
@@ -174,6 +184,7 @@ impl StockRepository for PgStock {
     ) -> Result<StockAdjustment, InventoryError> {
         let mut c = conn(&self.pool).await?;
         let (id, actor, reason) = (*variant.as_uuid(), actor.to_owned(), reason.to_owned());
+        let outbound = self.outbound;
         let result = c
             .transaction::<_, AdjustFailure, _>(async move |tx| {
                 let (products, levels) = crate::stock_moves::lock(tx, &[id]).await?;
@@ -195,6 +206,7 @@ impl StockRepository for PgStock {
                 // The entry first: the adjustment's row refers to it.
                 crate::audit_log::record(tx, entry).await?;
                 crate::stock_moves::change(tx, &adjustment).await?;
+                crate::stock_moves::announce(tx, outbound, &products, at).await?;
                 for product in products {
                     recount_sellable(tx, product).await?;
                 }

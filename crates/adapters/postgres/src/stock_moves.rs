@@ -15,6 +15,7 @@ use merx_inventory::{
     Claim, ReservationLine, Shortage, StockAdjustment, StockLevel, StockSettings, merged, shortages,
 };
 use merx_kernel::{Timestamp, VariantId};
+use merx_orders::outbound::Outbound;
 
 use crate::schema::{products, stock_adjustments, stock_levels, stock_reservations, variants};
 
@@ -107,12 +108,28 @@ async fn move_levels(
 
 /// Takes the lines out of stock and deletes `holder`'s reservations, or changes nothing and
 /// lists every line short for [`Claim::TakeHeld`].
+/// Writes the outbox messages of a change of on-hand stock of `products` (those linked to
+/// the storefront), in `tx`. Nothing is asked when the storefront is not configured.
+pub(crate) async fn announce(
+    tx: &mut AsyncPgConnection,
+    outbound: Outbound,
+    products: &[uuid::Uuid],
+    at: Timestamp,
+) -> Result<(), DbError> {
+    if !outbound.woocommerce || products.is_empty() {
+        return Ok(());
+    }
+    let linked = crate::sync_links::linked(tx, products).await?;
+    crate::outbox::write(tx, &outbound.stock_changed(&linked, at)).await
+}
+
 pub(crate) async fn take(
     tx: &mut AsyncPgConnection,
     holder: &str,
     lines: &[ReservationLine],
     actor: &str,
     at: Timestamp,
+    outbound: Outbound,
 ) -> Result<Result<(), Vec<Shortage>>, DbError> {
     let lines = merged(lines);
     let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
@@ -123,6 +140,7 @@ pub(crate) async fn take(
     }
     move_levels(tx, &levels, &lines, -1, actor, "order placed", at).await?;
     release(tx, holder).await?;
+    announce(tx, outbound, &products, at).await?;
     for product in products {
         recount_sellable(tx, product).await?;
     }
@@ -135,11 +153,13 @@ pub(crate) async fn put_back(
     lines: &[ReservationLine],
     actor: &str,
     at: Timestamp,
+    outbound: Outbound,
 ) -> Result<(), DbError> {
     let lines = merged(lines);
     let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
     let (products, levels) = lock(tx, &ids).await?;
     move_levels(tx, &levels, &lines, 1, actor, "order cancelled", at).await?;
+    announce(tx, outbound, &products, at).await?;
     for product in products {
         recount_sellable(tx, product).await?;
     }

@@ -25,18 +25,40 @@ impl PgSyncLinks {
 
 type ProductRow = (uuid::Uuid, i64, serde_json::Value, Timestamp);
 
+/// The `variations` column: `{"variations": [[variant, variation], ...], "variants": [...]}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Variations {
+    variations: Vec<(uuid::Uuid, i64)>,
+    variants: Vec<uuid::Uuid>,
+}
+
 fn link_of(row: ProductRow) -> Result<ProductLink, StoreError> {
-    let pairs: Vec<(uuid::Uuid, i64)> = serde_json::from_value(row.2)
+    let v: Variations = serde_json::from_value(row.2)
         .map_err(|e| store_error(decode(format!("woocommerce variations: {e}"))))?;
     Ok(ProductLink {
         product_id: ProductId::from_uuid(row.0),
         remote_id: row.1,
-        variations: pairs
+        variations: v
+            .variations
             .into_iter()
             .map(|(v, id)| (VariantId::from_uuid(v), id))
             .collect(),
+        variants: v.variants.into_iter().map(VariantId::from_uuid).collect(),
         synced_at: row.3,
     })
+}
+
+/// Of `products`, those linked to the storefront (in `tx`: the stock change's transaction).
+pub(crate) async fn linked(
+    tx: &mut diesel_async::AsyncPgConnection,
+    products: &[uuid::Uuid],
+) -> Result<Vec<ProductId>, diesel::result::Error> {
+    let found: Vec<uuid::Uuid> = woocommerce_products::table
+        .filter(woocommerce_products::product_id.eq_any(products))
+        .select(woocommerce_products::product_id)
+        .load(tx)
+        .await?;
+    Ok(found.into_iter().map(ProductId::from_uuid).collect())
 }
 
 type OrderRow = (i64, String, String, String, String, Option<String>);
@@ -78,12 +100,15 @@ impl SyncLinks for PgSyncLinks {
 
     async fn save_product(&self, link: &ProductLink) -> Result<(), StoreError> {
         let mut c = conn(&self.pool).await?;
-        let pairs: Vec<(uuid::Uuid, i64)> = link
-            .variations
-            .iter()
-            .map(|(v, id)| (*v.as_uuid(), *id))
-            .collect();
-        let variations = serde_json::json!(pairs);
+        let variations = serde_json::to_value(Variations {
+            variations: link
+                .variations
+                .iter()
+                .map(|(v, id)| (*v.as_uuid(), *id))
+                .collect(),
+            variants: link.variants.iter().map(|v| *v.as_uuid()).collect(),
+        })
+        .unwrap_or_default();
         diesel::insert_into(woocommerce_products::table)
             .values((
                 woocommerce_products::product_id.eq(*link.product_id.as_uuid()),

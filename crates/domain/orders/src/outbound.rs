@@ -24,6 +24,10 @@ pub const ORDER_EMAIL: &str = "email.order";
 /// The topic of a paid order's push to WooCommerce; the payload is `{order_id}`.
 pub const WOOCOMMERCE_ORDER: &str = "woocommerce.order";
 
+/// The topic of a synced product's stock push; the payload is `{product_id}`. Written by the
+/// stock stores with each change of on-hand stock of a product linked to WooCommerce.
+pub const WOOCOMMERCE_STOCK: &str = "woocommerce.stock";
+
 /// The receivers that are configured: a message for one that is not is never written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outbound {
@@ -105,6 +109,30 @@ impl Outbound {
             ));
         }
         out
+    }
+
+    /// The messages of a change of on-hand stock of `products` (those linked to the
+    /// storefront): each product's stock is pushed (the receiver sends what can be sold then).
+    #[must_use]
+    pub fn stock_changed(
+        self,
+        products: &[merx_kernel::ProductId],
+        now: Timestamp,
+    ) -> Vec<OutboxMessage> {
+        if !self.woocommerce {
+            return Vec::new();
+        }
+        products
+            .iter()
+            .map(|p| {
+                OutboxMessage::new(
+                    WOOCOMMERCE_STOCK,
+                    &format!("product:{p}:stock"),
+                    serde_json::json!({ "product_id": p }),
+                    now,
+                )
+            })
+            .collect()
     }
 
     /// The messages of a refund as stored: its mail once the money went back.

@@ -21,7 +21,7 @@ pub use listing::{
     ImageListing, Listing, ListingKind, ListingStatus, Prices, SyncOptions, VariationListing,
 };
 pub use order_listing::{OrderLine, OrderListing};
-pub use order_push::OrderPush;
+pub use order_push::{OrderPush, StockPush};
 pub use ports::*;
 pub use service::{
     BATCH_LIMIT, BatchSummary, InventorySync, SYNC_REASON, SyncDirection, SyncService,
@@ -29,4 +29,4 @@ pub use service::{
 };
 
 /// The outbox topic of a paid order's push (written by the order stores).
-pub use merx_orders::outbound::WOOCOMMERCE_ORDER;
+pub use merx_orders::outbound::{WOOCOMMERCE_ORDER, WOOCOMMERCE_STOCK};

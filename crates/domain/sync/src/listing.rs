@@ -229,6 +229,17 @@ impl Listing {
         }
     }
 
+    /// Our variants listed (a simple product's one, or each variation's).
+    #[must_use]
+    pub fn variant_ids(&self) -> Vec<VariantId> {
+        match &self.kind {
+            ListingKind::Simple { variant_id, .. } => vec![*variant_id],
+            ListingKind::Variable { variations, .. } => {
+                variations.iter().map(|v| v.variant_id).collect()
+            }
+        }
+    }
+
     /// The variations' SKUs and our variant ids (none for a simple product).
     #[must_use]
     pub fn variations(&self) -> &[VariationListing] {

@@ -42,3 +42,35 @@ impl Deliver for OrderPush {
         }
     }
 }
+
+/// The outbox receiver of synced products' stock changes
+/// ([`merx_orders::outbound::WOOCOMMERCE_STOCK`]): pushes what can be sold now, an absolute
+/// count, so a repeat or a late delivery is harmless.
+pub struct StockPush {
+    sync: Arc<SyncService>,
+}
+
+impl StockPush {
+    #[must_use]
+    pub fn new(sync: Arc<SyncService>) -> Self {
+        Self { sync }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StockPayload {
+    product_id: merx_kernel::ProductId,
+}
+
+#[async_trait]
+impl Deliver for StockPush {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<(), String> {
+        let payload: StockPayload = serde_json::from_value(message.payload.clone())
+            .map_err(|e| format!("stock push payload: {e}"))?;
+        self.sync
+            .push_stock(payload.product_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -94,6 +94,9 @@ pub struct ProductLink {
     pub product_id: ProductId,
     pub remote_id: i64,
     pub variations: Vec<(VariantId, i64)>,
+    /// Every variant of ours the product had when synced (a simple product's one included),
+    /// so a store can tell a linked product's stock change from the variant alone.
+    pub variants: Vec<VariantId>,
     pub synced_at: Timestamp,
 }
 

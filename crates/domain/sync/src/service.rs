@@ -153,6 +153,7 @@ impl SyncService {
                 product_id: id,
                 remote_id: saved.id,
                 variations: matched(&listing, &saved),
+                variants: listing.variant_ids(),
                 synced_at: now,
             })
             .await?;
@@ -233,6 +234,7 @@ impl SyncService {
                             product_id: listing.product_id,
                             remote_id: saved.id,
                             variations: matched(listing, &saved),
+                            variants: listing.variant_ids(),
                             synced_at: now,
                         })
                         .await?;
@@ -356,6 +358,35 @@ impl SyncService {
                 by,
             )
             .await?)
+    }
+
+    /// Sets the storefront's stock of a linked product to what we can sell now (the outbox
+    /// receiver of [`merx_orders::outbound::WOOCOMMERCE_STOCK`]); an unlinked or deleted
+    /// product has nothing to push.
+    ///
+    /// # Errors
+    /// `NotConfigured`, the storefront's `Remote` failure, `Store`.
+    pub async fn push_stock(&self, product: ProductId) -> Result<u32, SyncError> {
+        let shop = self.storefront()?;
+        let Some(link) = self.links.product(product).await? else {
+            return Ok(0);
+        };
+        let stocked = match self.catalog.get(product, Audience::Admin).await {
+            Ok(stocked) => stocked,
+            Err(merx_catalog::CatalogError::ProductNotFound) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let mut pushed = 0;
+        for level in stocked.levels.iter().filter(|l| l.settings.track_inventory) {
+            let variation = link.variation_of(level.variant_id);
+            if variation.is_none() && !link.variations.is_empty() {
+                continue;
+            }
+            shop.set_stock(link.remote_id, variation, level.available())
+                .await?;
+            pushed += 1;
+        }
+        Ok(pushed)
     }
 
     /// Pushes an order to the storefront once (spec §13): the stored link answers a repeat;
