@@ -300,16 +300,7 @@ impl SyncService {
                 .adjust_stock(product, variant, StockChange::Set(q), SYNC_REASON, by)
                 .await?;
         }
-        let link = match self.links.product(product).await? {
-            Some(link) => link,
-            None => {
-                self.sync_product(product, SyncOptions::default()).await?;
-                self.links
-                    .product(product)
-                    .await?
-                    .ok_or(SyncError::ProductNotFound)?
-            }
-        };
+        let link = self.linked(product).await?;
         let variation = link.variation_of(variant);
         let mut remote_quantity = None;
         if matches!(
@@ -337,6 +328,18 @@ impl SyncService {
             storefront_quantity: remote_quantity,
             synced_at: self.clock.now(),
         })
+    }
+
+    /// The product's link, listing it at the storefront first when it has none.
+    async fn linked(&self, product: ProductId) -> Result<ProductLink, SyncError> {
+        if let Some(link) = self.links.product(product).await? {
+            return Ok(link);
+        }
+        self.sync_product(product, SyncOptions::default()).await?;
+        self.links
+            .product(product)
+            .await?
+            .ok_or(SyncError::ProductNotFound)
     }
 
     /// Sets on hand so that what we can sell is `sellable` (our holds stay on top).
@@ -417,17 +420,7 @@ impl SyncService {
         let products: BTreeSet<ProductId> = order.items.iter().map(|i| i.product_id).collect();
         let mut links = Vec::new();
         for product in products {
-            let link = match self.links.product(product).await? {
-                Some(link) => link,
-                None => {
-                    self.sync_product(product, SyncOptions::default()).await?;
-                    self.links
-                        .product(product)
-                        .await?
-                        .ok_or(SyncError::ProductNotFound)?
-                }
-            };
-            links.push(link);
+            links.push(self.linked(product).await?);
         }
         let listing = OrderListing::of(&order, |item| {
             links
