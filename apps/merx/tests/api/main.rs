@@ -23,6 +23,7 @@ mod persistence;
 mod pricing;
 mod rate_limits;
 mod reservations;
+mod statements;
 mod stripe;
 mod toss;
 mod woocommerce;

@@ -20,6 +20,39 @@ fn touched(cart: &mut Cart, touch: Touch) -> Cart {
     cart.clone()
 }
 
+/// Adds `item` to the cart's line of its variant unless the line would pass `max`.
+fn add_line(
+    carts: &mut HashMap<CartId, Cart>,
+    cart: CartId,
+    item: &CartItem,
+    max: i64,
+    touch: Touch,
+) -> AddOutcome {
+    let Some(c) = carts.get_mut(&cart) else {
+        return AddOutcome::NoCart;
+    };
+    match c.items.iter_mut().find(|i| i.variant_id == item.variant_id) {
+        Some(line) => {
+            if line.quantity + item.quantity > max {
+                return AddOutcome::TooMany {
+                    current: line.quantity,
+                };
+            }
+            line.quantity += item.quantity;
+            if !item.metadata.is_empty() {
+                line.metadata = item.metadata.clone();
+            }
+        }
+        None => {
+            if item.quantity > max {
+                return AddOutcome::TooMany { current: 0 };
+            }
+            c.items.push(item.clone());
+        }
+    }
+    AddOutcome::Added(touched(c, touch))
+}
+
 fn current<'a>(
     carts: &'a HashMap<CartId, Cart>,
     owner: &CartOwner,
@@ -78,6 +111,27 @@ impl CartRepository for MemoryCarts {
         Ok(new.clone())
     }
 
+    async fn add_to_current(
+        &self,
+        new: &Cart,
+        item: &CartItem,
+        max: i64,
+        touch: Touch,
+    ) -> Result<AddOutcome, StoreError> {
+        let mut carts = lock(&self.carts);
+        let id = match current(&carts, &new.owner, touch.now) {
+            Some(found) if found.currency != new.currency => {
+                return Ok(AddOutcome::OtherCurrency(found.currency));
+            }
+            Some(found) => found.id,
+            None => {
+                carts.insert(new.id, new.clone());
+                new.id
+            }
+        };
+        Ok(add_line(&mut carts, id, item, max, touch))
+    }
+
     async fn add_item(
         &self,
         cart: CartId,
@@ -85,30 +139,7 @@ impl CartRepository for MemoryCarts {
         max: i64,
         touch: Touch,
     ) -> Result<AddOutcome, StoreError> {
-        let mut carts = lock(&self.carts);
-        let Some(c) = carts.get_mut(&cart) else {
-            return Ok(AddOutcome::NoCart);
-        };
-        match c.items.iter_mut().find(|i| i.variant_id == item.variant_id) {
-            Some(line) => {
-                if line.quantity + item.quantity > max {
-                    return Ok(AddOutcome::TooMany {
-                        current: line.quantity,
-                    });
-                }
-                line.quantity += item.quantity;
-                if !item.metadata.is_empty() {
-                    line.metadata = item.metadata.clone();
-                }
-            }
-            None => {
-                if item.quantity > max {
-                    return Ok(AddOutcome::TooMany { current: 0 });
-                }
-                c.items.push(item.clone());
-            }
-        }
-        Ok(AddOutcome::Added(touched(c, touch)))
+        Ok(add_line(&mut lock(&self.carts), cart, item, max, touch))
     }
 
     async fn set_quantity(

@@ -122,6 +122,14 @@ impl ProductRepository for MemoryCatalog {
         Ok(lock(&self.products).get(&id).cloned())
     }
 
+    async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+        let products = lock(&self.products);
+        Ok(ids
+            .iter()
+            .filter_map(|id| products.get(id).cloned())
+            .collect())
+    }
+
     async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError> {
         Ok(lock(&self.products)
             .values()

@@ -30,7 +30,7 @@ struct CartRow {
     expires_at: Timestamp,
 }
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = cart_items, check_for_backend(Pg))]
 struct ItemRow {
     id: uuid::Uuid,
@@ -80,22 +80,29 @@ fn decode_error(msg: String) -> DbError {
     DbError::DeserializationError(msg.into())
 }
 
+/// The cart's lines as one JSONB array in their order, for reading a cart in one statement.
+const ITEMS_JSON: &str = "(SELECT COALESCE(jsonb_agg(to_jsonb(i) ORDER BY i.added_at, i.id), '[]') \
+     FROM cart_items i WHERE i.cart_id = carts.id)";
+
 async fn load(c: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<Cart>, DbError> {
-    let Some(row) = carts::table
+    let found: Option<(CartRow, serde_json::Value)> = carts::table
         .find(id)
-        .select(CartRow::as_select())
+        .select((
+            CartRow::as_select(),
+            diesel::dsl::sql::<diesel::sql_types::Jsonb>(ITEMS_JSON),
+        ))
         .first(c)
         .await
-        .optional()?
-    else {
+        .optional()?;
+    let Some((row, items)) = found else {
         return Ok(None);
     };
-    let items: Vec<ItemRow> = cart_items::table
-        .filter(cart_items::cart_id.eq(id))
-        .order((cart_items::added_at, cart_items::id))
-        .select(ItemRow::as_select())
-        .load(c)
-        .await?;
+    let items: Vec<ItemRow> =
+        serde_json::from_value(items).map_err(|e| decode_error(e.to_string()))?;
+    to_cart(row, items).map(Some)
+}
+
+fn to_cart(row: CartRow, items: Vec<ItemRow>) -> Result<Cart, DbError> {
     let currency: Currency = row
         .currency
         .parse()
@@ -105,7 +112,7 @@ async fn load(c: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<Cart>,
         (None, Some(s)) => CartOwner::Guest(s),
         (None, None) => return Err(decode_error("cart without owner".into())),
     };
-    Ok(Some(Cart {
+    Ok(Cart {
         id: CartId::from_uuid(row.id),
         owner,
         currency,
@@ -127,7 +134,91 @@ async fn load(c: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<Cart>,
         created_at: row.created_at,
         updated_at: row.updated_at,
         expires_at: row.expires_at,
-    }))
+    })
+}
+
+/// A line after [`upsert_line`], and whether this statement wrote it.
+#[derive(QueryableByName)]
+struct LineAfterAdd {
+    #[diesel(embed)]
+    item: ItemRow,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    added: bool,
+}
+
+/// Adds the row's quantity to the cart's line of its variant (inserting the line when it has
+/// none) unless the line would then hold more than `max`, touches the cart when it did, and
+/// answers every line of the cart as it is now: one statement under the caller's cart lock.
+async fn upsert_line(
+    tx: &mut AsyncPgConnection,
+    row: &ItemRow,
+    max: i64,
+    touch: Touch,
+) -> Result<Vec<LineAfterAdd>, DbError> {
+    use diesel::sql_types::{Jsonb, Timestamptz, Uuid};
+    diesel::sql_query(
+        "WITH up AS (\
+             INSERT INTO cart_items (id, cart_id, product_id, variant_id, quantity, metadata, added_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE $5 <= $8 \
+             ON CONFLICT (cart_id, variant_id) DO UPDATE \
+                 SET quantity = cart_items.quantity + EXCLUDED.quantity, \
+                     metadata = CASE WHEN EXCLUDED.metadata = '{}'::jsonb \
+                                THEN cart_items.metadata ELSE EXCLUDED.metadata END \
+                 WHERE cart_items.quantity + EXCLUDED.quantity <= $8 \
+             RETURNING *), \
+         touched AS (\
+             UPDATE carts SET updated_at = $9, expires_at = $10 \
+             WHERE id = $2 AND EXISTS (SELECT 1 FROM up) RETURNING id) \
+         SELECT lines.* FROM (\
+             SELECT up.*, true AS added FROM up \
+             UNION ALL \
+             SELECT i.*, false AS added FROM cart_items i \
+             WHERE i.cart_id = $2 AND (i.variant_id <> $4 OR NOT EXISTS (SELECT 1 FROM up))\
+         ) lines ORDER BY lines.added_at, lines.id",
+    )
+    .bind::<Uuid, _>(row.id)
+    .bind::<Uuid, _>(row.cart_id)
+    .bind::<Uuid, _>(row.product_id)
+    .bind::<Uuid, _>(row.variant_id)
+    .bind::<BigInt, _>(row.quantity)
+    .bind::<Jsonb, _>(&row.metadata)
+    .bind::<Timestamptz, _>(row.added_at)
+    .bind::<BigInt, _>(max)
+    .bind::<Timestamptz, _>(touch.now)
+    .bind::<Timestamptz, _>(touch.expires_at)
+    .load(tx)
+    .await
+}
+
+/// What [`upsert_line`] did to the cart of `row`.
+fn add_outcome(
+    mut cart: CartRow,
+    lines: Vec<LineAfterAdd>,
+    variant: uuid::Uuid,
+    touch: Touch,
+) -> Result<AddOutcome, DbError> {
+    if !lines.iter().any(|l| l.added) {
+        let current = lines
+            .iter()
+            .find(|l| l.item.variant_id == variant)
+            .map_or(0, |l| l.item.quantity);
+        return Ok(AddOutcome::TooMany { current });
+    }
+    cart.updated_at = touch.now;
+    cart.expires_at = touch.expires_at;
+    let items = lines.into_iter().map(|l| l.item).collect();
+    Ok(AddOutcome::Added(to_cart(cart, items)?))
+}
+
+/// Locks the cart row for the rest of the transaction and reads it.
+async fn locked_row(c: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<CartRow>, DbError> {
+    carts::table
+        .find(id)
+        .select(CartRow::as_select())
+        .for_update()
+        .first(c)
+        .await
+        .optional()
 }
 
 /// Locks the cart row for the rest of the transaction; false when there is no such cart.
@@ -168,6 +259,36 @@ async fn current_id(
         CartOwner::Guest(s) => query.filter(carts::session_id.eq(s.clone())),
     };
     query.first(c).await.optional()
+}
+
+/// The owner's current cart, its row locked for the rest of the transaction.
+async fn current_locked(
+    c: &mut AsyncPgConnection,
+    owner: &CartOwner,
+    now: Timestamp,
+) -> Result<Option<CartRow>, DbError> {
+    let query = carts::table
+        .filter(carts::expires_at.gt(now))
+        .order((carts::updated_at.desc(), carts::id.desc()))
+        .select(CartRow::as_select());
+    // Locking clauses cannot be boxed: one query per kind of owner.
+    match owner {
+        CartOwner::User(u) => {
+            query
+                .filter(carts::user_id.eq(*u.as_uuid()))
+                .for_update()
+                .first(c)
+                .await
+        }
+        CartOwner::Guest(s) => {
+            query
+                .filter(carts::session_id.eq(s.clone()))
+                .for_update()
+                .first(c)
+                .await
+        }
+    }
+    .optional()
 }
 
 fn owner_key(owner: &CartOwner) -> String {
@@ -278,6 +399,46 @@ impl CartRepository for PgCarts {
         found.ok_or_else(|| StoreError::message("cart vanished while being created"))
     }
 
+    async fn add_to_current(
+        &self,
+        new: &Cart,
+        item: &CartItem,
+        max: i64,
+        touch: Touch,
+    ) -> Result<AddOutcome, StoreError> {
+        let key = owner_key(&new.owner);
+        let fresh = cart_row(new);
+        let owner = new.owner.clone();
+        let mut item = item_row(new.id, item);
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            // One creator at a time per owner: concurrent first adds share one cart.
+            diesel::select(pg_advisory_xact_lock(hashtextextended(key, 0)))
+                .execute(tx)
+                .await?;
+            let cart = match current_locked(tx, &owner, touch.now).await? {
+                Some(cart) if cart.currency != fresh.currency => {
+                    return Ok(AddOutcome::OtherCurrency(cart.currency.parse().map_err(
+                        |e: merx_kernel::MoneyError| decode_error(e.to_string()),
+                    )?));
+                }
+                Some(cart) => cart,
+                None => {
+                    diesel::insert_into(carts::table)
+                        .values(&fresh)
+                        .execute(tx)
+                        .await?;
+                    fresh
+                }
+            };
+            item.cart_id = cart.id;
+            let lines = upsert_line(tx, &item, max, touch).await?;
+            add_outcome(cart, lines, item.variant_id, touch)
+        })
+        .await
+        .map_err(store_error)
+    }
+
     async fn add_item(
         &self,
         cart: CartId,
@@ -286,51 +447,16 @@ impl CartRepository for PgCarts {
         touch: Touch,
     ) -> Result<AddOutcome, StoreError> {
         let row = item_row(cart, item);
-        let outcome = self
-            .with_locked(cart, move |tx| {
-                Box::pin(async move {
-                    let existing: Option<(uuid::Uuid, i64)> = cart_items::table
-                        .filter(cart_items::cart_id.eq(row.cart_id))
-                        .filter(cart_items::variant_id.eq(row.variant_id))
-                        .select((cart_items::id, cart_items::quantity))
-                        .first(tx)
-                        .await
-                        .optional()?;
-                    let current = existing.map_or(0, |(_, q)| q);
-                    if current + row.quantity > max {
-                        return Ok(Some(AddOutcome::TooMany { current }));
-                    }
-                    match existing {
-                        Some((id, q)) => {
-                            let target = cart_items::table.find(id);
-                            if row.metadata.as_object().is_some_and(|m| !m.is_empty()) {
-                                diesel::update(target)
-                                    .set((
-                                        cart_items::quantity.eq(q + row.quantity),
-                                        cart_items::metadata.eq(&row.metadata),
-                                    ))
-                                    .execute(tx)
-                                    .await?;
-                            } else {
-                                diesel::update(target)
-                                    .set(cart_items::quantity.eq(q + row.quantity))
-                                    .execute(tx)
-                                    .await?;
-                            }
-                        }
-                        None => {
-                            diesel::insert_into(cart_items::table)
-                                .values(&row)
-                                .execute(tx)
-                                .await?;
-                        }
-                    }
-                    touch_cart(tx, cart, touch).await?;
-                    Ok(load(tx, row.cart_id).await?.map(AddOutcome::Added))
-                })
-            })
-            .await?;
-        Ok(outcome.unwrap_or(AddOutcome::NoCart))
+        let mut c = conn(&self.pool).await?;
+        c.transaction::<_, DbError, _>(async move |tx| {
+            let Some(locked) = locked_row(tx, row.cart_id).await? else {
+                return Ok(AddOutcome::NoCart);
+            };
+            let lines = upsert_line(tx, &row, max, touch).await?;
+            add_outcome(locked, lines, row.variant_id, touch)
+        })
+        .await
+        .map_err(store_error)
     }
 
     async fn set_quantity(

@@ -14,7 +14,9 @@ use crate::audit_log::record;
 use crate::catalog_changes::notify_catalog_changed;
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
-use crate::product_rows::{ProductRow, VariantRow, product_row, variant_row, with_variants};
+use crate::product_rows::{
+    VariantRow, product_row, products_with_variants, variant_row, with_variants,
+};
 use crate::schema::{cart_items, products, variants};
 use crate::stock_moves::{insert_stock, recount_sellable};
 
@@ -33,16 +35,7 @@ impl PgCatalog {
         query: products::BoxedQuery<'static, Pg>,
     ) -> Result<Option<Product>, StoreError> {
         let mut c = conn(&self.pool).await?;
-        let row = query
-            .select(ProductRow::as_select())
-            .first(&mut c)
-            .await
-            .optional()
-            .map_err(store_error)?;
-        match row {
-            Some(row) => Ok(with_variants(&mut c, vec![row]).await?.pop()),
-            None => Ok(None),
-        }
+        Ok(products_with_variants(&mut c, query.limit(1)).await?.pop())
     }
 }
 
@@ -155,6 +148,21 @@ impl ProductRepository for PgCatalog {
         self.find_where(
             products::table
                 .filter(products::id.eq(*id.as_uuid()))
+                .into_boxed(),
+        )
+        .await
+    }
+
+    async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| *id.as_uuid()).collect();
+        let mut c = conn(&self.pool).await?;
+        products_with_variants(
+            &mut c,
+            products::table
+                .filter(products::id.eq_any(ids))
                 .into_boxed(),
         )
         .await

@@ -34,7 +34,7 @@ pub(crate) struct ProductRow {
     pub(crate) updated_at: Timestamp,
 }
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
 #[diesel(table_name = variants, check_for_backend(Pg), treat_none_as_null = true)]
 pub(crate) struct VariantRow {
     pub(crate) id: uuid::Uuid,
@@ -147,6 +147,33 @@ fn to_product(row: ProductRow, variant_rows: Vec<VariantRow>) -> Result<Product,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// A product's variants as one JSONB array in position order, for reading a product and its
+/// variants in one statement ([`products_with_variants`]).
+const VARIANTS_JSON: &str = "(SELECT COALESCE(jsonb_agg(to_jsonb(v) ORDER BY v.position), '[]') \
+     FROM variants v WHERE v.product_id = products.id)";
+
+/// The products `query` selects, each with its variants, in one statement.
+pub(crate) async fn products_with_variants(
+    c: &mut AsyncPgConnection,
+    query: products::BoxedQuery<'static, Pg>,
+) -> Result<Vec<Product>, StoreError> {
+    let rows: Vec<(ProductRow, serde_json::Value)> = query
+        .select((
+            ProductRow::as_select(),
+            diesel::dsl::sql::<diesel::sql_types::Jsonb>(VARIANTS_JSON),
+        ))
+        .load(c)
+        .await
+        .map_err(store_error)?;
+    rows.into_iter()
+        .map(|(row, variants)| {
+            let variants: Vec<VariantRow> =
+                serde_json::from_value(variants).map_err(StoreError::other)?;
+            to_product(row, variants)
+        })
+        .collect()
 }
 
 /// Products of `rows` with their variants, in the rows' order.

@@ -84,16 +84,26 @@ impl StockRepository for PgStock {
     ) -> Result<Vec<StockLevel>, StoreError> {
         let ids: Vec<uuid::Uuid> = variant_ids.iter().map(|v| *v.as_uuid()).collect();
         let mut c = conn(&self.pool).await?;
-        let rows: Vec<LevelRow> = stock_levels::table
+        // Levels and their live holds in one statement (one snapshot, one round trip).
+        let held = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT COALESCE(SUM(r.quantity), 0)::BIGINT FROM stock_reservations r \
+              WHERE r.variant_id = stock_levels.variant_id AND r.expires_at > ",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
+        .sql(")");
+        let rows: Vec<(LevelRow, i64)> = stock_levels::table
             .filter(stock_levels::variant_id.eq_any(&ids))
-            .select(LevelRow::as_select())
+            .select((LevelRow::as_select(), held))
             .load(&mut c)
             .await
             .map_err(store_error)?;
-        let held = live_reservations(&mut c, &ids, now, &[])
-            .await
-            .map_err(store_error)?;
-        Ok(counting_holds(rows, &held))
+        Ok(rows
+            .into_iter()
+            .map(|(row, reserved)| StockLevel {
+                reserved,
+                ..StockLevel::from(row)
+            })
+            .collect())
     }
 
     async fn reserve_over(

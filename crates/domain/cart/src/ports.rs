@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use merx_kernel::{ProductId, StoreError};
+use merx_kernel::{Currency, ProductId, StoreError};
 
 use crate::{Cart, CartId, CartItem, CartItemId, CartOwner, Touch};
 
@@ -13,6 +13,8 @@ pub enum AddOutcome {
         current: i64,
     },
     NoCart,
+    /// The owner's current cart is priced in another currency; nothing changed.
+    OtherCurrency(Currency),
 }
 
 /// Carts with their lines. Every change is one atomic step that also moves the cart's
@@ -35,6 +37,18 @@ pub trait CartRepository: Send + Sync {
     /// The owner's current cart, or `new` stored as it when there is none: one at a time per
     /// owner, so concurrent first adds share one cart.
     async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError>;
+
+    /// The owner's current cart (or `new` stored as it when there is none, as
+    /// [`Self::find_or_insert_current`] does) gets `item` as [`Self::add_item`] adds it, in one
+    /// atomic step, unless that cart is in another currency than `new`'s. A first add is one
+    /// transaction instead of two.
+    async fn add_to_current(
+        &self,
+        new: &Cart,
+        item: &CartItem,
+        max: i64,
+        touch: Touch,
+    ) -> Result<AddOutcome, StoreError>;
 
     /// Adds `item.quantity` to the cart's line of `item.variant_id` (creating the line with
     /// `item` when absent; metadata given replaces the line's), unless the line would then

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use merx_catalog::{Product, ProductRepository, ProductStatus};
@@ -28,6 +28,15 @@ pub struct NewLine {
     pub product: ProductRef,
     pub quantity: i64,
     pub metadata: Option<Map<String, Value>>,
+}
+
+/// What an operation already read, so the view it answers with does not read it again.
+#[derive(Default)]
+struct Known {
+    products: HashMap<ProductId, Product>,
+    levels: HashMap<VariantId, StockLevel>,
+    /// Variants whose level was asked for (a variant without a level has none to find).
+    levels_of: HashSet<VariantId>,
 }
 
 /// Carts: their lines, owners and discount code, and their live-priced view.
@@ -210,6 +219,31 @@ impl CartService {
         caller: &CartCaller,
         line: NewLine,
     ) -> Result<Cart, CartError> {
+        Ok(self.add_line(id, caller, line).await?.0)
+    }
+
+    /// [`Self::add`], answered with the cart's view: the product and stock the add read
+    /// already are not read again.
+    ///
+    /// # Errors
+    /// As for [`Self::add`]; an overflowing total.
+    pub async fn add_and_view(
+        &self,
+        id: Option<CartId>,
+        caller: &CartCaller,
+        line: NewLine,
+    ) -> Result<CartView, CartError> {
+        let (cart, known) = self.add_line(id, caller, line).await?;
+        let customer = Self::customer_of(&cart);
+        self.view_knowing(cart, &customer, known).await
+    }
+
+    async fn add_line(
+        &self,
+        id: Option<CartId>,
+        caller: &CartCaller,
+        line: NewLine,
+    ) -> Result<(Cart, Known), CartError> {
         check_quantity(line.quantity)?;
         if line.metadata.as_ref().is_some_and(|m| {
             json_has_nul(m) || serde_json::to_vec(m).map_or(true, |b| b.len() > METADATA_MAX_BYTES)
@@ -221,32 +255,15 @@ impl CartService {
             .into());
         }
         let (product, variant_id) = self.purchasable(line.product).await?;
-        let touch = self.touch();
-        let cart = match id {
-            Some(id) => self.get(id, caller).await?,
-            None => {
-                let owner = caller.owner().ok_or(CartError::NoOwner)?;
-                let new = self.fresh_cart(owner, product.currency, touch);
-                self.carts.find_or_insert_current(&new, touch).await?
-            }
-        };
-        if product.currency != cart.currency {
-            return Err(CartError::InvalidProduct(format!(
-                "this product is priced in {}, the cart in {}",
-                product.currency, cart.currency
-            )));
-        }
         let variant = product
             .variant(variant_id)
             .ok_or_else(|| CartError::InvalidProduct("no such variant".into()))?;
-        let in_cart = cart.line_of(variant_id).map_or(0, |l| l.quantity);
-        let wanted = in_cart + line.quantity;
+        let level = self.level(variant_id).await?;
         // Stock caps the line too, checked again under the cart's lock by the store.
-        let stock_cap = self
-            .level(variant_id)
-            .await?
+        let stock_cap = level
+            .as_ref()
             .filter(|l| l.settings.track_inventory)
-            .map(|l| l.available());
+            .map(StockLevel::available);
         let shortfall = |available: i64, requested: i64| {
             CartError::Insufficient(Shortfall {
                 sku: variant.sku.clone(),
@@ -254,12 +271,8 @@ impl CartService {
                 requested_quantity: requested,
             })
         };
-        if let Some(available) = stock_cap
-            && wanted > available
-        {
-            return Err(shortfall(available, wanted));
-        }
         let max = stock_cap.map_or(MAX_LINE_QUANTITY, |a| a.min(MAX_LINE_QUANTITY));
+        let touch = self.touch();
         let item = CartItem {
             id: CartItemId::new(),
             product_id: product.id,
@@ -268,18 +281,48 @@ impl CartService {
             metadata: line.metadata.unwrap_or_default(),
             added_at: touch.now,
         };
-        match self.carts.add_item(cart.id, &item, max, touch).await? {
-            AddOutcome::Added(cart) => Ok(cart),
-            AddOutcome::TooMany { current } => match stock_cap {
-                Some(available) if current + line.quantity <= MAX_LINE_QUANTITY => {
-                    Err(shortfall(available, current + line.quantity))
+        let other_currency = |cart: Currency| {
+            CartError::InvalidProduct(format!(
+                "this product is priced in {}, the cart in {cart}",
+                product.currency
+            ))
+        };
+        let outcome = match id {
+            Some(id) => {
+                let cart = self.get(id, caller).await?;
+                if product.currency != cart.currency {
+                    return Err(other_currency(cart.currency));
                 }
-                _ => Err(CartError::QuantityInvalid(format!(
-                    "the line holds {current}; a line holds at most {MAX_LINE_QUANTITY}"
-                ))),
-            },
-            AddOutcome::NoCart => Err(CartError::NotFound),
+                self.carts.add_item(cart.id, &item, max, touch).await?
+            }
+            None => {
+                let owner = caller.owner().ok_or(CartError::NoOwner)?;
+                let new = self.fresh_cart(owner, product.currency, touch);
+                self.carts.add_to_current(&new, &item, max, touch).await?
+            }
+        };
+        let cart = match outcome {
+            AddOutcome::Added(cart) => cart,
+            AddOutcome::TooMany { current } => {
+                return Err(match stock_cap {
+                    Some(available) if current + line.quantity <= MAX_LINE_QUANTITY => {
+                        shortfall(available, current + line.quantity)
+                    }
+                    _ => CartError::QuantityInvalid(format!(
+                        "the line holds {current}; a line holds at most {MAX_LINE_QUANTITY}"
+                    )),
+                });
+            }
+            AddOutcome::OtherCurrency(currency) => return Err(other_currency(currency)),
+            AddOutcome::NoCart => return Err(CartError::NotFound),
+        };
+        let mut known = Known::default();
+        known.levels_of.insert(variant_id);
+        if let Some(level) = level {
+            known.levels.insert(variant_id, level);
         }
+        known.products.insert(product.id, product);
+        Ok((cart, known))
     }
 
     /// Sets a line's quantity; 0 removes the line.
@@ -483,16 +526,41 @@ impl CartService {
     /// # Errors
     /// Storage failure; an overflowing total.
     pub async fn view(&self, cart: Cart, customer: &Customer) -> Result<CartView, CartError> {
-        let mut products: HashMap<ProductId, Product> = HashMap::new();
-        for item in &cart.items {
-            if !products.contains_key(&item.product_id)
-                && let Some(p) = self.products.find(item.product_id).await?
-            {
+        self.view_knowing(cart, customer, Known::default()).await
+    }
+
+    /// [`Self::view`] reading only the products and levels `known` lacks (one batch each).
+    async fn view_knowing(
+        &self,
+        cart: Cart,
+        customer: &Customer,
+        known: Known,
+    ) -> Result<CartView, CartError> {
+        let Known {
+            mut products,
+            mut levels,
+            levels_of,
+        } = known;
+        let mut missing: Vec<ProductId> = cart
+            .items
+            .iter()
+            .map(|i| i.product_id)
+            .filter(|p| !products.contains_key(p))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if !missing.is_empty() {
+            for p in self.products.find_many(&missing).await? {
                 products.insert(p.id, p);
             }
         }
-        let variants: Vec<VariantId> = cart.items.iter().map(|i| i.variant_id).collect();
-        let levels = self.levels_by_variant(&variants).await?;
+        let unread: Vec<VariantId> = cart
+            .items
+            .iter()
+            .map(|i| i.variant_id)
+            .filter(|v| !levels_of.contains(v))
+            .collect();
+        levels.extend(self.levels_by_variant(&unread).await?);
         let mut lines = Vec::with_capacity(cart.items.len());
         for item in &cart.items {
             let Some(product) = products.get(&item.product_id) else {

@@ -36,6 +36,9 @@ pub trait ProductRepository: Send + Sync {
 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
 
+    /// The products of `ids` that exist, in no particular order.
+    async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError>;
+
     async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError>;
 
     /// The product that has this variant.

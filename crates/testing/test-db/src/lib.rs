@@ -11,6 +11,9 @@ use diesel::sql_types::Bool;
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+mod statements;
+pub use statements::{count_statements, take_statements};
+
 const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TEMPLATE_PREFIX: &str = "merx_template_";
 const TEST_PREFIX: &str = "merx_test_";

@@ -2,13 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use merx_cart::{Cart, CartCaller, CartId, CartItemId, NewLine, ProductRef};
+use merx_cart::{Cart, CartCaller, CartId, CartItemId, CartService, CartView, NewLine, ProductRef};
 use merx_kernel::{Currency, ProductId, ValidationErrors, VariantId};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::http::bodies::cart::{CartBody, cart_body, quantity_of};
+use crate::http::bodies::cart::{CartBody, quantity_of};
 use crate::http::cart_caller::{CartActor, SESSION_HEADER, new_session_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Json, parse_json, path_id};
@@ -47,13 +47,20 @@ async fn respond(
     cart: Cart,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let session = cart.session_id().map(str::to_owned);
-    let body = cart_body(state, cart).await?;
+    let customer = CartService::customer_of(&cart);
+    Ok(respond_view(
+        state.carts.view(cart, &customer).await?,
+        status,
+    ))
+}
+
+/// The cart's body, and its guest session in `X-Session-ID`.
+fn respond_view(view: CartView, status: StatusCode) -> HttpResponse {
     let mut response = HttpResponse::build(status);
-    if let Some(s) = session {
-        response.insert_header((SESSION_HEADER, s));
+    if let Some(s) = view.cart.session_id() {
+        response.insert_header((SESSION_HEADER, s.to_owned()));
     }
-    Ok(response.json(body))
+    response.json(CartBody::from(view))
 }
 
 /// A guest without a session gets one made now (returned in `X-Session-ID` and the body).
@@ -149,11 +156,11 @@ pub async fn add_item(
     body: Json<AddItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cart_id(&path)?;
-    let cart = state
+    let view = state
         .carts
-        .add(Some(id), &actor.0, new_line(body.0)?)
+        .add_and_view(Some(id), &actor.0, new_line(body.0)?)
         .await?;
-    respond(&state, cart, StatusCode::CREATED).await
+    Ok(respond_view(view, StatusCode::CREATED))
 }
 
 /// Sets a line's quantity (0 removes it).
@@ -250,8 +257,11 @@ pub async fn add_current_item(
     body: Json<AddItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = with_session(actor.0);
-    let cart = state.carts.add(None, &caller, new_line(body.0)?).await?;
-    respond(&state, cart, StatusCode::CREATED).await
+    let view = state
+        .carts
+        .add_and_view(None, &caller, new_line(body.0)?)
+        .await?;
+    Ok(respond_view(view, StatusCode::CREATED))
 }
 
 /// Sets a line's quantity in the current cart (0 removes it).
