@@ -14,6 +14,12 @@ pub struct PageBody<T> {
     pub total_pages: u64,
     pub has_next: bool,
     pub has_prev: bool,
+    /// Present (and true) only when `total` and `total_pages` are the database's estimate: a
+    /// product search matching more than 1,000 products is not counted exactly. `has_next`
+    /// is then true whenever the page is full.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(example = false)]
+    pub total_is_estimate: bool,
 }
 
 impl<T> PageBody<T> {
@@ -33,6 +39,7 @@ impl<T> PageBody<T> {
             total_pages: page.total_pages,
             has_next: page.has_next,
             has_prev: page.has_prev,
+            total_is_estimate: page.total_is_estimate,
         }
     }
 }

@@ -17,6 +17,7 @@ mod emails;
 mod embedding;
 mod embedding_checkout;
 mod faults;
+mod flash_sale;
 mod history;
 mod ops;
 mod persistence;

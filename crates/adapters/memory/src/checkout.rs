@@ -326,11 +326,20 @@ impl ProductReferences for MemoryCheckout {
 
 #[async_trait]
 impl CheckoutStore for MemoryCheckout {
-    async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError> {
+    async fn insert_session(
+        &self,
+        session: &CheckoutSession,
+    ) -> Result<Vec<CheckoutId>, StoreError> {
         let mut state = lock(&self.state);
+        let cancelled: Vec<CheckoutId> = state
+            .sessions
+            .values()
+            .filter(|s| s.cart_id == session.cart_id && s.status == SessionStatus::Open)
+            .map(|s| s.id)
+            .collect();
         self.cancel_open_sessions(&mut state, session.cart_id, None, session.created_at);
         state.sessions.insert(session.id, session.clone());
-        Ok(())
+        Ok(cancelled)
     }
 
     async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError> {

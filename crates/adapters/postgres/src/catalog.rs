@@ -17,6 +17,7 @@ use crate::error::store_error;
 use crate::product_rows::{
     VariantRow, product_row, products_with_variants, variant_row, with_variants,
 };
+use crate::product_search::Total;
 use crate::schema::{cart_items, products, variants};
 use crate::stock_moves::{insert_stock, recount_sellable};
 
@@ -212,7 +213,10 @@ impl ProductRepository for PgCatalog {
             .await
             .map_err(store_error)?;
         let items = with_variants(&mut c, rows).await?;
-        Ok(Page::new(items, total, query.page))
+        Ok(match total {
+            Total::Exact(n) => Page::new(items, n, query.page),
+            Total::Estimate(n) => Page::estimated(items, n, query.page),
+        })
     }
 
     async fn is_referenced(&self, id: ProductId) -> Result<bool, StoreError> {

@@ -20,7 +20,7 @@ use crate::audit_log::record;
 use crate::database::{PgPool, conn};
 use crate::error::{decode, store_error};
 use crate::orders::{locked_order, order_row, save_order};
-use crate::schema::{cart_items, carts, checkout_sessions, orders};
+use crate::schema::{checkout_sessions, orders};
 use crate::stock_moves;
 use merx_orders::outbound::Outbound;
 
@@ -84,42 +84,89 @@ async fn cancel_open_sessions(
     Ok(())
 }
 
-async fn lock_cart(tx: &mut AsyncPgConnection, cart: CartId) -> Result<(), DbError> {
-    let _: Option<uuid::Uuid> = carts::table
-        .find(*cart.as_uuid())
-        .select(carts::id)
-        .for_update()
-        .first(tx)
-        .await
-        .optional()?;
-    Ok(())
+/// Empties a placed cart (lines and code), locking its row as opening a session does; whether
+/// the cart has open sessions besides `keep` (usually not: then nothing more is written).
+async fn spend_cart(
+    tx: &mut AsyncPgConnection,
+    cart: CartId,
+    keep: Option<CheckoutId>,
+    now: Timestamp,
+) -> Result<bool, DbError> {
+    use diesel::sql_types::{Bool, Nullable, Timestamptz, Uuid};
+    #[derive(QueryableByName)]
+    struct Spent {
+        #[diesel(sql_type = Bool)]
+        others_open: bool,
+    }
+    let spent: Option<Spent> = diesel::sql_query(
+        "WITH lines AS (DELETE FROM cart_items WHERE cart_id = $1) \
+         UPDATE carts SET discount_code = NULL, updated_at = $2 WHERE id = $1 \
+         RETURNING EXISTS (SELECT 1 FROM checkout_sessions \
+             WHERE cart_id = $1 AND status = 'open' AND id IS DISTINCT FROM $3) AS others_open",
+    )
+    .bind::<Uuid, _>(*cart.as_uuid())
+    .bind::<Timestamptz, _>(now)
+    .bind::<Nullable<Uuid>, _>(keep.map(|k| *k.as_uuid()))
+    .get_result(tx)
+    .await
+    .optional()?;
+    Ok(spent.is_some_and(|s| s.others_open))
+}
+
+/// Marks the session complete with the order, under its row lock, and answers what it was
+/// before (status, order, expiry) for the caller to judge; `None` when there is no session.
+async fn claim_session(
+    tx: &mut AsyncPgConnection,
+    id: CheckoutId,
+    order: OrderId,
+    now: Timestamp,
+) -> Result<Option<(String, Option<uuid::Uuid>, Timestamp)>, DbError> {
+    use diesel::sql_types::{Text, Timestamptz, Uuid};
+    #[derive(QueryableByName)]
+    struct Before {
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Uuid>)]
+        order_id: Option<uuid::Uuid>,
+        #[diesel(sql_type = Timestamptz)]
+        expires_at: Timestamp,
+    }
+    let before: Option<Before> = diesel::sql_query(
+        "UPDATE checkout_sessions s SET status = $2, order_id = $3, updated_at = $4 \
+         FROM (SELECT id, status, order_id, expires_at FROM checkout_sessions \
+               WHERE id = $1 FOR UPDATE) before \
+         WHERE s.id = before.id \
+         RETURNING before.status, before.order_id, before.expires_at",
+    )
+    .bind::<Uuid, _>(*id.as_uuid())
+    .bind::<Text, _>(SessionStatus::Complete.as_str())
+    .bind::<Uuid, _>(*order.as_uuid())
+    .bind::<Timestamptz, _>(now)
+    .get_result(tx)
+    .await
+    .optional()?;
+    Ok(before.map(|b| (b.status, b.order_id, b.expires_at)))
 }
 
 /// Writes a placement's order with everything that goes with it, in `tx` (see
-/// [`CheckoutStore::place_order`]). Anything but success is an [`Abort`]: roll back.
+/// [`CheckoutStore::place_order`]). Anything but success is an [`Abort`]: roll back. The stock
+/// rows are locked last, so a hot variant's row is held for two statements, not the whole
+/// placement.
 pub(crate) async fn place_in(
     tx: &mut AsyncPgConnection,
     p: &Placement,
     outbound: Outbound,
 ) -> Result<(), Abort<PlaceOutcome>> {
     let row = order_row(&p.order);
+    let order = &p.order;
     // The cart first (as opening a session does), then the session.
-    if let Some(cart) = p.clear_cart {
-        lock_cart(tx, cart).await?;
-    }
+    let others_open = match p.clear_cart {
+        Some(cart) => spend_cart(tx, cart, p.session, p.now).await?,
+        None => false,
+    };
     if let Some(id) = p.session {
-        let found: Option<(String, Option<uuid::Uuid>, Timestamp)> = checkout_sessions::table
-            .find(*id.as_uuid())
-            .select((
-                checkout_sessions::status,
-                checkout_sessions::order_id,
-                checkout_sessions::expires_at,
-            ))
-            .for_update()
-            .first(tx)
-            .await
-            .optional()?;
-        let Some((status, order_id, expires_at)) = found else {
+        let Some((status, order_id, expires_at)) = claim_session(tx, id, order.id, p.now).await?
+        else {
             return Err(Abort::With(PlaceOutcome::SessionClosed(
                 SessionStatus::Cancelled,
             )));
@@ -134,14 +181,24 @@ pub(crate) async fn place_in(
         }
         .map_err(Abort::With)?;
     }
-    let order = &p.order;
+    if let Some(cart) = p.clear_cart
+        && others_open
+    {
+        // The cart is spent: no other session of it may become an order.
+        cancel_open_sessions(tx, cart, p.session, p.now).await?;
+    }
     if let Some(r) = &p.redemption
         && !crate::pricing::redeem(tx, r, &order.id.to_string(), p.now).await?
     {
         return Err(Abort::With(PlaceOutcome::DiscountUsedUp));
     }
-    if order.stock_taken
-        && let Err(short) = stock_moves::take(
+    diesel::insert_into(orders::table)
+        .values(&row)
+        .execute(tx)
+        .await?;
+    crate::outbox::write(tx, &outbound.order_changed(None, order, p.now)).await?;
+    if order.stock_taken {
+        if let Err(short) = stock_moves::take(
             tx,
             &p.holder,
             &stock_lines(&order.items),
@@ -150,41 +207,12 @@ pub(crate) async fn place_in(
             outbound,
         )
         .await?
-    {
-        return Err(Abort::With(PlaceOutcome::Short(short)));
-    }
-    if let Some(cart) = p.clear_cart {
-        // The cart is spent: no other session of it may become an order.
-        cancel_open_sessions(tx, cart, p.session, p.now).await?;
-        diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(*cart.as_uuid())))
-            .execute(tx)
-            .await?;
-        diesel::update(carts::table.find(*cart.as_uuid()))
-            .set((
-                carts::discount_code.eq(None::<String>),
-                carts::updated_at.eq(p.now),
-            ))
-            .execute(tx)
-            .await?;
-    }
-    diesel::insert_into(orders::table)
-        .values(&row)
-        .execute(tx)
-        .await?;
-    crate::outbox::write(tx, &outbound.order_changed(None, order, p.now)).await?;
-    if let Some(id) = p.session {
-        if !order.stock_taken {
-            // A session's order never leaves its hold behind.
-            stock_moves::release(tx, &p.holder).await?;
+        {
+            return Err(Abort::With(PlaceOutcome::Short(short)));
         }
-        diesel::update(checkout_sessions::table.find(*id.as_uuid()))
-            .set((
-                checkout_sessions::status.eq(SessionStatus::Complete.as_str()),
-                checkout_sessions::order_id.eq(Some(*order.id.as_uuid())),
-                checkout_sessions::updated_at.eq(p.now),
-            ))
-            .execute(tx)
-            .await?;
+    } else if p.session.is_some() {
+        // A session's order never leaves its hold behind.
+        stock_moves::release(tx, &p.holder).await?;
     }
     Ok(())
 }
@@ -289,28 +317,46 @@ impl PgCheckout {
 
 #[async_trait]
 impl CheckoutStore for PgCheckout {
-    async fn insert_session(&self, s: &CheckoutSession) -> Result<(), StoreError> {
+    async fn insert_session(&self, s: &CheckoutSession) -> Result<Vec<CheckoutId>, StoreError> {
         let mut c = conn(&self.pool).await?;
         let body = serde_json::to_value(s).map_err(StoreError::other)?;
-        c.transaction::<_, DbError, _>(async move |tx| {
-            lock_cart(tx, s.cart_id).await?;
-            cancel_open_sessions(tx, s.cart_id, None, s.created_at).await?;
-            diesel::insert_into(checkout_sessions::table)
-                .values((
-                    checkout_sessions::id.eq(*s.id.as_uuid()),
-                    checkout_sessions::cart_id.eq(*s.cart_id.as_uuid()),
-                    checkout_sessions::status.eq(s.status.as_str()),
-                    checkout_sessions::expires_at.eq(s.expires_at),
-                    checkout_sessions::order_id.eq(s.order_id.map(|o| *o.as_uuid())),
-                    checkout_sessions::updated_at.eq(s.updated_at),
-                    checkout_sessions::body.eq(body),
-                ))
-                .execute(tx)
-                .await?;
-            Ok(())
-        })
+        // One statement: the cart's other open sessions are cancelled and their holds
+        // deleted as this one is stored. Two opened at the same instant may both stay open;
+        // the first confirmed cancels the other (the cart is spent), and holds expire anyway.
+        use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid};
+        #[derive(QueryableByName)]
+        struct Cancelled {
+            #[diesel(sql_type = Array<Uuid>, column_name = cancelled)]
+            ids: Vec<uuid::Uuid>,
+        }
+        let cancelled = diesel::sql_query(
+            "WITH others AS (\
+                 UPDATE checkout_sessions SET status = $7, updated_at = $6 \
+                 WHERE cart_id = $2 AND status = $3 AND id <> $1 RETURNING id), \
+             freed AS (\
+                 DELETE FROM stock_reservations \
+                 WHERE holder IN (SELECT $8 || id::text FROM others)) \
+             INSERT INTO checkout_sessions (id, cart_id, status, expires_at, order_id, updated_at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $9) \
+             RETURNING ARRAY(SELECT id FROM others) AS cancelled",
+        )
+        .bind::<Uuid, _>(*s.id.as_uuid())
+        .bind::<Uuid, _>(*s.cart_id.as_uuid())
+        .bind::<Text, _>(s.status.as_str())
+        .bind::<Timestamptz, _>(s.expires_at)
+        .bind::<Nullable<Uuid>, _>(s.order_id.map(|o| *o.as_uuid()))
+        .bind::<Timestamptz, _>(s.updated_at)
+        .bind::<Text, _>(SessionStatus::Cancelled.as_str())
+        .bind::<Text, _>(CheckoutId::HOLDER_PREFIX)
+        .bind::<Jsonb, _>(body)
+        .get_result::<Cancelled>(&mut c)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?;
+        Ok(cancelled
+            .ids
+            .into_iter()
+            .map(CheckoutId::from_uuid)
+            .collect())
     }
 
     async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError> {

@@ -19,7 +19,7 @@ use crate::schema::{
     discount_redemptions, discounts, pricing_defaults_installs, shipping_zones, tax_rates,
 };
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
 #[diesel(table_name = tax_rates, check_for_backend(Pg), treat_none_as_null = true)]
 struct TaxRateRow {
     id: uuid::Uuid,
@@ -171,7 +171,7 @@ impl TaxRateRepository for PgTaxRates {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
 #[diesel(table_name = shipping_zones, check_for_backend(Pg))]
 struct ZoneRow {
     id: uuid::Uuid,
@@ -236,6 +236,42 @@ impl ShippingZoneRepository for PgShippingZones {
             .into_iter()
             .map(ZoneRow::into_domain)
             .collect()
+    }
+
+    async fn list_with_tax_rates(
+        &self,
+        _taxes: std::sync::Arc<dyn TaxRateRepository>,
+    ) -> Result<(Vec<TaxRate>, Vec<ShippingZone>), StoreError> {
+        // Both tables live in this database: one statement, in the two lists' orders.
+        #[derive(QueryableByName)]
+        struct Tables {
+            #[diesel(sql_type = diesel::sql_types::Jsonb)]
+            taxes: serde_json::Value,
+            #[diesel(sql_type = diesel::sql_types::Jsonb)]
+            zones: serde_json::Value,
+        }
+        let mut c = conn(&self.pool).await?;
+        let t: Tables = diesel::sql_query(
+            "SELECT (SELECT COALESCE(jsonb_agg(to_jsonb(t) \
+                         ORDER BY t.country, t.state ASC NULLS FIRST), '[]') FROM tax_rates t) AS taxes, \
+                    (SELECT COALESCE(jsonb_agg(to_jsonb(z) ORDER BY z.created_at, z.id), '[]') \
+                         FROM shipping_zones z) AS zones",
+        )
+        .get_result(&mut c)
+        .await
+        .map_err(store_error)?;
+        let taxes: Vec<TaxRateRow> = serde_json::from_value(t.taxes).map_err(StoreError::other)?;
+        let zones: Vec<ZoneRow> = serde_json::from_value(t.zones).map_err(StoreError::other)?;
+        Ok((
+            taxes
+                .into_iter()
+                .map(TaxRateRow::into_domain)
+                .collect::<Result<_, _>>()?,
+            zones
+                .into_iter()
+                .map(ZoneRow::into_domain)
+                .collect::<Result<_, _>>()?,
+        ))
     }
 
     async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError> {

@@ -25,11 +25,12 @@ diesel::define_sql_function!(
 pub(crate) async fn page(
     c: &mut AsyncPgConnection,
     query: &ProductQuery,
-) -> Result<(Vec<ProductRow>, u64), DbError> {
+) -> Result<(Vec<ProductRow>, Total), DbError> {
     if query.search.is_some() {
-        search_page(c, query).await
+        search(c, query).await
     } else {
-        filter_page(c, query).await
+        let (rows, total) = filter_page(c, query).await?;
+        Ok((rows, Total::Exact(total)))
     }
 }
 
@@ -188,6 +189,77 @@ async fn filter_page(
         count_of(c, query).await?
     };
     Ok((rows, total))
+}
+
+/// Searches matching more than this many products are not counted: their total is the
+/// planner's estimate (`total_is_estimate`), since an exact count of a one-letter search reads
+/// most of the table for every page.
+pub(crate) const EXACT_TOTAL_MAX: i64 = 1_000;
+
+/// `EXPLAIN (FORMAT JSON)` of a query: the planner's guess of its rows, without running it.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct Explain<Q>(Q);
+
+impl<Q: diesel::query_builder::QueryFragment<Pg>> diesel::query_builder::QueryFragment<Pg>
+    for Explain<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("EXPLAIN (FORMAT JSON) ");
+        self.0.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q> diesel::query_builder::Query for Explain<Q> {
+    type SqlType = diesel::sql_types::Text;
+}
+
+/// The planner's estimate of how many products match the query's filters.
+async fn estimated_total(c: &mut AsyncPgConnection, query: &ProductQuery) -> Result<u64, DbError> {
+    let plan: String = Explain(filtered(query).select(products::id))
+        .get_result(c)
+        .await?;
+    let plan: serde_json::Value =
+        serde_json::from_str(&plan).map_err(|e| DbError::DeserializationError(e.into()))?;
+    Ok(plan[0]["Plan"]["Plan Rows"].as_f64().map_or(0, |rows| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rows = rows.max(0.0) as u64;
+        rows
+    }))
+}
+
+/// How a search page is counted: exactly, or (many matches) by the planner's estimate.
+pub(crate) enum Total {
+    Exact(u64),
+    Estimate(u64),
+}
+
+/// A page of a text search. A bounded probe tells a narrow search (at most
+/// [`EXACT_TOTAL_MAX`] matches) from a broad one. A narrow one: the text index finds every
+/// match once (see `ordered_unindexed`), the page's ids and the count come out of that one
+/// pass. A broad one: matches are dense, so walking the sort index and filtering stops after
+/// one page; the total is estimated.
+pub(crate) async fn search(
+    c: &mut AsyncPgConnection,
+    query: &ProductQuery,
+) -> Result<(Vec<ProductRow>, Total), DbError> {
+    let probe: Vec<uuid::Uuid> = filtered(query)
+        .select(products::id)
+        .limit(EXACT_TOTAL_MAX + 1)
+        .load(c)
+        .await?;
+    if probe.len() as i64 <= EXACT_TOTAL_MAX {
+        let (rows, total) = search_page(c, query).await?;
+        return Ok((rows, Total::Exact(total)));
+    }
+    let rows: Vec<ProductRow> = limited(ordered(filtered(query), query), query.page)
+        .select(ProductRow::as_select())
+        .load(c)
+        .await?;
+    let estimate = estimated_total(c, query).await?;
+    Ok((rows, Total::Estimate(estimate)))
 }
 
 /// A page of a text search: the text index finds every match once (see `ordered_unindexed`),

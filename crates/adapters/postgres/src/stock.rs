@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::Error as DbError;
+use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use merx_inventory::{
     Claim, InventoryError, ReservationLine, ReserveOutcome, StockAdjustment, StockChange,
@@ -14,7 +15,7 @@ use merx_kernel::{AuditEntry, StoreError, Timestamp, VariantId};
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
 use crate::schema::{stock_adjustments, stock_levels, stock_reservations};
-use crate::stock_moves::{LevelRow, counting_holds, live_reservations, recount_sellable};
+use crate::stock_moves::{LevelRow, counting_holds, live_reservations};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = stock_adjustments, check_for_backend(Pg))]
@@ -136,26 +137,22 @@ impl StockRepository for PgStock {
             if !short.is_empty() {
                 return Ok(ReserveOutcome::Short(short));
             }
-            diesel::delete(
-                stock_reservations::table.filter(stock_reservations::holder.eq_any(&replaced)),
+            // The replaced holds go and the new ones come in one statement.
+            let variants: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
+            let quantities: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
+            diesel::sql_query(
+                "WITH gone AS (DELETE FROM stock_reservations WHERE holder = ANY($1)) \
+                 INSERT INTO stock_reservations (holder, variant_id, quantity, expires_at) \
+                 SELECT $2, l.variant_id, l.quantity, $5 \
+                 FROM unnest($3::uuid[], $4::bigint[]) AS l(variant_id, quantity)",
             )
+            .bind::<Array<Text>, _>(&replaced)
+            .bind::<Text, _>(&holder)
+            .bind::<Array<diesel::sql_types::Uuid>, _>(variants)
+            .bind::<Array<BigInt>, _>(quantities)
+            .bind::<Timestamptz, _>(expires_at)
             .execute(tx)
             .await?;
-            let rows: Vec<_> = lines
-                .iter()
-                .map(|l| {
-                    (
-                        stock_reservations::holder.eq(holder.clone()),
-                        stock_reservations::variant_id.eq(*l.variant_id.as_uuid()),
-                        stock_reservations::quantity.eq(l.quantity),
-                        stock_reservations::expires_at.eq(expires_at),
-                    )
-                })
-                .collect();
-            diesel::insert_into(stock_reservations::table)
-                .values(&rows)
-                .execute(tx)
-                .await?;
             Ok(ReserveOutcome::Reserved)
         })
         .await
@@ -197,8 +194,8 @@ impl StockRepository for PgStock {
         let outbound = self.outbound;
         let result = c
             .transaction::<_, AdjustFailure, _>(async move |tx| {
-                let (products, levels) = crate::stock_moves::lock(tx, &[id]).await?;
-                let [level] = levels.as_slice() else {
+                let locked = crate::stock_moves::lock(tx, &[id]).await?;
+                let [(level, product)] = locked.as_slice() else {
                     return Err(AdjustFailure::Rule(InventoryError::NotFound));
                 };
                 let before = level.on_hand;
@@ -215,11 +212,10 @@ impl StockRepository for PgStock {
                 .audited(audit);
                 // The entry first: the adjustment's row refers to it.
                 crate::audit_log::record(tx, entry).await?;
-                crate::stock_moves::change(tx, &adjustment).await?;
-                crate::stock_moves::announce(tx, outbound, &products, at).await?;
-                for product in products {
-                    recount_sellable(tx, product).await?;
-                }
+                crate::stock_moves::apply(tx, std::slice::from_ref(&adjustment), None).await?;
+                crate::stock_moves::count_sellable(tx, &[(*product, level.sellable_change(after))])
+                    .await?;
+                crate::stock_moves::announce(tx, outbound, &locked, at).await?;
                 crate::catalog_changes::notify_catalog_changed(tx).await?;
                 Ok(adjustment)
             })

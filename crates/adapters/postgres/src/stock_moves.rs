@@ -1,8 +1,7 @@
 //! Stock moves inside the caller's transaction: levels written with a new product, stock
 //! leaving with an order and coming back when it is cancelled, the live holds of variants, and
-//! the `sellable_variants` count kept beside them. Locks follow the catalog's order: product
-//! rows, then stock rows, each in id order, so these never deadlock with catalog edits, admin
-//! adjustments or reservations. The rules (what is short, how a level moves) are
+//! the `sellable_variants` count kept beside them. Stock rows are locked in id order (as
+//! reservations lock them); a product row only when one of its variants crosses zero. The rules (what is short, how a level moves) are
 //! `merx-inventory`'s; this file stores what they decide.
 
 use std::collections::HashMap;
@@ -17,81 +16,136 @@ use merx_inventory::{
 use merx_kernel::{Timestamp, VariantId};
 use merx_orders::outbound::Outbound;
 
-use crate::schema::{products, stock_adjustments, stock_levels, stock_reservations, variants};
+use crate::schema::{stock_levels, stock_reservations};
 
 type DbError = diesel::result::Error;
 
-/// Locks the variants' products and levels; the levels as stored (`reserved` left at 0).
+/// A locked level and the product its variant belongs to.
+#[derive(QueryableByName)]
+struct LockedLevel {
+    #[diesel(embed)]
+    level: LevelRow,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    product_id: uuid::Uuid,
+}
+
+/// The levels of `ids` as stored (`reserved` left at 0), locked in id order, each with its
+/// product. Only stock rows are locked: product rows are touched only when a variant stops or
+/// starts being sellable ([`count_sellable`]), so sales of one product do not queue on it.
 pub(crate) async fn lock(
     tx: &mut AsyncPgConnection,
     ids: &[uuid::Uuid],
-) -> Result<(Vec<uuid::Uuid>, Vec<StockLevel>), DbError> {
-    let products: Vec<uuid::Uuid> = products::table
-        .filter(
-            products::id.eq_any(
-                variants::table
-                    .filter(variants::id.eq_any(ids))
-                    .select(variants::product_id),
-            ),
-        )
-        .order(products::id)
-        .select(products::id)
-        .for_update()
-        .load(tx)
-        .await?;
-    let levels: Vec<LevelRow> = stock_levels::table
-        .filter(stock_levels::variant_id.eq_any(ids))
-        .order(stock_levels::variant_id)
-        .select(LevelRow::as_select())
-        .for_update()
-        .load(tx)
-        .await?;
-    Ok((products, levels.into_iter().map(StockLevel::from).collect()))
+) -> Result<Vec<(StockLevel, uuid::Uuid)>, DbError> {
+    let rows: Vec<LockedLevel> = diesel::sql_query(
+        "SELECT s.variant_id, s.on_hand, s.track_inventory, s.low_stock_threshold, s.updated_at, \
+                v.product_id \
+         FROM stock_levels s JOIN variants v ON v.id = s.variant_id \
+         WHERE s.variant_id = ANY($1) ORDER BY s.variant_id FOR UPDATE OF s",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (StockLevel::from(r.level), r.product_id))
+        .collect())
 }
 
-/// Sets a level's on-hand count and records the move in the ledger: who changed it, why,
-/// before and after (and the audit entry it links to, if any).
-pub(crate) async fn change(tx: &mut AsyncPgConnection, m: &StockAdjustment) -> Result<(), DbError> {
-    let variant = *m.variant_id.as_uuid();
-    diesel::update(stock_levels::table.find(variant))
-        .set((
-            stock_levels::on_hand.eq(m.after),
-            stock_levels::updated_at.eq(m.at),
-        ))
-        .execute(tx)
-        .await?;
-    diesel::insert_into(stock_adjustments::table)
-        .values((
-            stock_adjustments::variant_id.eq(variant),
-            stock_adjustments::actor.eq(&m.actor),
-            stock_adjustments::reason.eq(&m.reason),
-            stock_adjustments::before.eq(m.before),
-            stock_adjustments::after.eq(m.after),
-            stock_adjustments::at.eq(m.at),
-            stock_adjustments::audit_id.eq(m.audit_id),
-        ))
-        .execute(tx)
-        .await?;
+/// Writes the moves' new on-hand counts and their ledger rows, and deletes `holder`'s
+/// reservations: one statement, however many lines.
+pub(crate) async fn apply(
+    tx: &mut AsyncPgConnection,
+    moves: &[StockAdjustment],
+    holder: Option<&str>,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid};
+    if moves.is_empty() && holder.is_none() {
+        return Ok(());
+    }
+    let ids: Vec<uuid::Uuid> = moves.iter().map(|m| *m.variant_id.as_uuid()).collect();
+    let actors: Vec<&str> = moves.iter().map(|m| m.actor.as_str()).collect();
+    let reasons: Vec<&str> = moves.iter().map(|m| m.reason.as_str()).collect();
+    let befores: Vec<i64> = moves.iter().map(|m| m.before).collect();
+    let afters: Vec<i64> = moves.iter().map(|m| m.after).collect();
+    let ats: Vec<Timestamp> = moves.iter().map(|m| m.at).collect();
+    let audits: Vec<Option<uuid::Uuid>> = moves.iter().map(|m| m.audit_id).collect();
+    diesel::sql_query(
+        "WITH m AS (\
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], \
+                                  $6::timestamptz[], $7::uuid[]) \
+                 AS m(variant_id, actor, reason, before, after, at, audit_id)), \
+         moved AS (\
+             UPDATE stock_levels s SET on_hand = m.after, updated_at = m.at \
+             FROM m WHERE s.variant_id = m.variant_id), \
+         ledger AS (\
+             INSERT INTO stock_adjustments (variant_id, actor, reason, before, after, at, audit_id) \
+             SELECT variant_id, actor, reason, before, after, at, audit_id FROM m) \
+         DELETE FROM stock_reservations WHERE holder = $8",
+    )
+    .bind::<Array<Uuid>, _>(ids)
+    .bind::<Array<Text>, _>(actors)
+    .bind::<Array<Text>, _>(reasons)
+    .bind::<Array<BigInt>, _>(befores)
+    .bind::<Array<BigInt>, _>(afters)
+    .bind::<Array<Timestamptz>, _>(ats)
+    .bind::<Array<Nullable<Uuid>>, _>(audits)
+    .bind::<Nullable<Text>, _>(holder)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
-/// Moves each level named by `lines` by its quantity times `sign`, with audit records, as
-/// [`StockLevel::on_hand_after`] says (untracked levels stay).
+/// Adds each move's [`StockLevel::sellable_change`] to its product's `sellable_variants`
+/// (the `in_stock` filter's column). Deltas commute, so concurrent moves need no product lock;
+/// nothing is written when no variant crossed zero, the usual case.
+pub(crate) async fn count_sellable(
+    tx: &mut AsyncPgConnection,
+    changes: &[(uuid::Uuid, i64)],
+) -> Result<(), DbError> {
+    use diesel::sql_types::{Array, BigInt, Uuid};
+    let mut by_product: std::collections::BTreeMap<uuid::Uuid, i64> = Default::default();
+    for (product, change) in changes {
+        *by_product.entry(*product).or_default() += change;
+    }
+    by_product.retain(|_, d| *d != 0);
+    if by_product.is_empty() {
+        return Ok(());
+    }
+    let (products, deltas): (Vec<uuid::Uuid>, Vec<i64>) = by_product.into_iter().unzip();
+    diesel::sql_query(
+        "UPDATE products p SET sellable_variants = p.sellable_variants + d.delta \
+         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, delta) WHERE p.id = d.id",
+    )
+    .bind::<Array<Uuid>, _>(products)
+    .bind::<Array<BigInt>, _>(deltas)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves each locked level named by `lines` by its quantity times `sign`, with ledger rows,
+/// as [`StockLevel::on_hand_after`] says (untracked levels stay), releases `holder`'s
+/// reservations and keeps the products' sellable counts.
+#[allow(clippy::too_many_arguments)]
 async fn move_levels(
     tx: &mut AsyncPgConnection,
-    levels: &[StockLevel],
+    levels: &[(StockLevel, uuid::Uuid)],
     lines: &[ReservationLine],
     sign: i64,
     actor: &str,
     reason: &str,
     at: Timestamp,
+    holder: Option<&str>,
 ) -> Result<(), DbError> {
-    for level in levels {
+    let mut moves = Vec::new();
+    let mut sellable = Vec::new();
+    for (level, product) in levels {
         let Some(line) = lines.iter().find(|l| l.variant_id == level.variant_id) else {
             continue;
         };
         if let Some(after) = level.on_hand_after(sign.saturating_mul(line.quantity)) {
-            let m = StockAdjustment {
+            sellable.push((*product, level.sellable_change(after)));
+            moves.push(StockAdjustment {
                 variant_id: level.variant_id,
                 actor: actor.to_owned(),
                 reason: reason.to_owned(),
@@ -99,30 +153,33 @@ async fn move_levels(
                 after,
                 at,
                 audit_id: None,
-            };
-            change(tx, &m).await?;
+            });
         }
     }
-    Ok(())
+    apply(tx, &moves, holder).await?;
+    count_sellable(tx, &sellable).await
 }
 
-/// Takes the lines out of stock and deletes `holder`'s reservations, or changes nothing and
-/// lists every line short for [`Claim::TakeHeld`].
 /// Writes the outbox messages of a change of on-hand stock of `products` (those linked to
 /// the storefront), in `tx`. Nothing is asked when the storefront is not configured.
 pub(crate) async fn announce(
     tx: &mut AsyncPgConnection,
     outbound: Outbound,
-    products: &[uuid::Uuid],
+    levels: &[(StockLevel, uuid::Uuid)],
     at: Timestamp,
 ) -> Result<(), DbError> {
-    if !outbound.woocommerce || products.is_empty() {
+    if !outbound.woocommerce || levels.is_empty() {
         return Ok(());
     }
-    let linked = crate::sync_links::linked(tx, products).await?;
+    let mut products: Vec<uuid::Uuid> = levels.iter().map(|(_, p)| *p).collect();
+    products.sort_unstable();
+    products.dedup();
+    let linked = crate::sync_links::linked(tx, &products).await?;
     crate::outbox::write(tx, &outbound.stock_changed(&linked, at)).await
 }
 
+/// Takes the lines out of stock and deletes `holder`'s reservations, or changes nothing and
+/// lists every line short for [`Claim::TakeHeld`].
 pub(crate) async fn take(
     tx: &mut AsyncPgConnection,
     holder: &str,
@@ -133,17 +190,15 @@ pub(crate) async fn take(
 ) -> Result<Result<(), Vec<Shortage>>, DbError> {
     let lines = merged(lines);
     let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
-    let (products, levels) = lock(tx, &ids).await?;
+    let locked = lock(tx, &ids).await?;
+    let levels: Vec<StockLevel> = locked.iter().map(|(l, _)| l.clone()).collect();
     let short = shortages(Claim::TakeHeld, &lines, &levels);
     if !short.is_empty() {
         return Ok(Err(short));
     }
-    move_levels(tx, &levels, &lines, -1, actor, "order placed", at).await?;
-    release(tx, holder).await?;
-    announce(tx, outbound, &products, at).await?;
-    for product in products {
-        recount_sellable(tx, product).await?;
-    }
+    let (reason, holder) = ("order placed", Some(holder));
+    move_levels(tx, &locked, &lines, -1, actor, reason, at, holder).await?;
+    announce(tx, outbound, &locked, at).await?;
     Ok(Ok(()))
 }
 
@@ -157,13 +212,9 @@ pub(crate) async fn put_back(
 ) -> Result<(), DbError> {
     let lines = merged(lines);
     let ids: Vec<uuid::Uuid> = lines.iter().map(|l| *l.variant_id.as_uuid()).collect();
-    let (products, levels) = lock(tx, &ids).await?;
-    move_levels(tx, &levels, &lines, 1, actor, "order cancelled", at).await?;
-    announce(tx, outbound, &products, at).await?;
-    for product in products {
-        recount_sellable(tx, product).await?;
-    }
-    Ok(())
+    let locked = lock(tx, &ids).await?;
+    move_levels(tx, &locked, &lines, 1, actor, "order cancelled", at, None).await?;
+    announce(tx, outbound, &locked, at).await
 }
 
 /// Deletes `holder`'s reservations.
@@ -174,7 +225,7 @@ pub(crate) async fn release(tx: &mut AsyncPgConnection, holder: &str) -> Result<
     Ok(())
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = stock_levels, check_for_backend(Pg))]
 pub(crate) struct LevelRow {
     pub(crate) variant_id: uuid::Uuid,

@@ -181,10 +181,13 @@ pub enum OrderChange {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CheckoutStore: Send + Sync {
-    /// Stores a new session and, in the same step and under the cart's lock, cancels the
-    /// cart's other open sessions (freeing their holds), so a cart never has two open
-    /// sessions even when two are opened at once.
-    async fn insert_session(&self, session: &CheckoutSession) -> Result<(), StoreError>;
+    /// Stores a new session and, in the same step, cancels the cart's other open sessions
+    /// (freeing their holds); the sessions it cancelled. Two sessions opened at the very same
+    /// moment may both stay open: confirming either spends the cart and cancels the other.
+    async fn insert_session(
+        &self,
+        session: &CheckoutSession,
+    ) -> Result<Vec<CheckoutId>, StoreError>;
 
     async fn find_session(&self, id: CheckoutId) -> Result<Option<CheckoutSession>, StoreError>;
 

@@ -13,10 +13,13 @@ merx_kernel::typed_id!(
 );
 
 impl CheckoutId {
+    /// What every session's reservation holder starts with, before the session's id.
+    pub const HOLDER_PREFIX: &'static str = "checkout:";
+
     /// The reservation holder of this session's stock.
     #[must_use]
     pub fn holder(self) -> String {
-        format!("checkout:{self}")
+        format!("{}{self}", Self::HOLDER_PREFIX)
     }
 }
 

@@ -2,14 +2,14 @@
 //! it, confirm it into its one order.
 
 use merx_cart::CartCaller;
-use merx_kernel::{Money, StoreError};
+use merx_kernel::{Money, StoreError, Timestamp};
 use merx_orders::Order;
 use merx_payments::{PaymentFlow, PaymentRequest, PaymentSubject, ProviderStatus};
 use merx_pricing::Customer;
 
 use crate::checks::{Delivery, check_session_options};
 use crate::payment_lines::payment_lines;
-use crate::priced::{customer_key, redemption_of};
+use crate::priced::{PricedCart, customer_key, redemption_of};
 use crate::service::{description, order_token, placement_error};
 use crate::{
     CheckoutError, CheckoutId, CheckoutRequest, CheckoutService, CheckoutSession, Confirmed,
@@ -54,19 +54,9 @@ impl CheckoutService {
             )
             .await?;
         let now = self.clock.now();
-        // A newer session replaces the cart's open ones, and their stock goes back first;
-        // their provider pages are ended so they take no money (best effort: a payment that
-        // comes anyway is re-reserved or refunded as a late one).
-        for old in self.store.open_sessions_of_cart(priced.cart.id).await? {
-            self.end_provider_payment(old).await;
-            self.store
-                .close_session(old, SessionStatus::Cancelled, now)
-                .await?;
-        }
         let id = CheckoutId::new();
         let holder = id.holder();
-        self.hold(&holder, &priced.items, Some(priced.cart.id))
-            .await?;
+        self.hold_replacing(&holder, &priced, now).await?;
         let started = async {
             let start = gateway
                 .start(&PaymentRequest {
@@ -121,11 +111,45 @@ impl CheckoutService {
                 updated_at: now,
                 expires_at: now + self.settings.reservation_ttl,
             };
-            self.store.insert_session(&session).await?;
+            // Storing it cancels the cart's other open sessions and frees their holds; their
+            // provider pages are ended so they take no money (best effort: a payment that
+            // comes anyway is re-reserved or refunded as a late one).
+            for old in self.store.insert_session(&session).await? {
+                self.end_provider_payment(old).await;
+            }
             Ok(session)
         }
         .await;
         self.release_on_error(&holder, started).await
+    }
+
+    /// Holds the priced lines for `holder`. A newer session replaces the cart's open ones:
+    /// when their holds are what leaves this one short, they are cancelled (their provider
+    /// pages ended, their stock back) and the hold is tried once more. Usually a cart has no
+    /// other open session and the hold fits at once: one step, no look for old sessions.
+    async fn hold_replacing(
+        &self,
+        holder: &str,
+        priced: &PricedCart,
+        now: Timestamp,
+    ) -> Result<(), CheckoutError> {
+        let cart = priced.cart.id;
+        match self.hold(holder, &priced.items, Some(cart)).await {
+            Err(CheckoutError::Insufficient(short)) => {
+                let old = self.store.open_sessions_of_cart(cart).await?;
+                if old.is_empty() {
+                    return Err(CheckoutError::Insufficient(short));
+                }
+                for old in old {
+                    self.end_provider_payment(old).await;
+                    self.store
+                        .close_session(old, SessionStatus::Cancelled, now)
+                        .await?;
+                }
+                self.hold(holder, &priced.items, Some(cart)).await
+            }
+            other => other,
+        }
     }
 
     /// The session, when the caller may see it (its cart's owner, or an admin).

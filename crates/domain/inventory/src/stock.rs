@@ -46,6 +46,25 @@ impl StockLevel {
         self.settings.track_inventory && self.available() <= self.settings.low_stock_threshold
     }
 
+    /// Sellable by its on-hand count alone (holds aside): what a product's kept count of
+    /// sellable variants counts, the `in_stock` filter's first cut.
+    #[must_use]
+    pub fn sellable_on_hand(&self) -> bool {
+        !self.settings.track_inventory || self.on_hand > 0
+    }
+
+    /// How moving on hand to `after` changes that count: -1 when the variant stops being
+    /// sellable, +1 when it starts again, else 0. Stores add these up instead of recounting,
+    /// so concurrent moves of one product's variants need no lock on the product.
+    #[must_use]
+    pub fn sellable_change(&self, after: i64) -> i64 {
+        let moved = Self {
+            on_hand: after,
+            ..self.clone()
+        };
+        i64::from(moved.sellable_on_hand()) - i64::from(self.sellable_on_hand())
+    }
+
     /// The on-hand count after units leave (`delta < 0`, an order) or come back (`delta > 0`,
     /// a cancelled order), never below zero; `None` for untracked stock, which is not counted
     /// and so never moves.
@@ -113,6 +132,23 @@ mod tests {
         assert_eq!(level(1, 0, true).on_hand_after(-2), Some(0));
         assert_eq!(level(1, 0, true).on_hand_after(4), Some(5));
         assert_eq!(level(1, 0, false).on_hand_after(-1), None);
+    }
+
+    #[test]
+    fn the_sellable_count_moves_only_when_a_tracked_variant_crosses_zero() {
+        assert_eq!(level(1, 0, true).sellable_change(0), -1);
+        assert_eq!(level(0, 0, true).sellable_change(3), 1);
+        assert_eq!(
+            level(5, 4, true).sellable_change(4),
+            0,
+            "holds do not count"
+        );
+        assert_eq!(level(0, 0, true).sellable_change(0), 0);
+        assert_eq!(
+            level(0, 0, false).sellable_change(0),
+            0,
+            "untracked always counts"
+        );
     }
 
     #[test]

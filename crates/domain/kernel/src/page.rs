@@ -75,9 +75,25 @@ pub struct Page<T> {
     pub total_pages: u64,
     pub has_next: bool,
     pub has_prev: bool,
+    /// `total` is the database's estimate, not a count: a search matching more products than
+    /// a store counts exactly (see the catalog's list). Serialized only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_is_estimate: bool,
 }
 
 impl<T> Page<T> {
+    /// A page whose total is an estimate (never below what the pages so far show); a full
+    /// page says a next one may follow.
+    #[must_use]
+    pub fn estimated(items: Vec<T>, estimate: u64, request: PageRequest) -> Self {
+        let full = items.len() as u64 == u64::from(request.page_size);
+        let seen = request.offset() + items.len() as u64 + u64::from(full);
+        let mut page = Self::new(items, estimate.max(seen), request);
+        page.has_next = full;
+        page.total_is_estimate = true;
+        page
+    }
+
     #[must_use]
     pub fn new(items: Vec<T>, total: u64, request: PageRequest) -> Self {
         let total_pages = total.div_ceil(u64::from(request.page_size));
@@ -89,6 +105,7 @@ impl<T> Page<T> {
             total_pages,
             has_next: u64::from(request.page) < total_pages,
             has_prev: request.page > 1,
+            total_is_estimate: false,
         }
     }
 
@@ -116,6 +133,7 @@ impl<T> Page<T> {
             total_pages: self.total_pages,
             has_next: self.has_next,
             has_prev: self.has_prev,
+            total_is_estimate: self.total_is_estimate,
         }
     }
 

@@ -41,6 +41,15 @@ pub trait ShippingZoneRepository: Send + Sync {
     /// Every zone, oldest first.
     async fn list(&self) -> Result<Vec<ShippingZone>, StoreError>;
 
+    /// Every zone and every rate of `taxes` (as [`TaxRateRepository::list`] orders them), as
+    /// one quote reads them: a store that holds both reads them in one round trip.
+    async fn list_with_tax_rates(
+        &self,
+        taxes: std::sync::Arc<dyn TaxRateRepository>,
+    ) -> Result<(Vec<TaxRate>, Vec<ShippingZone>), StoreError> {
+        Ok((taxes.list().await?, self.list().await?))
+    }
+
     async fn find(&self, id: ShippingZoneId) -> Result<Option<ShippingZone>, StoreError>;
 
     async fn insert(

@@ -153,11 +153,10 @@ impl PricingService {
     /// # Errors
     /// Storage failure.
     pub async fn tables(&self) -> Result<PricingTables, PricingError> {
+        let (rates, zones) = self.zones.list_with_tax_rates(self.taxes.clone()).await?;
         Ok(PricingTables {
-            taxes: TaxTable {
-                rates: self.taxes.list().await?,
-            },
-            zones: self.zones.list().await?,
+            taxes: TaxTable { rates },
+            zones,
         })
     }
 

@@ -133,7 +133,7 @@ pub async fn concurrent_adds_to_one_line_lose_nothing_and_respect_the_maximum(r:
                 assert_eq!(current, 15);
                 refused += 1;
             }
-            AddOutcome::NoCart => panic!("the cart exists"),
+            other => panic!("the cart exists in its currency: {other:?}"),
         }
     }
     assert_eq!((added, refused), (15, 5));
@@ -164,6 +164,53 @@ pub async fn concurrent_first_adds_share_one_current_cart(r: &CartRepos) {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every caller got the same cart");
+}
+
+/// Adding to the owner's current cart: concurrent first adds make one cart and lose no unit,
+/// the line's maximum holds, and a cart in another currency is left alone.
+pub async fn adds_to_the_current_cart_make_it_once_and_keep_its_currency(r: &CartRepos) {
+    let at = now();
+    let variant = VariantId::new();
+    let tries: Vec<_> = (0..10)
+        .map(|_| {
+            let carts = r.carts.clone();
+            let new = guest_cart("sess-contract-current", at);
+            let item = line(variant, 1, at);
+            tokio::spawn(async move { carts.add_to_current(&new, &item, 8, Touch::at(at)).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    let mut refused = 0;
+    for t in tries {
+        match t.await.expect("joined").expect("stored") {
+            AddOutcome::Added(cart) => ids.push(cart.id),
+            AddOutcome::TooMany { current } => {
+                assert_eq!(current, 8);
+                refused += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        (ids.len(), refused),
+        (1, 2),
+        "one cart, eight units, two refused"
+    );
+    let stored = r.carts.find(ids[0]).await.expect("find").expect("cart");
+    assert_eq!(stored.items.len(), 1);
+    assert_eq!(stored.items[0].quantity, 8);
+    let mut usd = guest_cart("sess-contract-current", at);
+    usd.currency = Currency::Usd;
+    let other = r
+        .carts
+        .add_to_current(&usd, &line(VariantId::new(), 1, at), 8, Touch::at(at))
+        .await
+        .expect("add");
+    assert_eq!(other, AddOutcome::OtherCurrency(Currency::Krw));
+    let unchanged = r.carts.find(ids[0]).await.expect("find").expect("cart");
+    assert_eq!(unchanged.items.len(), 1, "nothing added to the KRW cart");
 }
 
 pub async fn lines_are_set_removed_cleared_merged_and_carts_reassigned(r: &CartRepos) {

@@ -71,7 +71,7 @@ async fn a_session_locks_the_quote_and_holds_every_line_for_its_ttl() {
         .expect_insert_session()
         .times(1)
         .withf(|s| s.totals.subtotal == 5_000 && s.totals.shipping_total == 500)
-        .returning(|_| Ok(()));
+        .returning(|_| Ok(Vec::new()));
     let session = m
         .service()
         .open(request(&cart, "cash_on_delivery"), &guest(), None)

@@ -171,6 +171,10 @@ impl Mocks {
         self.products
             .expect_find()
             .returning(move |_| Ok(Some(found.clone())));
+        let many = product.clone();
+        self.products
+            .expect_find_many()
+            .returning(move |_| Ok(vec![many.clone()]));
         let variant = product.variants[0].id;
         self.stock.expect_levels().returning(move |_, _| {
             Ok(vec![StockLevel {
@@ -195,6 +199,9 @@ impl Mocks {
         taxes.expect_list().returning(|| Ok(Vec::new()));
         let mut zones = MockShippingZoneRepository::new();
         zones.expect_list().returning(|| Ok(vec![us_standard()]));
+        zones
+            .expect_list_with_tax_rates()
+            .returning(|_| Ok((Vec::new(), vec![us_standard()])));
         let pricing = Arc::new(PricingService::new(
             Arc::new(taxes),
             Arc::new(zones),
