@@ -29,6 +29,15 @@ contract seconds="120":
 ci:
     bash .ci/run
 
+# Every benchmark with its reference (catalog cached and uncached, checkout throughput, flash
+# sale); writes the summary into docs/benchmarks.md. Needs wrk and pgbench.
+bench products="100000":
+    bash scripts/bench.sh {{products}}
+
+# Checkout throughput: 40 buyers looping over 200 products on two instances, beside pgbench TPC-B
+bench-checkout products="200" clients="40" seconds="30":
+    bash scripts/bench-checkout.sh {{products}} {{clients}} {{seconds}}
+
 # Catalog benchmark: 100,000 products, wrk at 50 connections, beside pgbench (see docs/benchmarks.md)
 bench-catalog products="100000" seconds="15":
     bash scripts/bench-catalog.sh {{products}} {{seconds}}

@@ -34,17 +34,25 @@ if [ "${REUSE_DB:-0}" != "1" ]; then
 fi
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 
-PORT=$PORT "$BIN" serve 2> "$OUT/server.log" &
-SERVER=$!
+SERVER=
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+serve() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
+    MERX_CATALOG_CACHE_MS="$1" PORT=$PORT "$BIN" serve 2> "$OUT/server.log" &
+    SERVER=$!
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+}
+serve 1000
 
 SLUG=$(curl -sf "http://127.0.0.1:$PORT/api/v1/products?page_size=1&sort_by=name" | python3 -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["items"][0]["slug"]))')
+NAMES=(by_slug filtered_list category_by_price search_en search_ko broad_search)
 declare -A URLS=(
     [by_slug]="/api/v1/products/slug/$SLUG"
     [filtered_list]="/api/v1/products?category=serums&in_stock=true&min_price=1000&max_price=9000&sort_by=price&sort_order=asc"
+    [category_by_price]="/api/v1/products?category=serums&sort_by=price&sort_order=asc"
     [search_en]="/api/v1/products?search=item%20004&sort_by=name"
     [search_ko]="/api/v1/products?q=%ED%97%A4%EC%96%B4"
+    [broad_search]="/api/v1/products?q=a"
 )
 
 echo "== pgbench select-only, prepared (reference)"
@@ -57,15 +65,20 @@ echo "pgbench: $PGBENCH_TPS tps"
 REPORT="$OUT/catalog-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
     echo "products=$PRODUCTS seconds=$SECONDS_PER_RUN connections=50 pgbench_select_only_prepared_tps=$PGBENCH_TPS"
-    for name in by_slug filtered_list search_en search_ko; do
-        url="http://127.0.0.1:$PORT${URLS[$name]}"
-        result=$(wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" --latency "$url")
-        rps=$(echo "$result" | awk '/Requests\/sec/ {print int($2)}')
-        p50=$(echo "$result" | awk '$1=="50%" {print $2}')
-        p99=$(echo "$result" | awk '$1=="99%" {print $2}')
-        non2xx=$(echo "$result" | awk '/Non-2xx/ {print $5}')
-        ratio=$(python3 -c "print(f'{$rps/$PGBENCH_TPS:.2f}')")
-        printf '%-14s %8s req/s  p50 %-8s p99 %-8s  %sx pgbench  non-2xx: %s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "${non2xx:-0}"
+    for cache in 1000 0; do
+        serve "$cache"
+        echo "cache MERX_CATALOG_CACHE_MS=$cache"
+        for name in "${NAMES[@]}"; do
+            url="http://127.0.0.1:$PORT${URLS[$name]}"
+            result=$(wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" --latency "$url")
+            rps=$(echo "$result" | awk '/Requests\/sec/ {print int($2)}')
+            p50=$(echo "$result" | awk '$1=="50%" {print $2}')
+            p99=$(echo "$result" | awk '$1=="99%" {print $2}')
+            non2xx=$(echo "$result" | awk '/Non-2xx/ {print $5}')
+            ratio=$(python3 -c "print(f'{$rps/$PGBENCH_TPS:.2f}')")
+            printf '%-17s %8s req/s  p50 %-8s p99 %-8s  %sx pgbench  non-2xx: %s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "${non2xx:-0}"
+        done
+        echo "peak resident memory: $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$SERVER/status")"
     done
 } | tee "$REPORT"
 echo "report: $REPORT"

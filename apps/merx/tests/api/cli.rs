@@ -182,3 +182,39 @@ async fn woocommerce_sync_all_lists_every_product_with_progress_and_one_summary_
     assert!(off.stdout.is_empty());
     assert!(String::from_utf8_lossy(&off.stderr).contains("WooCommerce is not configured"));
 }
+
+/// Issue 18: a search matching more than 1,000 products answers the planner's estimate of
+/// its total with `total_is_estimate: true` and a full page that says a next one follows; a
+/// narrow search is counted exactly and carries no such field.
+#[tokio::test(flavor = "multi_thread")]
+async fn broad_searches_estimate_their_total_and_narrow_ones_count_it() {
+    let db = Arc::new(TestDatabase::new().await);
+    let seeded = merx(&db, &["seed-demo", "--products", "1500"]);
+    assert!(seeded.status.success(), "{seeded:?}");
+    let mut config = test_config();
+    config.database_url = Some(db.url().to_owned());
+    let app = start(config, Some(db.clone())).await;
+
+    let broad = app
+        .get("/api/v1/products?search=item&page_size=50", None)
+        .await;
+    assert_eq!(broad.status(), 200);
+    let broad: serde_json::Value = broad.json().await.expect("json");
+    assert_eq!(broad["total_is_estimate"], true, "{}", broad["total"]);
+    assert_eq!(broad["items"].as_array().map(Vec::len), Some(50));
+    assert_eq!(broad["has_next"], true);
+    assert!(broad["total"].as_u64().is_some_and(|t| t >= 50));
+    assert!(
+        broad["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|p| p["name"].as_str().is_some_and(|n| n.contains("item"))),
+        "every product shown matches"
+    );
+
+    let narrow = app.get("/api/v1/products?search=item 000123", None).await;
+    let narrow: serde_json::Value = narrow.json().await.expect("json");
+    assert_eq!(narrow["total"], 1);
+    assert!(narrow.get("total_is_estimate").is_none(), "{narrow}");
+}

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use merx_catalog::{
     CatalogError, InitialStock, Product, ProductQuery, ProductRepository, SortBy, SortOrder,
+    StockedProduct,
 };
-use merx_kernel::{AuditEntry, Page, ProductId, StoreError, VariantId};
+use merx_kernel::{AuditEntry, Page, ProductId, StoreError, Timestamp, VariantId};
 
 use crate::{MemoryStock, lock};
 
@@ -120,6 +121,22 @@ impl ProductRepository for MemoryCatalog {
 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
         Ok(lock(&self.products).get(&id).cloned())
+    }
+
+    async fn find_stocked_by_slug(
+        &self,
+        slug: &str,
+        now: Timestamp,
+    ) -> Result<Option<StockedProduct>, StoreError> {
+        let found = lock(&self.products)
+            .values()
+            .find(|p| p.slug == slug)
+            .cloned();
+        Ok(found.map(|product| {
+            let ids: Vec<VariantId> = product.variants.iter().map(|v| v.id).collect();
+            let levels = self.stock.levels_now(&ids, now);
+            StockedProduct { product, levels }
+        }))
     }
 
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {

@@ -7,15 +7,17 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use merx_catalog::{CatalogError, InitialStock, Product, ProductQuery, ProductRepository};
-use merx_kernel::{AuditEntry, Page, ProductId, StoreError, VariantId};
+use merx_catalog::{
+    CatalogError, InitialStock, Product, ProductQuery, ProductRepository, StockedProduct,
+};
+use merx_kernel::{AuditEntry, Page, ProductId, StoreError, Timestamp, VariantId};
 
 use crate::audit_log::record;
 use crate::catalog_changes::notify_catalog_changed;
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
 use crate::product_rows::{
-    VariantRow, product_row, products_with_variants, variant_row, with_variants,
+    VariantRow, product_row, products_with_variants, stocked_product, variant_row, with_variants,
 };
 use crate::product_search::Total;
 use crate::schema::{cart_items, products, variants};
@@ -152,6 +154,18 @@ impl ProductRepository for PgCatalog {
                 .into_boxed(),
         )
         .await
+    }
+
+    async fn find_stocked_by_slug(
+        &self,
+        slug: &str,
+        now: Timestamp,
+    ) -> Result<Option<StockedProduct>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let query = products::table
+            .filter(products::slug.eq(slug.to_owned()))
+            .into_boxed();
+        stocked_product(&mut c, query, now).await
     }
 
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {

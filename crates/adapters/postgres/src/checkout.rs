@@ -1,6 +1,6 @@
 //! Checkout sessions, and the transactions that write orders, in Postgres. Each write that
-//! spans orders, stock, discounts and carts is one transaction that locks what it changes first: the session or order row,
-//! then (through `stock_moves`) product and stock rows in id order.
+//! spans orders, stock, discounts and carts is one transaction that locks what it changes first
+//! (the cart, then the session or order row) and the stock rows, through `stock_moves`, last.
 
 use async_trait::async_trait;
 use diesel::prelude::*;

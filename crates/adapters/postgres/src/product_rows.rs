@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use merx_catalog::{Product, ProductImage, ProductStatus, Variant};
+use merx_catalog::{Product, ProductImage, ProductStatus, StockedProduct, Variant};
+use merx_inventory::{StockLevel, StockSettings};
 use merx_kernel::{Currency, Money, ProductId, StoreError, Timestamp, VariantId};
 
 use crate::error::store_error;
@@ -174,6 +175,70 @@ pub(crate) async fn products_with_variants(
             to_product(row, variants)
         })
         .collect()
+}
+
+/// A level as [`stocked_product`] reads it.
+#[derive(serde::Deserialize)]
+struct LevelJson {
+    variant_id: uuid::Uuid,
+    on_hand: i64,
+    track_inventory: bool,
+    low_stock_threshold: i64,
+    updated_at: Timestamp,
+    reserved: i64,
+}
+
+/// The product `query` selects with its variants and their stock: one statement.
+pub(crate) async fn stocked_product(
+    c: &mut AsyncPgConnection,
+    query: products::BoxedQuery<'static, Pg>,
+    now: Timestamp,
+) -> Result<Option<StockedProduct>, StoreError> {
+    let found: Option<(ProductRow, serde_json::Value, serde_json::Value)> = query
+        .select((
+            ProductRow::as_select(),
+            diesel::dsl::sql::<diesel::sql_types::Jsonb>(VARIANTS_JSON),
+            // The levels, with their holds live at `now` summed, as one JSONB array.
+            diesel::dsl::sql::<diesel::sql_types::Jsonb>(
+                "(SELECT COALESCE(jsonb_agg(jsonb_build_object(\
+                     'variant_id', s.variant_id, 'on_hand', s.on_hand, \
+                     'track_inventory', s.track_inventory, \
+                     'low_stock_threshold', s.low_stock_threshold, \
+                     'updated_at', s.updated_at, 'reserved', \
+                     (SELECT COALESCE(SUM(r.quantity), 0) FROM stock_reservations r \
+                      WHERE r.variant_id = s.variant_id AND r.expires_at > ",
+            )
+            .bind::<diesel::sql_types::Timestamptz, _>(now)
+            .sql(
+                "))), '[]') FROM stock_levels s JOIN variants v ON v.id = s.variant_id \
+                 WHERE v.product_id = products.id)",
+            ),
+        ))
+        .first(c)
+        .await
+        .optional()
+        .map_err(store_error)?;
+    let Some((row, variants, levels)) = found else {
+        return Ok(None);
+    };
+    let variants: Vec<VariantRow> = serde_json::from_value(variants).map_err(StoreError::other)?;
+    let levels: Vec<LevelJson> = serde_json::from_value(levels).map_err(StoreError::other)?;
+    Ok(Some(StockedProduct {
+        product: to_product(row, variants)?,
+        levels: levels
+            .into_iter()
+            .map(|l| StockLevel {
+                variant_id: VariantId::from_uuid(l.variant_id),
+                on_hand: l.on_hand,
+                reserved: l.reserved,
+                settings: StockSettings {
+                    track_inventory: l.track_inventory,
+                    low_stock_threshold: l.low_stock_threshold,
+                },
+                updated_at: l.updated_at,
+            })
+            .collect(),
+    }))
 }
 
 /// Products of `rows` with their variants, in the rows' order.

@@ -271,6 +271,13 @@ impl CartService {
                 requested_quantity: requested,
             })
         };
+        // Visibly short: refused here, without a lock or a write (a sold-out variant's
+        // buyers never queue). The store checks again under the cart's lock.
+        if let Some(available) = stock_cap
+            && line.quantity > available
+        {
+            return Err(shortfall(available, line.quantity));
+        }
         let max = stock_cap.map_or(MAX_LINE_QUANTITY, |a| a.min(MAX_LINE_QUANTITY));
         let touch = self.touch();
         let item = CartItem {
@@ -292,6 +299,12 @@ impl CartService {
                 let cart = self.get(id, caller).await?;
                 if product.currency != cart.currency {
                     return Err(other_currency(cart.currency));
+                }
+                let wanted = cart.line_of(variant_id).map_or(0, |l| l.quantity) + line.quantity;
+                if let Some(available) = stock_cap
+                    && wanted > available
+                {
+                    return Err(shortfall(available, wanted));
                 }
                 self.carts.add_item(cart.id, &item, max, touch).await?
             }

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use merx_kernel::audit::AuditEntry;
-use merx_kernel::{Page, ProductId, StoreError, VariantId};
+use merx_kernel::{Page, ProductId, StoreError, Timestamp, VariantId};
 
-use crate::{CatalogError, InitialStock, Product, ProductQuery};
+use crate::{CatalogError, InitialStock, Product, ProductQuery, StockedProduct};
 
 /// Products with their variants, stored whole.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -40,6 +40,14 @@ pub trait ProductRepository: Send + Sync {
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError>;
 
     async fn find_by_slug(&self, slug: &str) -> Result<Option<Product>, StoreError>;
+
+    /// The product with this slug and its variants' stock levels (holds live at `now`
+    /// counted), read together: a storefront's product page in one round trip.
+    async fn find_stocked_by_slug(
+        &self,
+        slug: &str,
+        now: Timestamp,
+    ) -> Result<Option<StockedProduct>, StoreError>;
 
     /// The product that has this variant.
     async fn find_by_variant(&self, variant: VariantId) -> Result<Option<Product>, StoreError>;

@@ -292,8 +292,15 @@ impl CatalogService {
         slug: &str,
         audience: Audience,
     ) -> Result<StockedProduct, CatalogError> {
-        let p = Self::visible(self.products.find_by_slug(slug).await?, audience)?;
-        self.stocked(p).await
+        let found = self
+            .products
+            .find_stocked_by_slug(slug, self.clock.now())
+            .await?;
+        let Some(StockedProduct { product, levels }) = found else {
+            return Err(CatalogError::ProductNotFound);
+        };
+        let product = Self::visible(Some(product), audience)?;
+        Ok(StockedProduct { product, levels })
     }
 
     /// A page of products. Category, tag and text are matched trimmed and case-insensitively;
