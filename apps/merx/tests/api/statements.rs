@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::carts::{call, product};
-use crate::checkout::session_body;
+use crate::checkout::{open, session_body};
 use crate::helpers::{Store, TestApp, json_of, spawn_app_with};
 
 const ADD_MAX: usize = 8;
@@ -60,19 +60,7 @@ async fn guest_checkout(app: &TestApp, session: &str, variants: &[String]) -> Co
             add = statements;
         }
     }
-    let opened = json_of(
-        call(
-            app,
-            Method::POST,
-            "/api/v1/checkout/sessions",
-            Some(session_body(&cart)),
-            Some(session),
-            None,
-        )
-        .await,
-        201,
-    )
-    .await;
+    let opened = json_of(open(app, session, session_body(&cart)).await, 201).await;
     let session_statements = merx_test_db::take_statements();
     let id = opened["checkout_id"].as_str().expect("checkout id");
     let confirmed = json_of(

@@ -102,15 +102,6 @@ impl CartRepository for MemoryCarts {
         Ok(current(&lock(&self.carts), owner, touch.now).cloned())
     }
 
-    async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError> {
-        let mut carts = lock(&self.carts);
-        if let Some(found) = current(&carts, &new.owner, touch.now) {
-            return Ok(found.clone());
-        }
-        carts.insert(new.id, new.clone());
-        Ok(new.clone())
-    }
-
     async fn add_to_current(
         &self,
         new: &Cart,

@@ -223,14 +223,7 @@ async fn locked_row(c: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<
 
 /// Locks the cart row for the rest of the transaction; false when there is no such cart.
 async fn lock_cart(c: &mut AsyncPgConnection, id: CartId) -> Result<bool, DbError> {
-    Ok(carts::table
-        .find(*id.as_uuid())
-        .select(carts::id)
-        .for_update()
-        .first::<uuid::Uuid>(c)
-        .await
-        .optional()?
-        .is_some())
+    Ok(locked_row(c, *id.as_uuid()).await?.is_some())
 }
 
 async fn touch_cart(c: &mut AsyncPgConnection, id: CartId, touch: Touch) -> Result<(), DbError> {
@@ -372,31 +365,6 @@ impl CartRepository for PgCarts {
             Some(id) => load(&mut c, id).await.map_err(store_error),
             None => Ok(None),
         }
-    }
-
-    async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError> {
-        let key = owner_key(&new.owner);
-        let row = cart_row(new);
-        let owner = new.owner.clone();
-        let mut c = conn(&self.pool).await?;
-        let found = c
-            .transaction::<_, DbError, _>(async move |tx| {
-                // One creator at a time per owner: concurrent first adds share one cart.
-                diesel::select(pg_advisory_xact_lock(hashtextextended(key, 0)))
-                    .execute(tx)
-                    .await?;
-                if let Some(id) = current_id(tx, &owner, touch.now).await? {
-                    return load(tx, id).await;
-                }
-                diesel::insert_into(carts::table)
-                    .values(&row)
-                    .execute(tx)
-                    .await?;
-                load(tx, row.id).await
-            })
-            .await
-            .map_err(store_error)?;
-        found.ok_or_else(|| StoreError::message("cart vanished while being created"))
     }
 
     async fn add_to_current(

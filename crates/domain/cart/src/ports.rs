@@ -34,14 +34,9 @@ pub trait CartRepository: Send + Sync {
         touch: Touch,
     ) -> Result<Option<Cart>, StoreError>;
 
-    /// The owner's current cart, or `new` stored as it when there is none: one at a time per
-    /// owner, so concurrent first adds share one cart.
-    async fn find_or_insert_current(&self, new: &Cart, touch: Touch) -> Result<Cart, StoreError>;
-
-    /// The owner's current cart (or `new` stored as it when there is none, as
-    /// [`Self::find_or_insert_current`] does) gets `item` as [`Self::add_item`] adds it, in one
-    /// atomic step, unless that cart is in another currency than `new`'s. A first add is one
-    /// transaction instead of two.
+    /// The owner's current cart, or `new` stored as it when there is none (one at a time per
+    /// owner, so concurrent first adds share one cart), gets `item` as [`Self::add_item`] adds
+    /// it, in one atomic step, unless that cart is in another currency than `new`'s.
     async fn add_to_current(
         &self,
         new: &Cart,

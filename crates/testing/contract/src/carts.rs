@@ -149,23 +149,6 @@ pub async fn concurrent_adds_to_one_line_lose_nothing_and_respect_the_maximum(r:
     );
 }
 
-pub async fn concurrent_first_adds_share_one_current_cart(r: &CartRepos) {
-    let at = now();
-    let tries: Vec<_> = (0..10)
-        .map(|_| {
-            let carts = r.carts.clone();
-            let new = guest_cart("sess-contract-first", at);
-            tokio::spawn(async move { carts.find_or_insert_current(&new, Touch::at(at)).await })
-        })
-        .collect();
-    let mut ids = Vec::new();
-    for t in tries {
-        ids.push(t.await.expect("joined").expect("stored").id);
-    }
-    ids.dedup();
-    assert_eq!(ids.len(), 1, "every caller got the same cart");
-}
-
 /// Adding to the owner's current cart: concurrent first adds make one cart and lose no unit,
 /// the line's maximum holds, and a cart in another currency is left alone.
 pub async fn adds_to_the_current_cart_make_it_once_and_keep_its_currency(r: &CartRepos) {

@@ -79,7 +79,6 @@ macro_rules! cart_contract_tests {
         $crate::cart_contract_tests!(@each $repos;
             carts_keep_lines_and_the_newest_unexpired_cart_is_current,
             concurrent_adds_to_one_line_lose_nothing_and_respect_the_maximum,
-            concurrent_first_adds_share_one_current_cart,
             adds_to_the_current_cart_make_it_once_and_keep_its_currency,
             lines_are_set_removed_cleared_merged_and_carts_reassigned,
         );
