@@ -181,6 +181,7 @@ impl From<merx_checkout::CheckoutError> for ApiError {
             E::Expired(_) => Self::new(StatusCode::GONE, "checkout_expired", message),
             E::Insufficient(lines) => insufficient(&lines),
             E::PaymentRequired => Self::new(StatusCode::CONFLICT, "payment_required", message),
+            E::PaymentMismatch(_) => Self::new(StatusCode::CONFLICT, "payment_mismatch", message),
             E::AmountMismatch(expected) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch", message)
                     .with_details(json!({

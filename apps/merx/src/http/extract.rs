@@ -130,29 +130,62 @@ impl FromRequest for Caller {
             return Box::pin(async move { Ok(Self(principal)) });
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let bearer = req
-            .headers()
+        let credentials = Credentials::of(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state.ok_or_else(ApiError::internal)?;
+            let principal = credentials
+                .authenticate(&state)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
+            // Later extractors of this request reuse it: one lookup per request.
+            req.extensions_mut()
+                .insert(Authenticated(principal.clone()));
+            Ok(Self(principal))
+        })
+    }
+}
+
+/// The credentials a request carries: a bearer access token, else an `X-Api-Key`.
+pub enum Credentials {
+    Bearer(String),
+    ApiKey(String),
+    None,
+}
+
+impl Credentials {
+    #[must_use]
+    pub fn of(req: &HttpRequest) -> Self {
+        let headers = req.headers();
+        if let Some(token) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
                 v.strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
             })
-            .map(|t| t.trim().to_owned());
-        let api_key = req
-            .headers()
+        {
+            return Self::Bearer(token.trim().to_owned());
+        }
+        headers
             .get("x-api-key")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Box::pin(async move {
-            let state = state.ok_or_else(ApiError::internal)?;
-            if let Some(token) = bearer {
-                return Ok(Self(state.auth.authenticate(&token)?));
+            .map_or(Self::None, |k| Self::ApiKey(k.to_owned()))
+    }
+
+    /// Who these credentials name, with the powers their account has now (an admin's role
+    /// and active flag are read from the store at every request, spec §17).
+    ///
+    /// # Errors
+    /// 401 for bad credentials; 503 when the store cannot be reached.
+    pub async fn authenticate(&self, state: &AppState) -> Result<Option<Principal>, ApiError> {
+        Ok(match self {
+            Self::Bearer(token) => {
+                let claimed = state.auth.authenticate(token)?;
+                Some(state.auth.current(claimed).await?)
             }
-            if let Some(key) = api_key {
-                return Ok(Self(state.api_keys.authenticate(&key).await?));
-            }
-            Err(ApiError::unauthenticated())
+            Self::ApiKey(key) => Some(state.api_keys.authenticate(key).await?),
+            Self::None => None,
         })
     }
 }

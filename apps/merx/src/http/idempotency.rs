@@ -5,12 +5,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use merx_cart::CartCaller;
+use merx_identity::Principal;
 use merx_kernel::idempotency::{IDEMPOTENCY_KEY_HOURS, IDEMPOTENCY_LEASE_SECONDS};
 use merx_kernel::{IdempotencyClaim, StoredResponse, ValidationErrors};
 
 use crate::http::error::ApiError;
+use crate::http::extract::Authenticated;
 use crate::state::AppState;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -54,9 +56,9 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Runs `work` once per key (without a key, every time). The caller (user, guest session,
-/// and `proof` such as the hash of a guest's order token) scopes keys, so an answer is only
-/// ever replayed to whoever could have had it first.
+/// Runs `work` once per key (without a key, every time). The caller (user, API key, guest
+/// session, and `proof` such as the hash of a guest's order token) scopes keys, so an answer
+/// is only ever replayed to whoever could have had it first.
 pub async fn once<F, Fut>(
     state: &AppState,
     req: &HttpRequest,
@@ -69,14 +71,25 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, ApiError>>,
 {
-    let Some(key) = key_of(req)? else {
+    let key = key_of(req)?;
+    let api_key = req
+        .extensions()
+        .get::<Authenticated>()
+        .and_then(|a| match &a.0 {
+            Principal::ApiKey { id } => Some(*id),
+            Principal::User { .. } => None,
+        });
+    // Spec §17: a key belongs to its caller. A caller who is nobody in particular (no user, API
+    // key or session) has no scope to replay in: their requests simply run.
+    let who = match (&caller.user, api_key, &caller.session) {
+        (Some(user), _, _) => Some(format!("user:{user}")),
+        (None, Some(api_key), _) => Some(format!("api_key:{api_key}")),
+        (None, None, Some(session)) => Some(format!("session:{session}")),
+        (None, None, None) => None,
+    };
+    let (Some(key), Some(who)) = (key, who) else {
         let answer = work().await?;
         return Ok(respond(answer.status, answer.body.to_string(), false));
-    };
-    let who = match (&caller.user, &caller.session) {
-        (Some(user), _) => format!("user:{user}"),
-        (None, Some(session)) => format!("session:{session}"),
-        (None, None) => "anonymous".to_owned(),
     };
     let who = match proof {
         Some(p) => format!("{who} {p}"),

@@ -24,6 +24,24 @@ fn sane_request_id(value: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_owned())
 }
 
+/// The method as metrics and logs name it: a standard one, else `OTHER` (spec §17: no client
+/// text becomes a label, so made-up methods cannot grow the series without bound).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::PATCH => "PATCH",
+        M::DELETE => "DELETE",
+        M::HEAD => "HEAD",
+        M::OPTIONS => "OPTIONS",
+        M::CONNECT => "CONNECT",
+        M::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 /// # Errors
 /// Only actix's own failures, passed through.
 pub async fn around_request(
@@ -37,7 +55,7 @@ pub async fn around_request(
         .and_then(sane_request_id)
         .unwrap_or_else(new_request_id);
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let is_docs_page = req.path().starts_with("/api/docs") || req.path().starts_with("/api/redoc");
 
     let mut res = REQUEST_ID
@@ -91,6 +109,7 @@ pub async fn around_request(
         );
     }
 
+    // A pattern of ours (a closed set), never the path itself.
     let route = res
         .request()
         .match_pattern()
@@ -98,7 +117,7 @@ pub async fn around_request(
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if let Some(m) = metrics {
-        m.observe(&method, &route, status, elapsed);
+        m.observe(method, &route, status, elapsed);
     }
     tracing::info!(
         request_id = %id,

@@ -14,13 +14,14 @@ use merx_identity::Principal;
 use merx_kernel::{RateCategory, RateDecision};
 
 use crate::http::error::ApiError;
-use crate::http::extract::Authenticated;
+use crate::http::extract::{Authenticated, Credentials};
 use crate::state::AppState;
 use crate::trusted_proxies::client_ip;
 
-/// The category of a route (spec §14), by its path under `/api/v1`; `None` for the probes and
-/// documents operators and load balancers poll (`/health`, `/ready`, `/metrics`, the API
-/// docs), which a limit would turn into false alarms.
+/// The category of a route (spec §14, §17), by the route actix matches (its pattern, or the
+/// decoded path when none matches), under `/api/v1`; `None` for the probes and documents
+/// operators and load balancers poll (`/health`, `/ready`, `/metrics`, the API docs), which a
+/// limit would turn into false alarms.
 #[must_use]
 pub fn category_of(method: &Method, path: &str) -> Option<RateCategory> {
     let p = path.strip_prefix("/api/v1").unwrap_or(path);
@@ -47,6 +48,7 @@ fn category_in(method: &Method, p: &str) -> RateCategory {
         RateCategory::Cart
     } else if p.starts_with("/checkout/")
         || p.starts_with("/payments/")
+        || (p == "/inventory/reserve" && method == Method::POST)
         || (p == "/orders" && method == Method::POST)
         || (p.starts_with("/orders/") && p.ends_with("/payment"))
     {
@@ -56,23 +58,44 @@ fn category_in(method: &Method, p: &str) -> RateCategory {
     }
 }
 
-/// Who is calling, as far as limits care: a user (limited per user and IP), an admin or API
-/// key (not limited), or a guest (`None`). Bad credentials count as a guest here; the handler
-/// refuses them.
-async fn caller_of(state: &AppState, req: &ServiceRequest) -> Option<Principal> {
-    let headers = req.headers();
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-    {
-        return state.auth.authenticate(token.trim()).ok();
+/// The path actix routes on: percent-decoded (`/auth/%6Cogin` is `/auth/login`), and the
+/// pattern of the route it matches when there is one (`/api/v1/orders/{id}/payment`), so no
+/// spelling of a path reaches a handler under another category.
+fn routed_path(req: &ServiceRequest) -> String {
+    let decoded = req.match_info().as_str().to_owned();
+    req.request()
+        .resource_map()
+        .match_pattern(&decoded)
+        .unwrap_or(decoded)
+}
+
+/// 429 `rate_limit_exceeded` for `category`.
+fn refusal(
+    req: ServiceRequest,
+    category: RateCategory,
+    decision: &RateDecision,
+) -> ServiceResponse<BoxBody> {
+    let error = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limit_exceeded",
+        format!(
+            "too many {} requests; try again in {} s",
+            category.as_str(),
+            decision.reset_secs
+        ),
+    )
+    .with_details(serde_json::json!({
+        "category": category.as_str(),
+        "retry_after": decision.reset_secs,
+    }));
+    let mut body = serde_json::to_value(error.body()).unwrap_or_default();
+    body["retry_after"] = decision.reset_secs.into();
+    let mut res = HttpResponse::TooManyRequests().json(body);
+    set_headers(res.headers_mut(), decision);
+    if let Ok(v) = HeaderValue::from_str(&decision.reset_secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok())?;
-    state.api_keys.authenticate(key).await.ok()
+    req.into_response(res).map_into_boxed_body()
 }
 
 fn set_headers(headers: &mut actix_web::http::header::HeaderMap, d: &RateDecision) {
@@ -100,7 +123,7 @@ pub async fn limit_rate(
     if !gate.limits.is_enabled() || req.method() == Method::OPTIONS {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let Some(category) = category_of(req.method(), req.path()) else {
+    let Some(category) = category_of(req.method(), &routed_path(&req)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let forwarded = req
@@ -113,8 +136,23 @@ pub async fn limit_rate(
         forwarded.as_deref(),
         &gate.trusted_proxies,
     )
-    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let caller = caller_of(&state, &req).await;
+    .map_or_else(|| "unknown".to_owned(), merx_kernel::client_of);
+    let limit = gate.limits.limit(category);
+    let now = state.clock.now();
+    let credentials = Credentials::of(req.request());
+    if matches!(credentials, Credentials::ApiKey(_)) {
+        // A made-up key must not cost a lookup once its address has spent its budget.
+        let ip_key = gate.limits.keys(category, None, false, &ip);
+        for key in ip_key {
+            if let Ok(d) = gate.limiter.peek(&key, limit, now).await
+                && !d.allowed
+            {
+                return Ok(refusal(req, category, &d));
+            }
+        }
+    }
+    // Bad credentials count as a guest here; the handler refuses them.
+    let caller = credentials.authenticate(&state).await.ok().flatten();
     let user = caller
         .as_ref()
         .and_then(Principal::user_id)
@@ -124,8 +162,6 @@ pub async fn limit_rate(
         // The handler's extractors reuse it: an API key is looked up once per request.
         req.extensions_mut().insert(Authenticated(principal));
     }
-    let limit = gate.limits.limit(category);
-    let now = state.clock.now();
     let mut decisions = Vec::new();
     for key in gate.limits.keys(category, user, unlimited, &ip) {
         match gate.limiter.hit(&key, limit, now).await {
@@ -138,27 +174,7 @@ pub async fn limit_rate(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if !decision.allowed {
-        let error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_exceeded",
-            format!(
-                "too many {} requests; try again in {} s",
-                category.as_str(),
-                decision.reset_secs
-            ),
-        )
-        .with_details(serde_json::json!({
-            "category": category.as_str(),
-            "retry_after": decision.reset_secs,
-        }));
-        let mut body = serde_json::to_value(error.body()).unwrap_or_default();
-        body["retry_after"] = decision.reset_secs.into();
-        let mut res = HttpResponse::TooManyRequests().json(body);
-        set_headers(res.headers_mut(), &decision);
-        if let Ok(v) = HeaderValue::from_str(&decision.reset_secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(req.into_response(res).map_into_boxed_body());
+        return Ok(refusal(req, category, &decision));
     }
     let mut res = next.call(req).await?.map_into_boxed_body();
     set_headers(res.headers_mut(), &decision);
@@ -224,6 +240,15 @@ mod tests {
         assert_eq!(
             category_of(&get, "/api/v1/products"),
             Some(RateCategory::Default)
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/inventory/reserve"),
+            Some(RateCategory::Checkout)
+        );
+        assert_eq!(
+            category_of(&post, "/api/v1/orders/{id}/payment"),
+            Some(RateCategory::Checkout),
+            "a matched pattern"
         );
         for probe in [
             "/health",

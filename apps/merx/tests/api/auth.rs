@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
 use crate::both_stores;
-use crate::helpers::{Store, Tokens, error_body, spawn_app};
+use crate::helpers::{Store, Tokens, error_body, spawn_app, spawn_app_with};
 
 both_stores!(
     registering_returns_201_with_the_user_and_no_secret,
@@ -15,6 +15,7 @@ both_stores!(
     logging_out_ends_the_session,
     a_password_reset_changes_the_password_once_and_signs_out_everywhere,
     email_verification_marks_the_user_verified,
+    a_reset_request_answers_before_any_mail_leaves,
 );
 
 async fn registering_returns_201_with_the_user_and_no_secret(store: Store) {
@@ -304,7 +305,7 @@ async fn a_password_reset_changes_the_password_once_and_signs_out_everywhere(sto
         .await;
     assert_eq!(known.status(), 202);
     assert!(app.mailer.last_to("nobody@example.com").is_none());
-    let token = app.emailed_token("forgot@example.com");
+    let token = app.emailed_token("forgot@example.com").await;
 
     let weak = json!({"token": token, "new_password": "short"});
     let body = error_body(
@@ -371,7 +372,7 @@ async fn email_verification_marks_the_user_verified(store: Store) {
         )
         .await;
     assert_eq!(res.status(), 202);
-    let token = app.emailed_token("verify@example.com");
+    let token = app.emailed_token("verify@example.com").await;
     let bad = app
         .post(
             "/api/v1/auth/verify-email/confirm",
@@ -395,4 +396,43 @@ async fn email_verification_marks_the_user_verified(store: Store) {
         .await
         .expect("json");
     assert_eq!(me["is_verified"], true);
+}
+
+/// Spec §17: a reset request for a known email answers as an unknown one does, without
+/// waiting for its mail: here the mail server accepts connections and never greets, so a
+/// request that sent the mail itself would hang on it.
+async fn a_reset_request_answers_before_any_mail_leaves(store: Store) {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let port = silent.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = spawn_app_with(store, |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    assert_eq!(
+        app.register("known@example.com", "password-123")
+            .await
+            .status(),
+        201
+    );
+    for email in ["known@example.com", "unknown@example.com"] {
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            app.post(
+                "/api/v1/auth/password-reset/request",
+                &json!({"email": email}),
+                None,
+            ),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{email}: the answer waited for the mail server"));
+        assert_eq!(answer.status(), 202, "{email}");
+    }
 }

@@ -125,12 +125,14 @@ async fn refunds_never_exceed_what_was_captured(store: Store) {
         (5, 0, 5),
         "units back on the shelf"
     );
-    error_body(
+    // Spec §15: after a full refund, asking again exceeds what was captured.
+    let after = error_body(
         app.post(&refunds, &json!({}), Some(&admin)).await,
         409,
-        "nothing_to_refund",
+        "refund_exceeds_captured",
     )
     .await;
+    assert_eq!(after["details"]["refundable"], 0);
     let listed = json_of(app.get(&refunds, Some(&admin)).await, 200).await;
     let amounts: Vec<i64> = listed
         .as_array()

@@ -86,7 +86,7 @@ async fn an_integrator_creates_a_customer_who_signs_in_after_a_reset(store: Stor
         )
         .await;
     assert_eq!(asked.status(), 202);
-    let token = app.emailed_token("phone.order@example.com");
+    let token = app.emailed_token("phone.order@example.com").await;
     let reset = json!({"token": token, "new_password": "chosen-by-ada-1"});
     let done = app
         .post("/api/v1/auth/password-reset/confirm", &reset, None)

@@ -71,6 +71,7 @@ async fn a_payment_that_is_not_captured_cannot_be_confirmed() {
             status: merx_payments::ProviderStatus::Open,
             paid: None,
             payment_ref: None,
+            subject: None,
         })
     });
     let checkout = CheckoutService::new(

@@ -166,12 +166,16 @@ impl TestApp {
         Tokens::from(self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await).await
     }
 
-    /// The newest token emailed to `to`.
-    pub fn emailed_token(&self, to: &str) -> String {
-        self.mailer
-            .last_to(to)
-            .and_then(|m| m.token)
-            .expect("an email with a token was sent")
+    /// The newest token emailed to `to`, waiting up to 5 s for it (some mail leaves after
+    /// the answer).
+    pub async fn emailed_token(&self, to: &str) -> String {
+        for _ in 0..100 {
+            if let Some(token) = self.mailer.last_to(to).and_then(|m| m.token) {
+                return token;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no email with a token reached {to}");
     }
 }
 

@@ -15,6 +15,8 @@ use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app, spawn_app_w
 both_stores!(
     a_direct_reservation_holds_all_or_nothing_until_released,
     a_carts_session_takes_its_reservation_over,
+    a_cart_owner_reserves_no_more_than_the_cart_holds,
+    a_refused_reservation_names_skus,
 );
 
 async fn reserve(
@@ -157,6 +159,59 @@ async fn a_carts_session_takes_its_reservation_over(store: Store) {
     )
     .await;
     assert_eq!(stock(&app, &pid, &vid).await, (3, 0, 3));
+}
+
+/// Spec §17: a guest cannot hold a shop's stock through a cart that does not want it.
+async fn a_cart_owner_reserves_no_more_than_the_cart_holds(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "HOARD-1", "USD", 1_000, 99).await;
+    let (pid2, vid2) = product(&app, &admin, "HOARD-2", "USD", 1_000, 99).await;
+    let guest = "sess-hoarder-1";
+    let cart = guest_cart(&app, guest, &vid, 2).await;
+    for items in [
+        json!([{"variant_id": vid, "quantity": 99}]),
+        json!([{"variant_id": vid, "quantity": 2}, {"variant_id": vid, "quantity": 1}]),
+        json!([{"variant_id": vid2, "quantity": 1}]),
+        json!([{"variant_id": vid, "quantity": 1}, {"variant_id": vid2, "quantity": 1}]),
+    ] {
+        let body = json!({"cart_id": cart, "reservation_minutes": 60, "items": items});
+        let refused = error_body(
+            reserve(&app, &body, Some(guest), None).await,
+            422,
+            "validation_error",
+        )
+        .await;
+        assert_eq!(refused["details"]["fields"][0]["field"], "items", "{items}");
+        assert_eq!(stock(&app, &pid, &vid).await, (99, 0, 99), "nothing held");
+        assert_eq!(stock(&app, &pid2, &vid2).await, (99, 0, 99), "nothing held");
+    }
+    // What the cart holds, or less, is fine; an admin is not bound by a cart.
+    let within = json!({"cart_id": cart, "items": [{"variant_id": vid, "quantity": 2}]});
+    json_of(reserve(&app, &within, Some(guest), None).await, 201).await;
+    assert_eq!(stock(&app, &pid, &vid).await, (99, 2, 97));
+    let by_admin = json!({"cart_id": cart, "items": [{"variant_id": vid2, "quantity": 5}]});
+    json_of(reserve(&app, &by_admin, None, Some(&admin)).await, 201).await;
+}
+
+/// Spec §15: a refused reservation names each line by its SKU, as a cart's refusal does.
+async fn a_refused_reservation_names_skus(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (_, vid) = product(&app, &admin, "SCARCE-SKU-1", "USD", 1_000, 1).await;
+    let body = json!({"items": [{"variant_id": vid, "quantity": 3}]});
+    let short = error_body(
+        reserve(&app, &body, None, Some(&admin)).await,
+        409,
+        "insufficient_inventory",
+    )
+    .await;
+    assert_eq!(short["details"]["sku"], "SCARCE-SKU-1", "{short}");
+    assert_eq!(
+        short["details"]["lines"][0]["sku"], "SCARCE-SKU-1",
+        "{short}"
+    );
+    assert_eq!(short["details"]["lines"][0]["available_quantity"], 1);
 }
 
 /// Direct reservations racing checkout sessions over two instances: never more held than is

@@ -407,12 +407,14 @@ async fn refunds_stop_at_the_captured_amount_and_dashboard_refunds_count_once(st
     assert_eq!(over["details"]["refundable"], total - 800);
     json_of(app.post(&refunds, &json!({}), Some(&admin)).await, 201).await;
     assert_eq!(order(&app, &admin, &id).await["payment_status"], "refunded");
-    error_body(
+    // Spec §15: after a full refund, asking again exceeds what was captured.
+    let after = error_body(
         app.post(&refunds, &json!({}), Some(&admin)).await,
         409,
-        "nothing_to_refund",
+        "refund_exceeds_captured",
     )
     .await;
+    assert_eq!(after["details"]["refundable"], 0);
     // A dispute flags the order.
     let dispute = json!({"id": "dp_1", "object": "dispute", "payment_intent": pi, "amount": total});
     event(&app, "evt_dp", "charge.dispute.created", &dispute).await;

@@ -18,6 +18,8 @@ both_stores!(
     a_webhook_is_only_a_hint_and_counts_once,
     partial_then_full_refunds_go_through_toss_cancel,
     an_order_placed_first_is_paid_through_the_widget,
+    a_toss_payment_pays_only_the_order_it_was_made_for,
+    only_the_owner_confirms_a_toss_payment,
 );
 
 fn with_toss(fake: &FakeToss) -> impl FnOnce(&mut merx::Config) + use<> {
@@ -365,7 +367,26 @@ async fn an_order_placed_first_is_paid_through_the_widget(store: Store) {
     assert!(order_id.starts_with("ord_"));
     let amount = widget["amount"].as_i64().unwrap();
     let key = fake.authorize(&order_id, amount);
-    let paid = json_of(confirm(&app, guest, &key, &order_id, amount).await, 200).await;
+    // An order placed first by a guest is theirs by its order token.
+    error_body(
+        confirm(&app, guest, &key, &order_id, amount).await,
+        404,
+        "order_not_found",
+    )
+    .await;
+    let paid = json_of(
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/payments/tosspayments/confirm?token={token}"),
+            Some(json!({"paymentKey": key, "orderId": order_id, "amount": amount})),
+            Some(guest),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(paid["order"]["id"], id.as_str());
     assert_eq!(
         (
@@ -375,4 +396,120 @@ async fn an_order_placed_first_is_paid_through_the_widget(store: Store) {
         (Some("confirmed"), Some("paid"))
     );
     assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
+}
+
+/// Spec §17: a payment made for session A, whose answer Merx never got, cannot complete
+/// session B of the same amount, even when Toss answers `ALREADY_PROCESSED_PAYMENT` before it
+/// compares order ids.
+async fn a_toss_payment_pays_only_the_order_it_was_made_for(store: Store) {
+    let guest_a = "sess-toss-pay-a";
+    let TossCheckout {
+        fake,
+        app,
+        order_id: order_a,
+        amount,
+        vid,
+        ..
+    } = toss_checkout(store, "KR-TWIN", 30_000, 1, guest_a).await;
+    fake.answer_already_processed_first();
+    let guest_b = "sess-toss-pay-b";
+    let cart_b = guest_cart(&app, guest_b, &vid, 1).await;
+    let session_b = json_of(open(&app, guest_b, toss_session(&cart_b)).await, 201).await;
+    let order_b = session_b["payment"]["order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(session_b["amount"], amount, "the same amount");
+    let key = fake.authorize(&order_a, amount);
+    fake.complete(&key);
+    let mismatch = error_body(
+        confirm(&app, guest_b, &key, &order_b, amount).await,
+        409,
+        "payment_mismatch",
+    )
+    .await;
+    assert!(mismatch["request_id"].is_string());
+    let b = session_b["checkout_id"].as_str().unwrap();
+    let still = json_of(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/checkout/sessions/{b}"),
+            None,
+            Some(guest_b),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(still["status"], "open", "B is not paid by A's payment");
+    let admin = app.admin().await.access;
+    let none = json_of(app.get("/api/v1/orders", Some(&admin)).await, 200).await;
+    assert_eq!(none["total"], 0);
+    // The payment still completes the session it was made for.
+    let paid = json_of(confirm(&app, guest_a, &key, &order_a, amount).await, 200).await;
+    assert_eq!(paid["order"]["payment_status"], "paid");
+    let one = json_of(app.get("/api/v1/orders", Some(&admin)).await, 200).await;
+    assert_eq!(one["total"], 1);
+}
+
+/// Spec §17: the values of a success-redirect URL answer nobody but the session's owner, an
+/// admin or an API key.
+async fn only_the_owner_confirms_a_toss_payment(store: Store) {
+    let guest = "sess-toss-owner";
+    let TossCheckout {
+        fake,
+        app,
+        order_id,
+        amount,
+        ..
+    } = toss_checkout(store, "KR-OWNED", 12_000, 1, guest).await;
+    let key = fake.authorize(&order_id, amount);
+    let paid = json_of(confirm(&app, guest, &key, &order_id, amount).await, 200).await;
+    // Someone who saw the redirect URL learns nothing.
+    let stranger = error_body(
+        confirm(&app, "sess-toss-stranger", &key, &order_id, amount).await,
+        404,
+        "checkout_not_found",
+    )
+    .await;
+    assert!(!stranger.to_string().contains("minji@example.kr"));
+    let nobody = call(
+        &app,
+        Method::POST,
+        "/api/v1/payments/tosspayments/confirm",
+        Some(json!({"paymentKey": key, "orderId": order_id, "amount": amount})),
+        None,
+        None,
+    )
+    .await;
+    error_body(nobody, 404, "checkout_not_found").await;
+    let customer = app.customer("curious@example.com").await.access;
+    let signed_in = call(
+        &app,
+        Method::POST,
+        "/api/v1/payments/tosspayments/confirm",
+        Some(json!({"paymentKey": key, "orderId": order_id, "amount": amount})),
+        None,
+        Some(&customer),
+    )
+    .await;
+    error_body(signed_in, 404, "checkout_not_found").await;
+    // An admin may.
+    let admin = app.admin().await.access;
+    let by_admin = json_of(
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/payments/tosspayments/confirm",
+            Some(json!({"paymentKey": key, "orderId": order_id, "amount": amount})),
+            None,
+            Some(&admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(by_admin["order"]["id"], paid["order"]["id"]);
 }

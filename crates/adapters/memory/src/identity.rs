@@ -89,6 +89,12 @@ impl UserRepository for MemoryUsers {
             if let Some(attributes) = &patch.attributes {
                 u.attributes.clone_from(attributes);
             }
+            if let Some(role) = patch.role {
+                u.role = role;
+            }
+            if let Some(active) = patch.is_active {
+                u.is_active = active;
+            }
             u.updated_at = at;
         }))
     }

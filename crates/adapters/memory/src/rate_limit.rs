@@ -34,6 +34,20 @@ impl RateLimiter for MemoryRateLimiter {
         entry.1 += 1;
         Ok(RateDecision::of_window(entry.1, limit, now))
     }
+
+    async fn peek(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: Timestamp,
+    ) -> Result<RateDecision, StoreError> {
+        let window = RateDecision::window_of(limit, now);
+        let counted = lock(&self.windows)
+            .get(key)
+            .filter(|(w, _)| *w == window)
+            .map_or(0, |(_, n)| *n);
+        Ok(RateDecision::of_window(counted + 1, limit, now))
+    }
 }
 
 #[cfg(test)]
@@ -49,8 +63,14 @@ mod tests {
         };
         let t = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
         assert!(limiter.hit("k", limit, t).await.unwrap().allowed);
+        assert!(
+            limiter.peek("k", limit, t).await.unwrap().allowed,
+            "one left"
+        );
         assert!(limiter.hit("k", limit, t).await.unwrap().allowed);
+        assert!(!limiter.peek("k", limit, t).await.unwrap().allowed);
         assert!(!limiter.hit("k", limit, t).await.unwrap().allowed);
+        assert!(limiter.peek("fresh", limit, t).await.unwrap().allowed);
         assert!(limiter.hit("other", limit, t).await.unwrap().allowed);
         let later = t + chrono::Duration::seconds(10);
         assert!(

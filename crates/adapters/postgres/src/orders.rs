@@ -57,6 +57,16 @@ pub(crate) struct OrderRow {
     ledger: serde_json::Value,
 }
 
+/// The `totals` column: the breakdown, and the tax id an exempt order was placed under (kept
+/// beside its totals, which it explains, as the table is at diesel's 32 columns).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredTotals {
+    #[serde(flatten)]
+    totals: merx_orders::OrderTotals,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tax_id: Option<String>,
+}
+
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
@@ -71,7 +81,10 @@ pub(crate) fn order_row(o: &Order) -> OrderRow {
         payment_status: o.payment_status.as_str().to_owned(),
         currency: o.currency.code().to_owned(),
         items: json(&o.items),
-        totals: json(&o.totals),
+        totals: json(&StoredTotals {
+            totals: o.totals,
+            tax_id: o.tax_id.clone(),
+        }),
         discount_code: o.discount_code.clone(),
         shipping_address: json(&o.shipping_address),
         billing_address: json(&o.billing_address),
@@ -104,6 +117,7 @@ impl TryFrom<OrderRow> for Order {
     fn try_from(r: OrderRow) -> Result<Self, DbError> {
         let payment_status =
             PaymentStatus::parse(&r.payment_status).ok_or_else(|| decode("payment status"))?;
+        let stored: StoredTotals = serde_json::from_value(r.totals).map_err(decode)?;
         Ok(Self {
             id: OrderId::from_uuid(r.id),
             number: OrderNumber::parse(&r.order_number).ok_or_else(|| decode("order number"))?,
@@ -113,7 +127,7 @@ impl TryFrom<OrderRow> for Order {
             payment_status,
             currency: r.currency.parse::<Currency>().map_err(decode)?,
             items: serde_json::from_value(r.items).map_err(decode)?,
-            totals: serde_json::from_value(r.totals).map_err(decode)?,
+            totals: stored.totals,
             discount_code: r.discount_code,
             shipping_address: serde_json::from_value(r.shipping_address).map_err(decode)?,
             billing_address: serde_json::from_value(r.billing_address).map_err(decode)?,
@@ -141,6 +155,7 @@ impl TryFrom<OrderRow> for Order {
                 .map(|f| OrderFlag::parse(f).ok_or_else(|| decode("order flag")))
                 .collect::<Result<_, _>>()?,
             ledger: serde_json::from_value(r.ledger).map_err(decode)?,
+            tax_id: stored.tax_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

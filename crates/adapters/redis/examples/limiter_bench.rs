@@ -28,6 +28,15 @@ impl RateLimiter for CountingFallback {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(RateDecision::of_window(1, limit, now))
     }
+
+    async fn peek(
+        &self,
+        _key: &str,
+        limit: Limit,
+        now: Timestamp,
+    ) -> Result<RateDecision, StoreError> {
+        Ok(RateDecision::of_window(1, limit, now))
+    }
 }
 
 fn arg(n: usize, default: u64) -> u64 {

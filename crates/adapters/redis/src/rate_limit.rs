@@ -45,11 +45,15 @@ impl RedisRateLimiter {
         }
     }
 
-    async fn count(&self, key: &str, limit: Limit, now: Timestamp) -> Result<u64, String> {
+    fn window_key(&self, key: &str, limit: Limit, now: Timestamp) -> String {
         let window = RateDecision::window_of(limit, now);
+        format!("{}:rl:{key}:{window}", self.prefix)
+    }
+
+    async fn count(&self, key: &str, limit: Limit, now: Timestamp) -> Result<u64, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         self.script
-            .key(format!("{}:rl:{key}:{window}", self.prefix))
+            .key(self.window_key(key, limit, now))
             .arg(limit.window_secs)
             .invoke_async(&mut conn)
             .await
@@ -71,6 +75,26 @@ impl RateLimiter for RedisRateLimiter {
                 tracing::warn!(error = %e, "rate limits fall back to this instance: Redis unavailable");
                 self.fallback.hit(key, limit, now).await
             }
+        }
+    }
+
+    async fn peek(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: Timestamp,
+    ) -> Result<RateDecision, StoreError> {
+        let counted = async {
+            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+            redis::cmd("GET")
+                .arg(self.window_key(key, limit, now))
+                .query_async::<Option<u64>>(&mut conn)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match counted.await {
+            Ok(n) => Ok(RateDecision::of_window(n.unwrap_or(0) + 1, limit, now)),
+            Err(_) => self.fallback.peek(key, limit, now).await,
         }
     }
 }

@@ -219,6 +219,7 @@ fn session_state(session: &Value) -> PaymentState {
         status,
         paid,
         payment_ref: id_of(session, "payment_intent"),
+        subject: None,
     }
 }
 
@@ -234,6 +235,7 @@ fn intent_state(intent: &Value) -> PaymentState {
             .then(|| money(intent, "amount_received").or_else(|| money(intent, "amount")))
             .flatten(),
         payment_ref: text(intent, "id").map(str::to_owned),
+        subject: None,
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn state(p: &Value) -> PaymentState {
             .then(|| amount(p, "totalAmount"))
             .flatten(),
         payment_ref: payment_key(p),
+        subject: subject(p),
     }
 }
 

@@ -13,6 +13,8 @@ merx_kernel::typed_id!(
 
 /// Most units of one variant a line may hold.
 pub const MAX_LINE_QUANTITY: i64 = 99;
+/// Most lines a cart holds (spec §17): what Stripe takes in one Checkout Session.
+pub const MAX_LINES: usize = 100;
 /// A cart expires this long after its last change.
 pub const CART_LIFETIME_DAYS: i64 = 30;
 
@@ -110,6 +112,13 @@ impl Cart {
     #[must_use]
     pub fn line_of(&self, variant: VariantId) -> Option<&CartItem> {
         self.items.iter().find(|i| i.variant_id == variant)
+    }
+
+    /// Whether a line of `variant` would be one line too many: more of a line already held
+    /// always fits.
+    #[must_use]
+    pub fn is_full_for(&self, variant: VariantId) -> bool {
+        self.items.len() >= MAX_LINES && self.line_of(variant).is_none()
     }
 
     #[must_use]

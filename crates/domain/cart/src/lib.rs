@@ -33,7 +33,7 @@ mod view;
 
 pub use cart::{
     CART_LIFETIME_DAYS, Cart, CartCaller, CartId, CartItem, CartItemId, CartOwner,
-    MAX_LINE_QUANTITY, Touch,
+    MAX_LINE_QUANTITY, MAX_LINES, Touch,
 };
 pub use error::{CartError, Shortfall};
 pub use ports::*;

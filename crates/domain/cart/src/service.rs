@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::error::Shortfall;
 use crate::{
     AddOutcome, Cart, CartCaller, CartError, CartId, CartItem, CartItemId, CartOwner,
-    CartRepository, CartView, LineView, MAX_LINE_QUANTITY, Touch,
+    CartRepository, CartView, LineView, MAX_LINE_QUANTITY, MAX_LINES, Touch,
 };
 
 /// What to add: a variant, or a product that has exactly one variant.
@@ -50,6 +50,14 @@ pub struct CartService {
 }
 
 const METADATA_MAX_BYTES: usize = 16 * 1024;
+
+fn too_many_lines() -> CartError {
+    ValidationErrors::single(
+        "items",
+        format!("a cart holds at most {MAX_LINES} lines; add more of a line already held"),
+    )
+    .into()
+}
 
 pub(crate) fn check_quantity(quantity: i64) -> Result<(), CartError> {
     if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
@@ -207,6 +215,26 @@ impl CartService {
         Ok(self.levels_by_variant(&[variant]).await?.remove(&variant))
     }
 
+    /// The SKUs of these variants, for answers that name lines as clients know them (a variant
+    /// that is gone keeps its id).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn skus_of(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<HashMap<VariantId, String>, CartError> {
+        let mut skus = HashMap::new();
+        for &variant in variants {
+            if let Some(product) = self.products.find_by_variant(variant).await?
+                && let Some(v) = product.variant(variant)
+            {
+                skus.insert(variant, v.sku.clone());
+            }
+        }
+        Ok(skus)
+    }
+
     /// Adds units to the cart (or to the caller's current cart, created on this first add in
     /// the product's currency), onto the variant's existing line if there is one.
     ///
@@ -300,6 +328,9 @@ impl CartService {
                 if product.currency != cart.currency {
                     return Err(other_currency(cart.currency));
                 }
+                if cart.is_full_for(variant_id) {
+                    return Err(too_many_lines());
+                }
                 let wanted = cart.line_of(variant_id).map_or(0, |l| l.quantity) + line.quantity;
                 if let Some(available) = stock_cap
                     && wanted > available
@@ -315,6 +346,15 @@ impl CartService {
             }
         };
         let cart = match outcome {
+            // A line this add made past the limit (a first add to a current cart, or a race
+            // between two adds) is taken out again: each add undoes only its own line.
+            AddOutcome::Added(cart)
+                if cart.items.len() > MAX_LINES
+                    && cart.line_of(variant_id).is_some_and(|l| l.id == item.id) =>
+            {
+                self.carts.remove_item(cart.id, item.id, touch).await?;
+                return Err(too_many_lines());
+            }
             AddOutcome::Added(cart) => cart,
             AddOutcome::TooMany { current } => {
                 return Err(match stock_cap {

@@ -3,11 +3,10 @@
 //! reservation is the cart's one (a new one replaces it, its id is the cart's), and a checkout
 //! session or order of that cart takes it over in its own hold, so no unit is held twice.
 
-use merx_cart::{CartCaller, CartId};
-use merx_inventory::{ReservationLine, ReserveOutcome};
+use merx_cart::{Cart, CartCaller, CartId, Shortfall};
+use merx_inventory::{ReservationLine, ReserveOutcome, Shortage};
 use merx_kernel::{Timestamp, ValidationErrors};
 
-use crate::service::shortfalls;
 use crate::{CheckoutError, CheckoutService};
 
 /// The longest a direct reservation holds, and its default (minutes).
@@ -27,6 +26,29 @@ pub fn cart_hold(cart: CartId) -> String {
 #[must_use]
 pub fn reservation_hold(id: uuid::Uuid) -> String {
     format!("reservation:{id}")
+}
+
+/// Spec §17: a cart owner's reservation holds at most what the cart holds: each variant one of
+/// the cart's lines, its units (duplicate lines added up) at most that line's. Admins and API
+/// keys reserve freely; an owner may not hold a shop's stock that their cart does not want.
+///
+/// # Errors
+/// A validation error naming `items` for the first line beyond the cart.
+pub fn within_cart(items: &[ReservationLine], cart: &Cart) -> Result<(), ValidationErrors> {
+    for line in merx_inventory::merged(items) {
+        let held = cart.line_of(line.variant_id).map_or(0, |l| l.quantity);
+        if line.quantity > held {
+            return Err(ValidationErrors::single(
+                "items",
+                format!(
+                    "variant {} asks for {} but the cart holds {held}: a cart's reservation holds \
+                     at most what the cart holds",
+                    line.variant_id, line.quantity
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `POST /inventory/reserve`.
@@ -77,7 +99,10 @@ impl CheckoutService {
         let (id, holder) = match ask.cart {
             Some(cart) => {
                 // The caller's own cart (or an admin's view of any).
-                self.carts.get(cart, caller).await?;
+                let held = self.carts.get(cart, caller).await?;
+                if !caller.is_admin {
+                    within_cart(&ask.items, &held)?;
+                }
                 (*cart.as_uuid(), cart_hold(cart))
             }
             None if caller.is_admin => {
@@ -94,9 +119,26 @@ impl CheckoutService {
                 expires_at: self.clock.now() + ttl,
             }),
             ReserveOutcome::Short(short) => {
-                Err(CheckoutError::Insufficient(shortfalls(&short, &[])))
+                Err(CheckoutError::Insufficient(self.named(&short).await?))
             }
         }
+    }
+
+    /// Short lines named by their SKUs (spec §15), as a cart's refusal names them.
+    async fn named(&self, short: &[Shortage]) -> Result<Vec<Shortfall>, CheckoutError> {
+        let variants: Vec<_> = short.iter().map(|s| s.variant_id).collect();
+        let skus = self.carts.skus_of(&variants).await?;
+        Ok(short
+            .iter()
+            .map(|s| Shortfall {
+                sku: skus
+                    .get(&s.variant_id)
+                    .cloned()
+                    .unwrap_or_else(|| s.variant_id.to_string()),
+                available_quantity: s.available,
+                requested_quantity: s.requested,
+            })
+            .collect())
     }
 
     /// Releases a direct reservation: an admin's any, anyone else only their cart's.
@@ -121,5 +163,64 @@ impl CheckoutService {
             return Err(CheckoutError::ReservationNotFound);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use merx_cart::{CartItem, CartItemId, CartOwner};
+    use merx_kernel::{Currency, ProductId, VariantId};
+
+    use super::*;
+
+    fn cart_of(lines: &[(VariantId, i64)]) -> Cart {
+        let now = chrono::Utc::now();
+        Cart {
+            id: CartId::new(),
+            owner: CartOwner::Guest("sess-owner-1".into()),
+            currency: Currency::Usd,
+            items: lines
+                .iter()
+                .map(|&(variant_id, quantity)| CartItem {
+                    id: CartItemId::new(),
+                    product_id: ProductId::new(),
+                    variant_id,
+                    quantity,
+                    metadata: serde_json::Map::new(),
+                    added_at: now,
+                })
+                .collect(),
+            discount_code: None,
+            created_at: now,
+            updated_at: now,
+            expires_at: now,
+        }
+    }
+
+    fn line(variant_id: VariantId, quantity: i64) -> ReservationLine {
+        ReservationLine {
+            variant_id,
+            quantity,
+        }
+    }
+
+    #[test]
+    fn an_owner_reserves_at_most_what_the_cart_holds() {
+        let (a, b, stranger) = (VariantId::new(), VariantId::new(), VariantId::new());
+        let cart = cart_of(&[(a, 3), (b, 1)]);
+        assert!(within_cart(&[line(a, 3), line(b, 1)], &cart).is_ok());
+        assert!(within_cart(&[line(a, 1)], &cart).is_ok(), "less is fine");
+        assert!(
+            within_cart(&[line(a, 4)], &cart).is_err(),
+            "more than the line"
+        );
+        assert!(
+            within_cart(&[line(a, 2), line(a, 2)], &cart).is_err(),
+            "duplicate lines add up"
+        );
+        assert!(
+            within_cart(&[line(stranger, 1)], &cart).is_err(),
+            "not in the cart"
+        );
     }
 }

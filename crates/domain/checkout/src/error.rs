@@ -30,6 +30,10 @@ pub enum CheckoutError {
     /// A client's amount or currency is not ours (`amount_mismatch`).
     #[error("the amount must be {0}")]
     AmountMismatch(merx_kernel::Money),
+    /// The provider reports a payment for another session or order, or of other money than
+    /// ours (`payment_mismatch`): it is applied to nothing.
+    #[error("the provider's payment is not this one's: {0}")]
+    PaymentMismatch(&'static str),
     #[error(transparent)]
     Payment(#[from] PaymentError),
     /// The session is not open any more (`invalid_transition`).

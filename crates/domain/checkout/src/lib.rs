@@ -38,10 +38,11 @@ mod sessions;
 
 pub use direct_reservations::{
     DEFAULT_RESERVATION_MINUTES, DirectReservation, MAX_RESERVATION_MINUTES, ReservationAsk,
-    cart_hold, reservation_hold,
+    cart_hold, reservation_hold, within_cart,
 };
 pub use error::CheckoutError;
 pub use orders_first::IntentFor;
+pub use payment_confirmations::{Confirmer, paid_for};
 pub use payment_lines::payment_lines;
 pub use ports::*;
 pub use request::{

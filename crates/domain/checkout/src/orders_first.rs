@@ -73,6 +73,7 @@ impl CheckoutService {
                     notes: notes.clone(),
                     checkout_id: None,
                     token_hash,
+                    tax_id: priced.exempt_tax_id(),
                 },
                 now + self.settings.reservation_ttl,
                 now,

@@ -17,9 +17,16 @@ pub(crate) struct PricedCart {
     pub shipping_tax: i64,
     pub discount: Option<Discount>,
     pub customer: Customer,
+    /// A tax was waived for the customer's tax id.
+    pub tax_exempt: bool,
 }
 
 impl PricedCart {
+    /// The tax id an order of this cart records: the one its tax was waived for.
+    pub fn exempt_tax_id(&self) -> Option<String> {
+        self.customer.tax_id.clone().filter(|_| self.tax_exempt)
+    }
+
     /// The discount use an order of this cart counts.
     pub fn redemption(&self) -> Option<Redemption> {
         self.discount
@@ -119,6 +126,7 @@ impl CheckoutService {
             shipping_tax: quote.shipping_tax.amount(),
             discount,
             customer,
+            tax_exempt: quote.tax_exempt,
         })
     }
 }

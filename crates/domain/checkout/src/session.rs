@@ -95,6 +95,7 @@ pub struct CheckoutSession {
     pub cancel_url: Option<String>,
     pub mode: String,
     pub metadata: Map<String, Value>,
+    /// The business tax id its quote was exempted under (none when it paid tax).
     pub tax_id: Option<String>,
     pub order_id: Option<OrderId>,
     pub created_at: Timestamp,
@@ -142,6 +143,7 @@ impl CheckoutSession {
             notes: None,
             checkout_id: Some(*self.id.as_uuid()),
             token_hash,
+            tax_id: self.tax_id.clone(),
         }
     }
 

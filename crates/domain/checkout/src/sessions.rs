@@ -105,7 +105,7 @@ impl CheckoutService {
                 cancel_url: request.cancel_url.clone(),
                 mode: mode.clone(),
                 metadata,
-                tax_id: request.tax_id.clone(),
+                tax_id: priced.exempt_tax_id(),
                 order_id: None,
                 created_at: now,
                 updated_at: now,
@@ -153,7 +153,7 @@ impl CheckoutService {
     }
 
     /// The session, when the caller may see it (its cart's owner, or an admin).
-    async fn visible_session(
+    pub(crate) async fn visible_session(
         &self,
         id: CheckoutId,
         caller: &CartCaller,

@@ -59,6 +59,12 @@ impl User {
         if let Some(v) = &patch.attributes {
             after.attributes.clone_from(v);
         }
+        if let Some(v) = patch.role {
+            after.role = v;
+        }
+        if let Some(v) = patch.is_active {
+            after.is_active = v;
+        }
         after
     }
 }

@@ -94,6 +94,10 @@ pub struct UserPatch {
     pub full_name: Option<Option<String>>,
     pub phone: Option<Option<String>>,
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Admins only, and never on their own account.
+    pub role: Option<Role>,
+    /// Admins only, and never on their own account. A deactivated user is signed out.
+    pub is_active: Option<bool>,
 }
 
 pub(crate) const MAX_NAME: usize = 200;
@@ -118,12 +122,18 @@ pub(crate) fn optional_text(
 }
 
 /// Free-form attributes may hold any JSON except NUL characters, which Postgres cannot store.
+/// Customer attributes are a profile, not a document store (spec §17).
+pub const MAX_ATTRIBUTES_BYTES: usize = 16 * 1024;
+
 pub(crate) fn check_attributes(
     errors: &mut ValidationErrors,
     attributes: &serde_json::Map<String, serde_json::Value>,
 ) {
     if json_has_nul(attributes) {
         errors.add("attributes", "must not contain NUL characters");
+    }
+    if serde_json::to_vec(attributes).map_or(true, |b| b.len() > MAX_ATTRIBUTES_BYTES) {
+        errors.add("attributes", "must be at most 16 KiB of JSON");
     }
 }
 

@@ -35,7 +35,7 @@ pub use audit::{AuditEntry, AuditLog, AuditQuery, Author, Changes};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};
-pub use rate_limit::{Limit, RateCategory, RateDecision, RateLimiter, RateLimits};
+pub use rate_limit::{Limit, RateCategory, RateDecision, RateLimiter, RateLimits, client_of};
 pub use store::StoreError;
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
 pub use validation::{FieldError, ValidationErrors, has_control_chars, json_has_nul};

@@ -142,6 +142,24 @@ impl RateLimits {
     }
 }
 
+/// The client a budget belongs to: an IPv4 address as it is, an IPv6 address by its /64
+/// network (one subscriber's allocation: counting each of its addresses apart would give a
+/// client 2^64 fresh budgets). An IPv4 address mapped into IPv6 counts as the IPv4 one.
+#[must_use]
+pub fn client_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+    }
+}
+
 /// What counting one request in a window said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateDecision {
@@ -197,11 +215,39 @@ pub trait RateLimiter: Send + Sync {
         limit: Limit,
         now: Timestamp,
     ) -> Result<RateDecision, StoreError>;
+
+    /// What [`Self::hit`] would answer now, without counting: used before work that a
+    /// refused request should not cost (looking up an API key).
+    async fn peek(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: Timestamp,
+    ) -> Result<RateDecision, StoreError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_its_64_network_and_an_ipv4_one_its_address() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+        assert_eq!(client_of(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            client_of(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            client_of(ip("2001:db8:1:2::1")),
+            client_of(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            client_of(ip("2001:db8:1:2::1")),
+            client_of(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(client_of(ip("::ffff:198.51.100.4")), "198.51.100.4");
+    }
 
     #[test]
     fn guests_count_per_ip_users_per_user_and_ip_admins_not_at_all() {

@@ -88,6 +88,8 @@ pub struct Order {
     pub flags: Vec<OrderFlag>,
     /// The money taken and given back.
     pub ledger: PaymentLedger,
+    /// The business tax id the order was exempted from tax under (spec §17), if it was.
+    pub tax_id: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -102,10 +104,17 @@ pub enum OrderFlag {
     PaidAfterExpiry,
     /// The buyer disputed the charge with their bank.
     Disputed,
+    /// Placed without tax under a business tax id (spec §17): an admin checks the id.
+    TaxExempt,
 }
 
 impl OrderFlag {
-    pub const ALL: [Self; 3] = [Self::AmountMismatch, Self::PaidAfterExpiry, Self::Disputed];
+    pub const ALL: [Self; 4] = [
+        Self::AmountMismatch,
+        Self::PaidAfterExpiry,
+        Self::Disputed,
+        Self::TaxExempt,
+    ];
 
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -113,6 +122,7 @@ impl OrderFlag {
             Self::AmountMismatch => "amount_mismatch",
             Self::PaidAfterExpiry => "paid_after_expiry",
             Self::Disputed => "disputed",
+            Self::TaxExempt => "tax_exempt",
         }
     }
 
@@ -142,6 +152,8 @@ pub struct NewOrder {
     pub notes: Option<String>,
     pub checkout_id: Option<uuid::Uuid>,
     pub token_hash: Option<String>,
+    /// The tax id its quote was exempted under; such an order is flagged `tax_exempt`.
+    pub tax_id: Option<String>,
 }
 
 impl Order {
@@ -179,8 +191,13 @@ impl Order {
             payment_due_at: None,
             times: StatusTimes::default(),
             paid_at: None,
-            flags: Vec::new(),
+            flags: if new.tax_id.is_some() {
+                vec![OrderFlag::TaxExempt]
+            } else {
+                Vec::new()
+            },
             ledger: PaymentLedger::default(),
+            tax_id: new.tax_id,
             created_at: now,
             updated_at: now,
         }
@@ -541,6 +558,7 @@ pub(crate) fn example_order() -> Order {
         notes: None,
         checkout_id: None,
         token_hash: None,
+        tax_id: None,
     };
     Order::confirmed(new, true, now)
 }
@@ -590,6 +608,7 @@ mod tests {
             paid_at: None,
             flags: Vec::new(),
             ledger: PaymentLedger::default(),
+            tax_id: None,
             created_at: now,
             updated_at: now,
         }
@@ -616,6 +635,7 @@ mod tests {
             notes: None,
             checkout_id: None,
             token_hash: None,
+            tax_id: None,
         };
         let paid = Order::confirmed(new.clone(), true, now);
         assert_eq!(

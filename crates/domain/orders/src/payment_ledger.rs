@@ -21,10 +21,11 @@ pub struct PaymentLedger {
 /// Why a refund cannot be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RefundRefusal {
-    /// Nothing was captured, or all of it was given back (`nothing_to_refund`).
+    /// Nothing was ever captured (`nothing_to_refund`).
     #[error("nothing is left to refund on this order")]
     NothingToRefund,
-    /// More than is left (`refund_exceeds_captured`).
+    /// More than is left, also when everything captured was given back already
+    /// (`refund_exceeds_captured`, spec §15).
     #[error("at most {refundable} minor units can be refunded")]
     ExceedsCaptured { refundable: i64 },
     /// Zero or a negative amount.
@@ -46,7 +47,8 @@ impl PaymentLedger {
     pub fn refund_amount(&self, requested: Option<i64>) -> Result<i64, RefundRefusal> {
         let refundable = self.refundable();
         match requested {
-            _ if refundable == 0 => Err(RefundRefusal::NothingToRefund),
+            _ if self.captured <= 0 => Err(RefundRefusal::NothingToRefund),
+            _ if refundable == 0 => Err(RefundRefusal::ExceedsCaptured { refundable }),
             None => Ok(refundable),
             Some(n) if n <= 0 => Err(RefundRefusal::NotPositive),
             Some(n) if n > refundable => Err(RefundRefusal::ExceedsCaptured { refundable }),
@@ -114,7 +116,8 @@ mod tests {
         assert_eq!(ledger.payment_status(), Some(PaymentStatus::Refunded));
         assert_eq!(
             ledger.refund_amount(None),
-            Err(RefundRefusal::NothingToRefund)
+            Err(RefundRefusal::ExceedsCaptured { refundable: 0 }),
+            "after a full refund (spec §15)"
         );
     }
 

@@ -150,6 +150,7 @@ mod tests {
             notes: None,
             checkout_id: None,
             token_hash: None,
+            tax_id: None,
         }
     }
 

@@ -37,6 +37,7 @@ impl PaymentGateway for CashOnDelivery {
             status: ProviderStatus::Open,
             paid: None,
             payment_ref: None,
+            subject: None,
         })
     }
 
@@ -45,6 +46,7 @@ impl PaymentGateway for CashOnDelivery {
             status: ProviderStatus::Expired,
             paid: None,
             payment_ref: None,
+            subject: None,
         })
     }
 

@@ -131,6 +131,9 @@ pub struct PaymentState {
     pub paid: Option<Money>,
     /// The provider's id of the payment itself (a PaymentIntent), once there is one.
     pub payment_ref: Option<String>,
+    /// The session or order the provider says this payment is for (Toss's `orderId`), when
+    /// it says one: a payment is applied to that one only (spec §17).
+    pub subject: Option<PaymentSubject>,
 }
 
 /// A started payment's life at its provider.

@@ -39,6 +39,7 @@ mod rate;
 mod service;
 mod shipping;
 mod tax;
+mod vat_number;
 
 pub use defaults::PricingDefaults;
 pub use destination::Destination;
@@ -55,3 +56,4 @@ pub use rate::Rate;
 pub use service::{Customer, PricingService, PricingTables, QuoteRequest};
 pub use shipping::{MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput};
 pub use tax::{TaxRate, TaxRateId, TaxRateInput, TaxTable};
+pub use vat_number::can_exempt;

@@ -53,6 +53,9 @@ pub struct Quote {
     pub shipping_tax: Money,
     pub shipping_total: Money,
     pub grand_total: Money,
+    /// A tax the destination charges was waived for a business buyer's tax id: the order
+    /// records the id and is flagged for review (spec §17).
+    pub tax_exempt: bool,
 }
 
 /// Prices the lines. Pure: the same input always gives the same quote, whatever the order of
@@ -95,9 +98,10 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, PricingError> {
     let shares = split(discount_total, &totals, input.lines);
     let goods_value = subtotal - discount_total;
 
-    let tax_rate = input
+    let tax_exempt = input
         .tax
-        .filter(|t| !(input.business_tax_id && t.business_exemption));
+        .is_some_and(|t| input.business_tax_id && t.business_exemption);
+    let tax_rate = input.tax.filter(|_| !tax_exempt);
     let mut lines = Vec::with_capacity(input.lines.len());
     let mut line_tax_total: i64 = 0;
     for ((line, total), share) in input.lines.iter().zip(&totals).zip(&shares) {
@@ -139,6 +143,7 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, PricingError> {
         shipping_tax: money(shipping_tax),
         shipping_total: money(shipping_total),
         grand_total: money(grand_total),
+        tax_exempt,
     })
 }
 

@@ -22,17 +22,13 @@ pub struct Customer {
 }
 
 impl Customer {
-    /// A tax id counts when it has 5 to 20 letters and digits once spaces, dots and dashes
-    /// are removed: the shape every scheme we exempt shares.
+    /// Whether this buyer's tax id may exempt them when shipping to `country` (where the
+    /// zone allows it): see [`crate::can_exempt`].
     #[must_use]
-    pub fn has_valid_tax_id(&self) -> bool {
-        self.tax_id.as_deref().is_some_and(|id| {
-            let core: Vec<char> = id
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '.'))
-                .collect();
-            (5..=20).contains(&core.len()) && core.iter().all(char::is_ascii_alphanumeric)
-        })
+    pub fn may_be_exempt_in(&self, country: &str) -> bool {
+        self.tax_id
+            .as_deref()
+            .is_some_and(|id| crate::can_exempt(country, id))
     }
 }
 
@@ -193,7 +189,9 @@ impl PricingService {
             discount: request.discount,
             shipping,
             tax,
-            business_tax_id: request.customer.has_valid_tax_id(),
+            business_tax_id: request
+                .destination
+                .is_some_and(|to| request.customer.may_be_exempt_in(&to.country)),
         })
     }
 

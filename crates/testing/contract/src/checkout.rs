@@ -125,6 +125,7 @@ fn order(
         paid_at: None,
         flags: Vec::new(),
         ledger: merx_orders::PaymentLedger::default(),
+        tax_id: None,
         created_at: at,
         updated_at: at,
     }

@@ -102,6 +102,7 @@ pub async fn profile_updates_write_only_the_fields_given(repos: &IdentityRepos) 
         full_name: Some(None),
         phone: Some(Some("+82 10 1234 5678".into())),
         attributes: Some(attributes.clone()),
+        ..UserPatch::default()
     };
     let updated = repos
         .users
@@ -136,7 +137,23 @@ pub async fn profile_updates_write_only_the_fields_given(repos: &IdentityRepos) 
     );
     assert_eq!(
         repos.users.find_by_id(u.id).await.expect("find"),
-        Some(again)
+        Some(again.clone())
+    );
+    // An admin's change of role and active flag is stored too.
+    let demote = UserPatch {
+        role: Some(merx_identity::Role::Admin),
+        is_active: Some(false),
+        ..UserPatch::default()
+    };
+    let changed = repos
+        .users
+        .update_profile(u.id, &demote, at, None)
+        .await
+        .expect("update")
+        .expect("exists");
+    assert_eq!(
+        (changed.role, changed.is_active, changed.phone),
+        (merx_identity::Role::Admin, false, again.phone)
     );
 }
 

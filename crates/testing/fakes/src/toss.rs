@@ -21,6 +21,9 @@ struct State {
     idempotent: HashMap<(String, String, String), (u16, Value)>,
     failures: Vec<u16>,
     confirms: usize,
+    /// Answer `ALREADY_PROCESSED_PAYMENT` for a processed payment before comparing its
+    /// `orderId` and amount (Toss does not promise the order of its checks).
+    processed_first: bool,
     next: u64,
 }
 
@@ -117,6 +120,12 @@ impl FakeToss {
             p["status"] = json!("DONE");
             p["lastTransactionKey"] = json!(tx);
         }
+    }
+
+    /// From now on, a confirm of a payment already processed is answered
+    /// `ALREADY_PROCESSED_PAYMENT` whatever `orderId` and amount it names.
+    pub fn answer_already_processed_first(&self) {
+        lock(&self.state).processed_first = true;
     }
 
     /// The card company refuses this payment at confirm.
@@ -221,11 +230,15 @@ fn serve(state: &mut State, method: &str, path: &str, body: &Value) -> (u16, Val
                 return error(400, "INVALID_REQUEST", "잘못된 요청입니다.");
             };
             let refused = state.refused.iter().any(|r| r == key);
+            let processed_first = state.processed_first;
             state.next += 1;
             let tx = format!("txfake{:06}", state.next);
             let Some(p) = state.payments.get_mut(key) else {
                 return not_found();
             };
+            if processed_first && p["status"] != "IN_PROGRESS" {
+                return error(400, "ALREADY_PROCESSED_PAYMENT", "이미 처리된 결제 입니다.");
+            }
             if p["orderId"] != order_id || p["totalAmount"] != amount {
                 return error(400, "INVALID_REQUEST", "잘못된 요청입니다.");
             }

@@ -97,9 +97,12 @@ pub struct OrderBody {
     pub shipped_at: Option<chrono::DateTime<chrono::Utc>>,
     pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
     pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// What an admin should look at: `amount_mismatch`, `paid_after_expiry`, `disputed`.
+    /// What an admin should look at: `amount_mismatch`, `paid_after_expiry`, `disputed`,
+    /// `tax_exempt`.
     #[schema(example = json!([]))]
     pub flags: Vec<&'static str>,
+    /// The business tax id the order was placed exempt from tax under (flag `tax_exempt`).
+    pub tax_id: Option<String>,
     /// Minor units given back so far.
     pub refunded_total: i64,
 }
@@ -150,6 +153,7 @@ pub fn order_body(o: &Order, admin: bool) -> OrderBody {
         delivered_at: t.delivered_at,
         cancelled_at: t.cancelled_at,
         flags: o.flags.iter().map(|f| f.as_str()).collect(),
+        tax_id: o.tax_id.clone(),
         refunded_total: o.ledger.refunded,
     }
 }

@@ -25,9 +25,14 @@ pub struct CustomerPatchRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
-    /// Replaces the whole attributes object.
+    /// Replaces the whole attributes object (at most 16 KiB of JSON).
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `customer` or `admin` (admins only, not on their own account).
+    #[schema(value_type = Option<String>)]
+    pub role: Option<String>,
+    /// Admins only, not on their own account; a deactivated user is signed out at once.
+    pub is_active: Option<bool>,
 }
 
 /// A short view of one past order.
@@ -96,10 +101,10 @@ pub async fn get(
     }))
 }
 
-/// Edits a customer's name, phone or attributes.
+/// Edits a customer's name, phone or attributes; an admin also their role and active flag.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path)), request_body = CustomerPatchRequest,
-    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserResponse), (status = 403, description = "forbidden (a role or active flag from a non-admin)", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/customers/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -109,10 +114,21 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id: UserId = path_id(&id, "id")?;
     let Json(r) = body;
+    let role = match r.role.as_deref() {
+        None => None,
+        Some(raw) => Some(merx_identity::Role::parse(raw).ok_or_else(|| {
+            ApiError::validation(&merx_kernel::ValidationErrors::single(
+                "role",
+                "must be customer or admin",
+            ))
+        })?),
+    };
     let patch = UserPatch {
         full_name: r.full_name,
         phone: r.phone,
         attributes: r.attributes,
+        role,
+        is_active: r.is_active,
     };
     let user = state
         .auth

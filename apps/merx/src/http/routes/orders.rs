@@ -386,7 +386,8 @@ impl From<merx_orders::Refund> for RefundBody {
 }
 
 /// Refunds (part of) a paid order through its provider (admin). Never more than was captured
-/// less what was refunded: 409 `refund_exceeds_captured`, or 409 `nothing_to_refund`.
+/// less what was refunded: 409 `refund_exceeds_captured` (also after a full refund), or 409
+/// `nothing_to_refund` for an order that never captured anything.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "orders", security(("bearer" = []), ("api_key" = [])),
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = RefundRequestBody,
     responses((status = 201, body = RefundBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

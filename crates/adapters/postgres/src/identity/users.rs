@@ -255,6 +255,8 @@ impl UserRepository for PgUsers {
             full_name: patch.full_name.clone(),
             phone: patch.phone.clone(),
             attributes: patch.attributes.clone().map(serde_json::Value::Object),
+            role: patch.role.map(|r| r.as_str().to_owned()),
+            is_active: patch.is_active,
             ..UserChanges::at(at)
         };
         self.apply(id, changes, audit).await

@@ -323,6 +323,7 @@ pub fn pending_order(product: &Product, method: &str) -> Order {
             notes: None,
             checkout_id: None,
             token_hash: Some("hash".into()),
+            tax_id: None,
         },
         t0() + Duration::minutes(15),
         t0(),

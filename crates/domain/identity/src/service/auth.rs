@@ -205,6 +205,32 @@ impl AuthService {
         })
     }
 
+    /// The caller with the powers their account has now: a token that says admin is checked
+    /// against the stored account at every request, so a demoted admin is a customer at once
+    /// and a deactivated or deleted one is signed out (spec §17). Other tokens carry no power
+    /// that a later change could take away, and are answered without a lookup.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when an admin's account is gone or disabled; `Store`.
+    pub async fn current(&self, principal: Principal) -> Result<Principal, IdentityError> {
+        let Principal::User {
+            id,
+            email,
+            role: Role::Admin,
+        } = principal
+        else {
+            return Ok(principal);
+        };
+        match self.ports.users.find_by_id(id).await? {
+            Some(user) if user.is_active => Ok(Principal::User {
+                id,
+                email,
+                role: user.role,
+            }),
+            _ => Err(IdentityError::Unauthenticated),
+        }
+    }
+
     /// The signed-in user's own account.
     ///
     /// # Errors
@@ -231,11 +257,14 @@ impl AuthService {
             .ok_or(IdentityError::NotFound("customer"))
     }
 
-    /// Edits a profile (name, phone, free-form attributes), for that user or an admin. Only the
-    /// fields sent are written.
+    /// Edits a profile (name, phone, free-form attributes), for that user or an admin; an
+    /// admin may also change another account's role and active flag (a deactivated account is
+    /// signed out everywhere). Only the fields sent are written.
     ///
     /// # Errors
-    /// `NotFound` as for [`Self::get_user`]; `Validation` for over-long or control characters.
+    /// `NotFound` as for [`Self::get_user`]; `Forbidden` when a customer sends a role or an
+    /// active flag; `Validation` for over-long or control characters, or an admin changing
+    /// their own role or active flag (an admin never locks themselves out).
     pub async fn update_user(
         &self,
         caller: &Principal,
@@ -257,7 +286,23 @@ impl AuthService {
             attributes: patch
                 .attributes
                 .inspect(|a| check_attributes(&mut errors, a)),
+            role: patch.role,
+            is_active: patch.is_active,
         };
+        let powers = clean.role.is_some() || clean.is_active.is_some();
+        if powers && !caller.is_admin() {
+            return Err(IdentityError::Forbidden);
+        }
+        if powers && caller.user_id() == Some(id) {
+            for (field, sent) in [
+                ("role", clean.role.is_some()),
+                ("is_active", clean.is_active.is_some()),
+            ] {
+                if sent {
+                    errors.add(field, "an admin cannot change their own");
+                }
+            }
+        }
         errors.into_result()?;
         let now = self.ports.clock.now();
         let by = caller.author(request_id);
@@ -272,11 +317,19 @@ impl AuthService {
             }
             merx_kernel::Author::System => None,
         };
-        self.ports
+        let user = self
+            .ports
             .users
             .update_profile(id, &clean, now, audit)
             .await?
-            .ok_or(IdentityError::NotFound("customer"))
+            .ok_or(IdentityError::NotFound("customer"))?;
+        if clean.is_active == Some(false) {
+            self.ports
+                .refresh_tokens
+                .revoke_all_for_user(id, now)
+                .await?;
+        }
+        Ok(user)
     }
 
     /// Emails a reset token when an active account has this email; says nothing either way.

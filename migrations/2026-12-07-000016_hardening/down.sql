@@ -1,0 +1,1 @@
+-- The corrected tax rows stay corrected.
