@@ -158,12 +158,11 @@ fn woocommerce_config(
     let Some(url) = get("WOOCOMMERCE_URL") else {
         return Ok(None);
     };
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(ConfigError::Invalid {
-            name: "WOOCOMMERCE_URL",
-            reason: "must be an http(s) URL".into(),
-        });
-    }
+    // https, or http on a loopback host only (spec §17): the keys travel in every request.
+    merx_woocommerce::check_site_url(&url).map_err(|reason| ConfigError::Invalid {
+        name: "WOOCOMMERCE_URL",
+        reason,
+    })?;
     let need = |name: &'static str| {
         get(name).ok_or_else(|| ConfigError::Invalid {
             name,
@@ -481,6 +480,26 @@ mod tests {
             }
         ));
         assert!(Config::from_vars(&vars(&[("MERX_ADMIN_PASSWORD", "secret-pass")])).is_err());
+    }
+
+    #[test]
+    fn woocommerce_must_be_https_unless_on_a_loopback_host() {
+        let woo = |url: &str| {
+            Config::from_vars(&vars(&[
+                ("WOOCOMMERCE_URL", url),
+                ("WOOCOMMERCE_CONSUMER_KEY", "ck_1"),
+                ("WOOCOMMERCE_CONSUMER_SECRET", "cs_1"),
+            ]))
+        };
+        assert!(woo("https://shop.example").is_ok());
+        assert!(woo("http://127.0.0.1:8080").is_ok());
+        assert!(woo("http://localhost").is_ok());
+        let err = woo("http://shop.example").expect_err("plain http off this machine");
+        let ConfigError::Invalid { name, reason } = err else {
+            panic!("a config error naming the variable: {err}");
+        };
+        assert_eq!(name, "WOOCOMMERCE_URL");
+        assert!(reason.contains("https"), "{reason}");
     }
 
     #[test]

@@ -154,16 +154,18 @@ async fn roles_are_changed_by_other_admins_only(store: Store) {
     )
     .await;
     // A change of role is in the audit log.
-    let log = json_of(
-        app.get(
-            &format!("/api/v1/admin/audit-log?target_id={}", me.user_id),
-            Some(&root.access),
+    let audit = || async {
+        json_of(
+            app.get(
+                &format!("/api/v1/admin/audit-log?target_id={}", me.user_id),
+                Some(&root.access),
+            )
+            .await,
+            200,
         )
-        .await,
-        200,
-    )
-    .await;
-    assert_eq!(log["total"], 0, "nothing changed yet");
+        .await
+    };
+    assert_eq!(audit().await["total"], 0, "nothing changed yet");
     json_of(
         app.send(
             Method::PATCH,
@@ -175,15 +177,7 @@ async fn roles_are_changed_by_other_admins_only(store: Store) {
         200,
     )
     .await;
-    let log = json_of(
-        app.get(
-            &format!("/api/v1/admin/audit-log?target_id={}", me.user_id),
-            Some(&root.access),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let log = audit().await;
     assert_eq!(log["items"][0]["action"], "user.update");
     assert_eq!(
         log["items"][0]["changes"]["role"],

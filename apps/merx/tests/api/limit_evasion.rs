@@ -4,7 +4,7 @@
 //! /64, a direct reservation counts as checkout, and a made-up API key from an address that
 //! spent its budget is refused before it is looked up.
 
-use merx_kernel::{Limit, RateCategory, RateLimits};
+use merx_kernel::RateCategory;
 use reqwest::{Method, Response};
 use serde_json::json;
 
@@ -12,6 +12,7 @@ use crate::both_stores;
 use crate::carts::product;
 use crate::checkout::guest_cart;
 use crate::helpers::{Store, TestApp, error_body, spawn_app_with};
+use crate::rate_limits::limits;
 
 both_stores!(
     a_percent_encoded_login_is_counted_as_login,
@@ -19,18 +20,6 @@ both_stores!(
     an_ipv6_client_is_one_budget_per_64,
     a_direct_reservation_counts_as_checkout,
 );
-
-fn limits(category: RateCategory, requests: u32) -> RateLimits {
-    RateLimits::default()
-        .with(
-            category,
-            Limit {
-                requests,
-                window_secs: 60,
-            },
-        )
-        .expect("limit")
-}
 
 /// An app whose limit of `category` is `requests` a minute, behind the test client as a
 /// trusted proxy (its `X-Forwarded-For` names the client).

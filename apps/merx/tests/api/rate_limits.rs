@@ -12,7 +12,8 @@ fn redis_url() -> String {
     std::env::var("MERX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
 }
 
-fn limits(category: RateCategory, requests: u32) -> RateLimits {
+/// The default limits with `category` at `requests` a minute.
+pub fn limits(category: RateCategory, requests: u32) -> RateLimits {
     RateLimits::default()
         .with(
             category,

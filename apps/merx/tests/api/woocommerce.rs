@@ -2,11 +2,15 @@
 //! products synced once and updated after (also when found by SKU), 150 products in two batch
 //! calls, inventory in each direction, an order pushed twice giving one WooCommerce order,
 //! paid orders pushed by the outbox through an outage exactly once, signed webhooks, and
-//! 422 `woocommerce_unavailable` with no message written when WooCommerce is not configured.
+//! 422 `woocommerce_unavailable` with no message written when WooCommerce is not configured;
+//! one variant listed as a simple product whatever its options, a product found by SKU
+//! adopted whatever its type (spec §15), and the keys kept out of error bodies and the
+//! outbox when they travel in the query string (spec §17).
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use merx_fakes::tcp_proxy::FaultProxy;
 use merx_fakes::woocommerce::{CONSUMER_KEY, CONSUMER_SECRET, FakeWooCommerce, WEBHOOK_SECRET};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -25,10 +29,17 @@ both_stores!(
     paid_orders_reach_woocommerce_once_through_an_outage,
     webhooks_are_verified_and_set_stock_once_per_body,
     stock_changes_of_synced_products_reach_woocommerce,
+    a_product_of_one_variant_is_simple_whatever_its_options,
+    a_product_found_by_sku_is_adopted_whatever_its_type,
+    woocommerce_keys_never_reach_an_error_body_or_the_outbox,
 );
 
 async fn woo_app(store: Store, fake: &FakeWooCommerce) -> TestApp {
-    let url = fake.url();
+    woo_app_at(store, fake.url()).await
+}
+
+/// The app with WooCommerce at `url` (the fake's, or a proxy's in front of it).
+async fn woo_app_at(store: Store, url: String) -> TestApp {
     spawn_app_with(store, move |c| {
         c.woocommerce = Some(merx_woocommerce::WooConfig {
             url,
@@ -678,4 +689,242 @@ async fn stock_changes_of_synced_products_reach_woocommerce(store: Store) {
             .iter()
             .all(|m| m["target"] == format!("product:{pid}:stock"))
     );
+}
+
+/// A product made directly at WooCommerce (by a shop owner, before Merx).
+async fn made_at_woocommerce(fake: &FakeWooCommerce, body: Value) -> Value {
+    let res = reqwest::Client::new()
+        .post(format!("{}/wp-json/wc/v3/products", fake.url()))
+        .basic_auth(CONSUMER_KEY, Some(CONSUMER_SECRET))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+/// A product of ours with these variants; answers its id and its variants' ids.
+async fn product_with(app: &TestApp, admin: &str, body: Value) -> (String, Vec<String>) {
+    let created = json_of(app.post("/api/v1/products", &body, Some(admin)).await, 201).await;
+    let variants = created["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    (created["id"].as_str().unwrap().to_owned(), variants)
+}
+
+/// Sets our count of `variant` and pushes it (`to_woocommerce`).
+async fn push_count(app: &TestApp, admin: &str, product: &str, variant: &str, quantity: i64) {
+    json_of(
+        app.post(
+            "/api/v1/woocommerce/inventory/sync",
+            &json!({"product_id": product, "variant_id": variant, "quantity": quantity,
+                    "sync_direction": "to_woocommerce"}),
+            Some(admin),
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+
+async fn a_product_of_one_variant_is_simple_whatever_its_options(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+    let (pid, variants) = product_with(
+        &app,
+        &admin,
+        json!({"name": "Sized tee", "status": "active", "currency": "USD",
+               "variants": [{"sku": "WOO-ONE-M", "name": "M", "options": {"Size": "M"},
+                             "price": 1_500, "inventory_count": 6}]}),
+    )
+    .await;
+    let synced = sync(&app, &admin, json!({"product_id": pid})).await;
+    let woo_id = synced["woocommerce_product_id"].as_i64().unwrap();
+    let at_woo = fake.product(woo_id).expect("listed");
+    assert_eq!(at_woo["type"], "simple", "{at_woo}");
+    assert_eq!(
+        at_woo["sku"], "WOO-ONE-M",
+        "a simple product's key is its SKU"
+    );
+    assert_eq!(at_woo["regular_price"], "15.00");
+    assert_eq!(at_woo["stock_quantity"], 6);
+    assert_eq!(
+        at_woo["attributes"],
+        json!([{"name": "size", "options": ["M"], "variation": false, "visible": true,
+                "position": 0}]),
+        "its options are the product's attributes (names as the catalog keeps them)"
+    );
+    assert!(fake.variations(woo_id).is_empty());
+    assert!(
+        !fake.calls().iter().any(|c| c.contains("/variations")),
+        "no variation call: {:?}",
+        fake.calls()
+    );
+    // Its stock is the product's own.
+    push_count(&app, &admin, &pid, &variants[0], 9).await;
+    assert_eq!(fake.product(woo_id).unwrap()["stock_quantity"], 9);
+    // Synced again: the same simple product.
+    let again = sync(&app, &admin, json!({"product_id": pid})).await;
+    assert_eq!(again["woocommerce_product_id"], woo_id);
+    assert_eq!(fake.products().len(), 1);
+    assert_eq!(fake.product(woo_id).unwrap()["type"], "simple");
+}
+
+async fn a_product_found_by_sku_is_adopted_whatever_its_type(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    let app = woo_app(store, &fake).await;
+    let admin = app.admin().await.access;
+
+    // A variable product at WooCommerce holds the SKU of our one-variant product: adopted as
+    // it is, variable, our variant its one variation.
+    let theirs = made_at_woocommerce(
+        &fake,
+        json!({"name": "Made there", "type": "variable", "sku": "WOO-ADOPT-M"}),
+    )
+    .await;
+    let their_id = theirs["id"].as_i64().unwrap();
+    let (pid, variants) = product_with(
+        &app,
+        &admin,
+        json!({"name": "Adopted tee", "status": "active", "currency": "USD",
+               "variants": [{"sku": "WOO-ADOPT-M", "name": "M", "options": {"Size": "M"},
+                             "price": 2_500, "inventory_count": 4}]}),
+    )
+    .await;
+    let synced = sync(&app, &admin, json!({"product_id": pid})).await;
+    assert_eq!(
+        synced["woocommerce_product_id"], their_id,
+        "adopted: {synced}"
+    );
+    assert_eq!(fake.products().len(), 1, "no second product");
+    assert_eq!(fake.product(their_id).unwrap()["type"], "variable");
+    let variations = fake.variations(their_id);
+    assert_eq!(variations.len(), 1, "{variations:?}");
+    assert_eq!(variations[0]["sku"], "WOO-ADOPT-M");
+    assert_eq!(variations[0]["regular_price"], "25.00");
+    assert_eq!(variations[0]["stock_quantity"], 4);
+    // Again: the same product and variation, updated in place; its stock is the variation's.
+    let again = sync(&app, &admin, json!({"product_id": pid})).await;
+    assert_eq!(again["woocommerce_product_id"], their_id);
+    assert_eq!(fake.variations(their_id).len(), 1, "updated, not added");
+    push_count(&app, &admin, &pid, &variants[0], 7).await;
+    assert_eq!(fake.variations(their_id)[0]["stock_quantity"], 7);
+    assert_eq!(fake.product(their_id).unwrap()["type"], "variable");
+
+    // A simple product at WooCommerce holds the key of our two-variant product (its slug): it
+    // becomes variable in place, one variation per variant.
+    let simple = made_at_woocommerce(
+        &fake,
+        json!({"name": "Pair there", "sku": "woo-pair", "regular_price": "9.00"}),
+    )
+    .await;
+    let (pair, _) = product_with(
+        &app,
+        &admin,
+        json!({"name": "Pair", "slug": "woo-pair", "status": "active", "currency": "USD",
+               "variants": [
+                   {"sku": "WOO-PAIR-S", "name": "S", "options": {"Size": "S"}, "price": 1_000, "inventory_count": 2},
+                   {"sku": "WOO-PAIR-M", "name": "M", "options": {"Size": "M"}, "price": 1_000, "inventory_count": 3}]}),
+    )
+    .await;
+    let synced = sync(&app, &admin, json!({"product_id": pair})).await;
+    assert_eq!(
+        synced["woocommerce_product_id"], simple["id"],
+        "adopted: {synced}"
+    );
+    assert_eq!(fake.products().len(), 2);
+    let simple_id = simple["id"].as_i64().unwrap();
+    assert_eq!(fake.product(simple_id).unwrap()["type"], "variable");
+    let skus: HashSet<String> = fake
+        .variations(simple_id)
+        .iter()
+        .map(|v| v["sku"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        skus,
+        HashSet::from(["WOO-PAIR-S".into(), "WOO-PAIR-M".into()])
+    );
+
+    // In a batch too: the variable product holding our one variant's SKU is adopted.
+    let batch_theirs = made_at_woocommerce(
+        &fake,
+        json!({"name": "Batch there", "type": "variable", "sku": "WOO-BATCH-L"}),
+    )
+    .await;
+    let (one, _) = product_with(
+        &app,
+        &admin,
+        json!({"name": "Batch tee", "status": "active", "currency": "USD",
+               "variants": [{"sku": "WOO-BATCH-L", "name": "L", "options": {"Size": "L"},
+                             "price": 3_000, "inventory_count": 1}]}),
+    )
+    .await;
+    let summary = sync(&app, &admin, json!({"product_ids": [one]})).await;
+    assert_eq!(summary["failed"], json!([]), "{summary}");
+    assert_eq!(summary["synced"], 1);
+    assert_eq!(fake.products().len(), 3, "no second product");
+    let batch_id = batch_theirs["id"].as_i64().unwrap();
+    assert_eq!(fake.product(batch_id).unwrap()["type"], "variable");
+    let variations = fake.variations(batch_id);
+    assert_eq!(variations.len(), 1, "{variations:?}");
+    assert_eq!(variations[0]["sku"], "WOO-BATCH-L");
+    assert_eq!(variations[0]["regular_price"], "30.00");
+}
+
+async fn woocommerce_keys_never_reach_an_error_body_or_the_outbox(store: Store) {
+    let fake = FakeWooCommerce::start().await;
+    // A host that strips the Authorization header: the keys travel in the query string.
+    fake.strip_authorization();
+    let port: u16 = fake.url().rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = FaultProxy::start(port).await;
+    let app = woo_app_at(store, format!("http://127.0.0.1:{}", proxy.port)).await;
+    let admin = app.admin().await.access;
+    let (pid, vid) = product(&app, &admin, "WOO-KEYS", "USD", 1_000, 5).await;
+    sync(&app, &admin, json!({"product_id": pid})).await;
+    assert_eq!(
+        fake.products().len(),
+        1,
+        "synced with the keys in the query string"
+    );
+
+    // WooCommerce cannot be reached now.
+    proxy.cut().await;
+    let leaks = |text: &str| text.contains(CONSUMER_KEY) || text.contains(CONSUMER_SECRET);
+    let failed = error_body(
+        app.post(
+            "/api/v1/woocommerce/products/sync",
+            &json!({"product_id": pid}),
+            Some(&admin),
+        )
+        .await,
+        502,
+        "woocommerce_sync_failed",
+    )
+    .await;
+    assert!(!leaks(&failed.to_string()), "{failed}");
+
+    // A paid order's push fails in the outbox: its last error tells no key either.
+    paid_order(&app, &admin, "sess-woo-keys", &vid).await;
+    let mut failing = Vec::new();
+    for _ in 0..250 {
+        let page = outbox(&app, &admin, "?status=failed&page_size=100").await;
+        failing = page["items"].as_array().unwrap().clone();
+        if failing.iter().any(|m| m["kind"] == "woocommerce.order") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        failing.iter().any(|m| m["kind"] == "woocommerce.order"),
+        "{failing:?}"
+    );
+    for message in &failing {
+        let error = message["last_error"].as_str().expect("a last error");
+        assert!(!error.is_empty() && !leaks(error), "{message}");
+    }
 }

@@ -45,8 +45,10 @@ pub struct WooCommerce {
 
 impl WooCommerce {
     /// # Errors
-    /// When the HTTP client cannot be built.
+    /// When the URL is neither `https://` nor on a loopback host ([`crate::check_site_url`]),
+    /// or the HTTP client cannot be built.
     pub fn new(config: &WooConfig) -> Result<Self, String> {
+        crate::check_site_url(&config.url).map_err(|reason| format!("WOOCOMMERCE_URL {reason}"))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -61,8 +63,21 @@ impl WooCommerce {
     }
 
     /// One request; a JSON answer or the storefront's refusal. Retries once with the keys in
-    /// the query string when the server lost the `Authorization` header.
+    /// the query string when the server lost the `Authorization` header. No error text
+    /// carries the request's URL or the keys (spec §17).
     async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<(Value, reqwest::header::HeaderMap), RemoteError> {
+        self.send(method, path, query, body)
+            .await
+            .map_err(|e| self.scrubbed(e))
+    }
+
+    async fn send(
         &self,
         method: Method,
         path: &str,
@@ -86,16 +101,10 @@ impl WooCommerce {
             if let Some(body) = body {
                 req = req.json(body);
             }
-            let res = req
-                .send()
-                .await
-                .map_err(|e| RemoteError::Unavailable(format!("woocommerce: {e}")))?;
+            let res = req.send().await.map_err(no_answer)?;
             let status = res.status().as_u16();
             let headers = res.headers().clone();
-            let text = res
-                .text()
-                .await
-                .map_err(|e| RemoteError::Unavailable(format!("woocommerce: {e}")))?;
+            let text = res.text().await.map_err(no_answer)?;
             let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             if (200..300).contains(&status) {
                 return Ok((value, headers));
@@ -208,6 +217,37 @@ impl WooCommerce {
         }
         Ok(out)
     }
+}
+
+impl WooCommerce {
+    /// `e` with the keys blanked out of its text, whatever put them there (a server echoing
+    /// them back included).
+    fn scrubbed(&self, e: RemoteError) -> RemoteError {
+        let scrub = |text: String| {
+            [self.key.as_str(), self.secret.as_str()]
+                .into_iter()
+                .filter(|k| !k.is_empty())
+                .fold(text, |text, k| text.replace(k, "[redacted]"))
+        };
+        match e {
+            RemoteError::Refused(text) => RemoteError::Refused(scrub(text)),
+            RemoteError::Unavailable(text) => RemoteError::Unavailable(scrub(text)),
+            other => other,
+        }
+    }
+}
+
+/// A request that got no answer, told without its URL: the URL carries the keys when they
+/// travel in the query string. Its causes (connection refused, timed out, ...) are kept.
+fn no_answer(e: reqwest::Error) -> RemoteError {
+    let e = e.without_url();
+    let mut text = format!("woocommerce: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    RemoteError::Unavailable(text)
 }
 
 fn with_id(mut body: Value, id: i64) -> Value {
@@ -360,5 +400,61 @@ impl Storefront for WooCommerce {
             .call(Method::POST, "/orders", &[], Some(&wire::order_body(order)))
             .await?;
         wire::remote_order(&value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_request_with_the_keys_in_the_query_string_tells_neither_key() {
+        // A port nothing listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = closed.local_addr().expect("addr").port();
+        drop(closed);
+        let woo = WooCommerce::new(&WooConfig {
+            url: format!("http://127.0.0.1:{port}"),
+            consumer_key: "ck_live_key_123".into(),
+            consumer_secret: "cs_live_secret_456".into(),
+            webhook_secret: None,
+        })
+        .expect("client");
+        woo.keys_in_query.store(true, Ordering::Relaxed);
+        let Err(RemoteError::Unavailable(text)) = woo.product(7).await else {
+            panic!("a closed port is unavailable");
+        };
+        assert!(text.contains("error sending request"), "{text}");
+        for credential in ["ck_live_key_123", "cs_live_secret_456", "consumer_"] {
+            assert!(!text.contains(credential), "{credential} in {text}");
+        }
+    }
+
+    #[test]
+    fn refusals_never_repeat_the_keys() {
+        let woo = WooCommerce::new(&WooConfig {
+            url: "https://shop.example".into(),
+            consumer_key: "ck_live_key_123".into(),
+            consumer_secret: "cs_live_secret_456".into(),
+            webhook_secret: None,
+        })
+        .expect("client");
+        let echoed = RemoteError::Refused("401 bad: cs_live_secret_456 for ck_live_key_123".into());
+        assert_eq!(
+            woo.scrubbed(echoed),
+            RemoteError::Refused("401 bad: [redacted] for [redacted]".into())
+        );
+    }
+
+    #[test]
+    fn a_plain_http_site_off_this_machine_is_refused() {
+        let config = |url: &str| WooConfig {
+            url: url.into(),
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            webhook_secret: None,
+        };
+        assert!(WooCommerce::new(&config("http://shop.example")).is_err());
+        assert!(WooCommerce::new(&config("http://localhost:8080")).is_ok());
     }
 }

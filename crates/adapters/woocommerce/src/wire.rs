@@ -3,8 +3,8 @@
 
 use merx_kernel::{Money, PostalAddress};
 use merx_sync::{
-    Listing, ListingKind, OrderListing, Prices, RemoteError, RemoteOrder, RemoteProduct,
-    RemoteVariation, VariationListing,
+    Listing, ListingKind, ListingType, OrderListing, Prices, RemoteError, RemoteOrder,
+    RemoteProduct, RemoteVariation, VariationListing,
 };
 use serde_json::{Value, json};
 
@@ -48,9 +48,19 @@ pub(crate) fn product_body(l: &Listing) -> Value {
             prices: p,
             stock: s,
             weight_grams,
+            attributes,
             ..
         } => {
             body["type"] = json!("simple");
+            // The one variant's options: shown on the product, not variation attributes.
+            body["attributes"] = attributes
+                .iter()
+                .enumerate()
+                .map(|(at, (name, value))| {
+                    json!({"name": name, "options": [value], "variation": false,
+                           "visible": true, "position": at})
+                })
+                .collect();
             prices(&mut body, p);
             if l.manage_stock.is_some() {
                 stock(&mut body, *s);
@@ -129,6 +139,11 @@ pub(crate) fn remote_product(v: &Value) -> Result<RemoteProduct, RemoteError> {
     Ok(RemoteProduct {
         id: id_of(v)?,
         sku: v["sku"].as_str().unwrap_or_default().to_owned(),
+        listing_type: if v["type"] == "variable" {
+            ListingType::Variable
+        } else {
+            ListingType::Simple
+        },
         stock_quantity: managed_stock(v),
         variations: Vec::new(),
     })

@@ -1,13 +1,13 @@
 //! The WooCommerce adapter against the fake of providers.md §3: decimal-string money,
-//! lookups by SKU, duplicate SKUs, variations, batches and their per-item errors, the
-//! query-string fallback when the `Authorization` header is stripped, and orders found again
-//! by our id.
+//! lookups by SKU, duplicate SKUs, variations (refused on a simple product, which becomes
+//! variable in place), batches and their per-item errors, the query-string fallback when the
+//! `Authorization` header is stripped, and orders found again by our id.
 
 use merx_fakes::woocommerce::{CONSUMER_KEY, CONSUMER_SECRET, FakeWooCommerce};
 use merx_kernel::{Currency, Money, PostalAddress, ProductId, VariantId};
 use merx_sync::{
-    Listing, ListingKind, ListingStatus, OrderLine, OrderListing, Prices, ProductSave, RemoteError,
-    Storefront, VariationListing,
+    Listing, ListingKind, ListingStatus, ListingType, OrderLine, OrderListing, Prices, ProductSave,
+    RemoteError, Storefront, VariationListing,
 };
 use merx_woocommerce::{WooCommerce, WooConfig};
 
@@ -38,6 +38,7 @@ fn simple(sku: &str, price: i64, currency: Currency, stock: Option<i64>) -> List
             },
             stock,
             weight_grams: 0,
+            attributes: Vec::new(),
         },
         images: None,
         tags: None,
@@ -155,6 +156,45 @@ async fn a_variable_product_has_one_variation_per_variant_and_its_stock_is_set()
     let read = woo.product(saved.id).await.expect("read").expect("there");
     let stock: Vec<Option<i64>> = read.variations.iter().map(|v| v.stock_quantity).collect();
     assert_eq!(stock, [Some(3), Some(11), Some(3)]);
+}
+
+#[tokio::test]
+async fn a_simple_product_takes_no_variations_until_it_is_saved_as_variable_in_place() {
+    let fake = FakeWooCommerce::start().await;
+    let woo = store(&fake);
+    let pot = woo
+        .save_product(None, &simple("POT", 1_000, Currency::Usd, Some(2)), &[])
+        .await
+        .expect("created");
+    assert_eq!(pot.listing_type, ListingType::Simple);
+    // WooCommerce refuses variations of a simple product, each item with its own error.
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{}/wp-json/wc/v3/products/{}/variations/batch",
+            fake.url(),
+            pot.id
+        ))
+        .basic_auth(CONSUMER_KEY, Some(CONSUMER_SECRET))
+        .json(&serde_json::json!({"create": [{"sku": "POT-S", "regular_price": "1.00"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        answer["create"][0]["error"]["code"],
+        "woocommerce_rest_product_variation_invalid_id"
+    );
+    assert!(fake.variations(pot.id).is_empty());
+    // Saved as variable over it: the same product, variable now, its variations made.
+    let saved = woo
+        .save_product(Some(pot.id), &variable("pot", &["S", "M"]), &[])
+        .await
+        .expect("saved in place");
+    assert_eq!((saved.id, saved.variations.len()), (pot.id, 2));
+    let read = woo.product(pot.id).await.unwrap().expect("there");
+    assert_eq!(read.listing_type, ListingType::Variable);
+    assert_eq!(fake.products().len(), 1);
 }
 
 #[tokio::test]

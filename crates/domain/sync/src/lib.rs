@@ -11,6 +11,7 @@
 
 mod error;
 mod listing;
+mod listing_type;
 mod order_listing;
 mod order_push;
 mod ports;
@@ -20,6 +21,7 @@ pub use error::{RemoteError, SyncError};
 pub use listing::{
     ImageListing, Listing, ListingKind, ListingStatus, Prices, SyncOptions, VariationListing,
 };
+pub use listing_type::ListingType;
 pub use order_listing::{OrderLine, OrderListing};
 pub use order_push::{OrderPush, StockPush};
 pub use ports::*;

@@ -1,10 +1,12 @@
-//! How a product of ours is listed at the storefront. A product of one variant without
-//! options is a simple product; any other becomes a variable product with one variation per
-//! variant (spec §13). Merx is the stock master: the storefront's stock is what we can still
-//! sell (on hand minus live holds).
+//! How a product of ours is listed at the storefront: as a simple or a variable product, by
+//! the rule of [`ListingType`] (spec §13, §15); a variable one has one variation per variant.
+//! Merx is the stock master: the storefront's stock is what we can still sell (on hand minus
+//! live holds).
 
 use merx_catalog::{Product, ProductStatus, StockedProduct, Variant};
 use merx_kernel::{Money, ProductId, VariantId};
+
+use crate::ListingType;
 
 /// Which parts of a product a sync sends (spec §13 `sync_inventory`, `sync_images`,
 /// `sync_metadata`; each true unless the caller says otherwise).
@@ -130,6 +132,9 @@ pub enum ListingKind {
         prices: Prices,
         stock: Option<i64>,
         weight_grams: i64,
+        /// The variant's options, `(name, value)`: the product's attributes (not variation
+        /// attributes).
+        attributes: Vec<(String, String)>,
     },
     Variable {
         /// Each option name with every value the variants use, in first-seen order.
@@ -160,9 +165,11 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// `product` as listed with `options`.
+    /// `product` as listed with `options` over what the storefront holds: `there` is the type
+    /// of the storefront's product (linked or found), none when it has none. Our lookup key
+    /// is the `sku` of the listing over nothing.
     #[must_use]
-    pub fn of(stocked: &StockedProduct, options: SyncOptions) -> Self {
+    pub fn of(stocked: &StockedProduct, options: SyncOptions, there: Option<ListingType>) -> Self {
         let p = &stocked.product;
         let stock_of = |v: &Variant| {
             if !options.inventory {
@@ -173,7 +180,7 @@ impl Listing {
                 .filter(|l| l.settings.track_inventory)
                 .map(merx_inventory::StockLevel::available)
         };
-        let simple = p.variants.len() == 1 && p.variants[0].options.is_empty();
+        let simple = ListingType::of(p).over(there) == ListingType::Simple;
         let kind = if simple {
             let v = &p.variants[0];
             ListingKind::Simple {
@@ -181,6 +188,11 @@ impl Listing {
                 prices: Prices::of(v),
                 stock: stock_of(v),
                 weight_grams: v.weight_grams,
+                attributes: v
+                    .options
+                    .iter()
+                    .map(|(k, val)| (k.clone(), val.clone()))
+                    .collect(),
             }
         } else {
             ListingKind::Variable {
@@ -273,4 +285,131 @@ fn attributes(p: &Product) -> Vec<(String, Vec<String>)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use merx_catalog::{Product, ProductStatus, StockedProduct, Variant};
+    use merx_inventory::{StockLevel, StockSettings};
+    use merx_kernel::{Currency, Money, ProductId, VariantId};
+
+    use super::{Listing, ListingKind, SyncOptions};
+    use crate::ListingType;
+
+    fn variant(sku: &str, options: &[(&str, &str)]) -> Variant {
+        Variant {
+            id: VariantId::new(),
+            sku: sku.into(),
+            name: sku.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+            price: Money::new(2_000, Currency::Usd),
+            compare_at_price: None,
+            cost_price: None,
+            weight_grams: 0,
+            position: 0,
+        }
+    }
+
+    fn stocked(variants: Vec<Variant>) -> StockedProduct {
+        let now = chrono::Utc::now();
+        let levels = variants
+            .iter()
+            .map(|v| StockLevel {
+                variant_id: v.id,
+                on_hand: 4,
+                reserved: 1,
+                settings: StockSettings::default(),
+                updated_at: now,
+            })
+            .collect();
+        StockedProduct {
+            product: Product {
+                id: ProductId::new(),
+                name: "Tee".into(),
+                slug: "tee".into(),
+                description: None,
+                short_description: None,
+                category: None,
+                tags: Vec::new(),
+                images: Vec::new(),
+                status: ProductStatus::Active,
+                is_featured: false,
+                currency: Currency::Usd,
+                attributes: serde_json::Map::new(),
+                seo_title: None,
+                seo_description: None,
+                variants,
+                created_at: now,
+                updated_at: now,
+            },
+            levels,
+        }
+    }
+
+    #[test]
+    fn one_variant_is_a_simple_product_whatever_its_options() {
+        let p = stocked(vec![variant("TEE-M", &[("Size", "M")])]);
+        let listing = Listing::of(&p, SyncOptions::default(), None);
+        assert_eq!(listing.sku, "TEE-M", "a simple product's key is its SKU");
+        match &listing.kind {
+            ListingKind::Simple {
+                variant_id,
+                attributes,
+                stock,
+                ..
+            } => {
+                assert_eq!(*variant_id, p.product.variants[0].id);
+                assert_eq!(attributes, &[("Size".to_owned(), "M".to_owned())]);
+                assert_eq!(*stock, Some(3), "what we can sell");
+            }
+            other => panic!("simple expected, got {other:?}"),
+        }
+        assert!(listing.variations().is_empty());
+        let plain = Listing::of(
+            &stocked(vec![variant("MUG", &[])]),
+            SyncOptions::default(),
+            None,
+        );
+        let ListingKind::Simple { attributes, .. } = plain.kind else {
+            panic!("simple expected");
+        };
+        assert!(attributes.is_empty(), "no options, no attributes");
+    }
+
+    #[test]
+    fn two_variants_make_a_variable_product_keyed_by_its_slug() {
+        let p = stocked(vec![
+            variant("TEE-S", &[("Size", "S")]),
+            variant("TEE-M", &[("Size", "M")]),
+        ]);
+        let listing = Listing::of(&p, SyncOptions::default(), None);
+        assert_eq!(listing.sku, "tee");
+        let skus: Vec<&str> = listing
+            .variations()
+            .iter()
+            .map(|v| v.sku.as_str())
+            .collect();
+        assert_eq!(skus, ["TEE-S", "TEE-M"]);
+        // A simple product there takes our type.
+        let over_simple = Listing::of(&p, SyncOptions::default(), Some(ListingType::Simple));
+        assert_eq!(over_simple, listing);
+    }
+
+    #[test]
+    fn one_variant_over_a_variable_product_there_is_its_one_variation() {
+        let p = stocked(vec![variant("TEE-M", &[("Size", "M")])]);
+        let listing = Listing::of(&p, SyncOptions::default(), Some(ListingType::Variable));
+        assert_eq!(
+            listing.sku, "tee",
+            "the variation carries the variant's SKU"
+        );
+        assert_eq!(listing.variations().len(), 1);
+        assert_eq!(listing.variations()[0].sku, "TEE-M");
+        assert_eq!(listing.variant_ids(), [p.product.variants[0].id]);
+    }
 }

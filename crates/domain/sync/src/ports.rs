@@ -2,13 +2,15 @@ use async_trait::async_trait;
 use merx_kernel::{ProductId, StoreError, Timestamp, VariantId};
 use merx_orders::OrderId;
 
-use crate::{Listing, OrderListing, RemoteError};
+use crate::{Listing, ListingType, OrderListing, RemoteError};
 
 /// A product as the storefront holds it (what the sync reads back).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteProduct {
     pub id: i64,
     pub sku: String,
+    /// Its type there (any type other than variable counts as simple).
+    pub listing_type: ListingType,
     /// Managed stock of a simple product.
     pub stock_quantity: Option<i64>,
     pub variations: Vec<RemoteVariation>,
@@ -52,7 +54,9 @@ pub trait Storefront: Send + Sync {
     async fn product_by_sku(&self, sku: &str) -> Result<Option<RemoteProduct>, RemoteError>;
 
     /// Creates (`id` none) or updates the product and then its variations (variations that
-    /// `variations` names by our variant are updated, the others created).
+    /// `variations` names by our variant are updated, the others created). The product is
+    /// written as `listing`'s type (the storefront changes an existing product's type in
+    /// place).
     ///
     /// # Errors
     /// [`RemoteError::DuplicateSku`] when creating a SKU the storefront has.
@@ -101,6 +105,17 @@ pub struct ProductLink {
 }
 
 impl ProductLink {
+    /// The type the storefront holds the product as: a variable product's variations are
+    /// linked; a simple product has none.
+    #[must_use]
+    pub fn listing_type(&self) -> ListingType {
+        if self.variations.is_empty() {
+            ListingType::Simple
+        } else {
+            ListingType::Variable
+        }
+    }
+
     /// The storefront's variation of `variant` (none for a simple product's only variant).
     #[must_use]
     pub fn variation_of(&self, variant: VariantId) -> Option<i64> {

@@ -107,8 +107,10 @@ impl SyncService {
         self.storefront.as_deref().ok_or(SyncError::NotConfigured)
     }
 
-    /// Lists one product at the storefront: updated when linked (or found by its SKU),
-    /// created otherwise, and the link stored. Syncing again never makes a second product.
+    /// Lists one product at the storefront: updated when linked, else the product holding its
+    /// SKU there is adopted as it is (spec §15: its id stored, updated in place whatever its
+    /// type, see [`crate::ListingType::over`]), else created; the link is stored. Syncing
+    /// again never makes a second product.
     ///
     /// # Errors
     /// `NotConfigured`, `ProductNotFound`, the storefront's `Remote` failure.
@@ -119,33 +121,24 @@ impl SyncService {
     ) -> Result<SyncedProduct, SyncError> {
         let shop = self.storefront()?;
         let stocked = self.catalog.get(id, Audience::Admin).await?;
-        let listing = Listing::of(&stocked, options);
-        let (mut remote_id, mut variations) = match self.links.product(id).await? {
-            Some(link) => (Some(link.remote_id), link.variations),
-            None => match shop.product_by_sku(&listing.sku).await? {
-                Some(found) => (Some(found.id), matched(&listing, &found)),
-                None => (None, Vec::new()),
-            },
-        };
-        let saved = loop {
-            match shop.save_product(remote_id, &listing, &variations).await {
-                Ok(saved) => break saved,
-                // Someone has our SKU: that product is ours to update.
-                Err(RemoteError::DuplicateSku { existing }) if remote_id.is_none() => {
-                    remote_id = Some(existing);
-                    variations = shop
-                        .product(existing)
-                        .await?
-                        .map(|found| matched(&listing, &found))
-                        .unwrap_or_default();
+        let updated = match self.links.product(id).await? {
+            Some(link) => {
+                let listing = Listing::of(&stocked, options, Some(link.listing_type()));
+                match shop
+                    .save_product(Some(link.remote_id), &listing, &link.variations)
+                    .await
+                {
+                    Ok(saved) => Some((saved, listing)),
+                    // Deleted at the storefront since: listed anew.
+                    Err(RemoteError::NotFound) => None,
+                    Err(e) => return Err(e.into()),
                 }
-                // Deleted at the storefront since: list it anew.
-                Err(RemoteError::NotFound) if remote_id.is_some() => {
-                    remote_id = None;
-                    variations.clear();
-                }
-                Err(e) => return Err(e.into()),
             }
+            None => None,
+        };
+        let (saved, listing) = match updated {
+            Some(done) => done,
+            None => self.list_unlinked(shop, &stocked, options).await?,
         };
         let now = self.clock.now();
         self.links
@@ -163,6 +156,34 @@ impl SyncService {
             synced_fields: options.synced_fields(),
             synced_at: now,
         })
+    }
+
+    /// Lists a product without a link: the storefront's product holding its SKU (found by it,
+    /// or named by a refused create) is adopted and updated in place; otherwise one is
+    /// created. Answers what was saved and the listing written.
+    async fn list_unlinked(
+        &self,
+        shop: &dyn Storefront,
+        stocked: &StockedProduct,
+        options: SyncOptions,
+    ) -> Result<(RemoteProduct, Listing), SyncError> {
+        let ours = Listing::of(stocked, options, None);
+        let found = match shop.product_by_sku(&ours.sku).await? {
+            Some(found) => found,
+            None => match shop.save_product(None, &ours, &[]).await {
+                Ok(created) => return Ok((created, ours)),
+                Err(RemoteError::DuplicateSku { existing }) => shop
+                    .product(existing)
+                    .await?
+                    .ok_or_else(|| not_a_product(&ours.sku, existing))?,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let (listing, variations) = adopted(stocked, options, &found);
+        let saved = shop
+            .save_product(Some(found.id), &listing, &variations)
+            .await?;
+        Ok((saved, listing))
     }
 
     /// Lists many products in batch requests of at most [`BATCH_LIMIT`]; an item the
@@ -196,27 +217,40 @@ impl SyncService {
     ) -> Result<(), SyncError> {
         let shop = self.storefront()?;
         let mut items = Vec::with_capacity(ids.len());
+        let mut products = Vec::with_capacity(ids.len());
         for &id in ids {
             match self.catalog.get(id, Audience::Admin).await {
                 Ok(stocked) => {
-                    let listing = Listing::of(&stocked, options);
                     let link = self.links.product(id).await?;
+                    let there = link.as_ref().map(ProductLink::listing_type);
                     items.push(ProductSave {
                         remote_id: link.as_ref().map(|l| l.remote_id),
-                        listing,
+                        listing: Listing::of(&stocked, options, there),
                         variations: link.map(|l| l.variations).unwrap_or_default(),
                     });
+                    products.push(stocked);
                 }
                 Err(e) => summary.failed.push((id, SyncError::from(e).to_string())),
             }
         }
         let mut answers = shop.save_products(&items).await?;
-        // Items whose SKU the storefront already has: one more batch, as updates of those.
+        // Items whose SKU the storefront already has: that product is adopted as it is, in
+        // one more batch of updates.
         let mut again = Vec::new();
-        for (at, answer) in answers.iter().enumerate() {
-            if let Err(RemoteError::DuplicateSku { existing }) = answer {
-                again.push(at);
-                items[at].remote_id = Some(*existing);
+        for (at, answer) in answers.iter_mut().enumerate() {
+            if let Err(RemoteError::DuplicateSku { existing }) = *answer {
+                match shop.product(existing).await? {
+                    Some(found) => {
+                        let (listing, variations) = adopted(&products[at], options, &found);
+                        items[at] = ProductSave {
+                            remote_id: Some(found.id),
+                            listing,
+                            variations,
+                        };
+                        again.push(at);
+                    }
+                    None => *answer = Err(not_a_product(&items[at].listing.sku, existing)),
+                }
             }
         }
         if !again.is_empty() {
@@ -487,6 +521,26 @@ impl SyncService {
             .await?;
         Ok(changed)
     }
+}
+
+/// The listing written over the storefront's product `found` (adopted as it is, the type
+/// written decided by [`crate::ListingType::over`]) and its variations that are ours by SKU.
+fn adopted(
+    stocked: &StockedProduct,
+    options: SyncOptions,
+    found: &RemoteProduct,
+) -> (Listing, Vec<(VariantId, i64)>) {
+    let listing = Listing::of(stocked, options, Some(found.listing_type));
+    let variations = matched(&listing, found);
+    (listing, variations)
+}
+
+/// The storefront refused our SKU as taken, but by no product we can read (a variation of
+/// another product): nothing to adopt.
+fn not_a_product(sku: &str, holder: i64) -> RemoteError {
+    RemoteError::Refused(format!(
+        "SKU {sku} is taken at the storefront by {holder}, which is not a product"
+    ))
 }
 
 /// Our variants with the storefront's variations of the same SKU.

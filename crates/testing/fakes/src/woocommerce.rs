@@ -1,10 +1,13 @@
 //! A fake WooCommerce REST API v3 (providers.md §3): HTTP Basic with the consumer key and
 //! secret, or the keys in the query string (and a mode where the server strips the
 //! `Authorization` header: "Consumer key is missing"); products and variations with unique
-//! SKUs (`product_invalid_sku` with `resource_id`), batches of at most 100 objects (413 past
-//! it) answering each item's own error, paged lists with `X-WP-Total`, `X-WP-TotalPages` and
-//! `Link`, `per_page` over 100 refused, orders with decimal-string totals, `{code, message,
-//! data: {status}}` errors, statuses to answer first (a 503 outage), and signed webhook bodies.
+//! SKUs (`product_invalid_sku` with `resource_id`); a product's type changed in place by an
+//! update naming another; variation calls on a product that is not variable, or naming a
+//! product as the variation, refused with `woocommerce_rest_product_variation_invalid_id`;
+//! batches of at most 100 objects (413 past it) answering each item's own error, paged lists
+//! with `X-WP-Total`, `X-WP-TotalPages` and `Link`, `per_page` over 100 refused, orders with
+//! decimal-string totals, `{code, message, data: {status}}` errors, statuses to answer first
+//! (a 503 outage), and signed webhook bodies.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -457,9 +460,29 @@ fn update_product(state: &mut State, id: i64, body: &Value) -> (u16, Value) {
     (200, with_variations(state, &state.products[&id]))
 }
 
+/// A variation call WooCommerce refuses: on a product that is not variable, or naming a
+/// product (not a variation) as the variation.
+fn not_a_variation() -> (u16, Value) {
+    error(
+        400,
+        "woocommerce_rest_product_variation_invalid_id",
+        "Invalid ID.",
+    )
+}
+
+fn is_variable(state: &State, product: i64) -> bool {
+    state
+        .products
+        .get(&product)
+        .is_some_and(|p| p["type"] == "variable")
+}
+
 fn create_variation(state: &mut State, parent: i64, body: &Value) -> (u16, Value) {
     if !state.products.contains_key(&parent) {
         return error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.");
+    }
+    if !is_variable(state, parent) {
+        return not_a_variation();
     }
     if let Some(bad) = bad_money(body) {
         return bad;
@@ -477,6 +500,10 @@ fn create_variation(state: &mut State, parent: i64, body: &Value) -> (u16, Value
 }
 
 fn update_variation(state: &mut State, parent: i64, id: i64, body: &Value) -> (u16, Value) {
+    let simple_parent = state.products.contains_key(&parent) && !is_variable(state, parent);
+    if simple_parent || state.products.contains_key(&id) {
+        return not_a_variation();
+    }
     if state.variations.get(&id).is_none_or(|(p, _)| *p != parent) {
         return error(
             404,
