@@ -89,6 +89,9 @@ pub struct Stores {
     pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
     pub sync_links: Arc<dyn merx_sync::SyncLinks>,
     pub database: Option<merx_postgres::PgPool>,
+    /// What "now" is for every service over these stores: the wall clock, or a clock a test
+    /// moves forward instead of sleeping.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Stores {
@@ -146,6 +149,7 @@ impl Stores {
             outbox,
             sync_links,
             database: None,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -184,6 +188,7 @@ impl Stores {
             outbox: Arc::new(merx_postgres::PgOutbox::new(pool.clone())),
             sync_links: Arc::new(merx_postgres::PgSyncLinks::new(pool.clone())),
             database: Some(pool),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -215,7 +220,7 @@ pub fn build_state(
     mailer: Arc<dyn Mailer>,
     redis: Option<merx_redis::RedisPool>,
 ) -> Result<AppState, StartupError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock = stores.clock.clone();
     let secret = match config.jwt_secret_bytes()? {
         Some(secret) => secret,
         None => {

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use crate::both_stores;
 use crate::carts::{call, product};
-use crate::helpers::{Store, TestApp, error_body, json_of, spawn_app, spawn_app_with, start};
+use crate::helpers::{
+    Store, TestApp, error_body, json_of, spawn_app, spawn_app_with, start_beside,
+};
 
 both_stores!(
     a_guest_checks_out_with_cash_on_delivery,
@@ -767,7 +769,7 @@ async fn a_session_past_its_time_is_gone_and_its_stock_is_back(store: Store) {
     let cart = guest_cart(&app, s, &vid, 2).await;
     let session = json_of(open(&app, s, session_body(&cart)).await, 201).await;
     assert_eq!(stock(&app, &pid, &vid).await, (2, 2, 0));
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    app.advance(2);
     // Expired holds stop counting at once, before any sweep.
     assert_eq!(stock(&app, &pid, &vid).await, (2, 0, 2));
     let path = format!(
@@ -1113,8 +1115,10 @@ async fn unpaid_orders_are_cancelled_when_their_time_runs_out(store: Store) {
     let id = placed["id"].as_str().unwrap();
     let token = placed["order_token"].as_str().unwrap();
     let path = format!("/api/v1/orders/{id}?token={token}");
+    app.advance(2);
     let mut order = Value::Null;
     for _ in 0..40 {
+        // The sweeper runs every second of real time.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         order = json_of(app.get(&path, None).await, 200).await;
         if order["status"] == "cancelled" {
@@ -1275,7 +1279,7 @@ async fn two_instances_never_oversell() {
         c.database_pool_size = 20;
     })
     .await;
-    let second = Arc::new(start(first.config.clone(), first.db.clone()).await);
+    let second = Arc::new(start_beside(&first).await);
     let first = Arc::new(first);
     let admin = first.admin().await.access;
     let (pid, vid) = product(&first, &admin, "FLASH-1", "USD", 1_000, 10).await;
@@ -1315,7 +1319,7 @@ async fn two_instances_never_oversell() {
     assert_eq!(stock(&first, &pid, &vid).await, (10, 10, 0));
 
     // The holds expire: all 10 units are available again.
-    tokio::time::sleep(std::time::Duration::from_millis(8_200)).await;
+    first.advance(9);
     assert_eq!(stock(&first, &pid, &vid).await, (10, 0, 10));
     assert_eq!(stock(&second, &pid, &vid).await, (10, 0, 10));
 

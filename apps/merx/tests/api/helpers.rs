@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use merx::wiring::Stores;
 use merx::{Application, Config};
+use merx_kernel::ShiftedClock;
 use merx_memory::LogMailer;
 use merx_test_db::TestDatabase;
 use reqwest::{Method, RequestBuilder, Response};
@@ -37,6 +39,8 @@ macro_rules! both_stores {
 }
 
 pub struct TestApp {
+    /// The app's clock: tests move it forward instead of sleeping past an expiry.
+    pub clock: Arc<ShiftedClock>,
     pub address: String,
     pub client: reqwest::Client,
     pub mailer: Arc<LogMailer>,
@@ -84,7 +88,22 @@ pub async fn spawn_app_with(store: Store, tweak: impl FnOnce(&mut Config)) -> Te
 
 /// Starts an app on `config` (e.g. a second instance on the same database).
 pub async fn start(config: Config, db: Option<Arc<TestDatabase>>) -> TestApp {
-    let app = Application::build(config.clone())
+    start_on_clock(config, db, Arc::new(ShiftedClock::default())).await
+}
+
+/// Starts another instance beside `first`: the same database and the same clock.
+pub async fn start_beside(first: &TestApp) -> TestApp {
+    start_on_clock(first.config.clone(), first.db.clone(), first.clock.clone()).await
+}
+
+async fn start_on_clock(
+    config: Config,
+    db: Option<Arc<TestDatabase>>,
+    clock: Arc<ShiftedClock>,
+) -> TestApp {
+    let mut stores = Stores::from_config(&config).await.expect("stores open");
+    stores.clock = clock.clone();
+    let app = Application::build_with_stores(config.clone(), &stores)
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -95,6 +114,7 @@ pub async fn start(config: Config, db: Option<Arc<TestDatabase>>) -> TestApp {
         .build()
         .expect("client");
     TestApp {
+        clock,
         address,
         client,
         mailer,
@@ -104,6 +124,11 @@ pub async fn start(config: Config, db: Option<Arc<TestDatabase>>) -> TestApp {
 }
 
 impl TestApp {
+    /// Moves this app's clock `seconds` forward (and any instance started beside it).
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(chrono::Duration::seconds(seconds));
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

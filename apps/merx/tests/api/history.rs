@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,7 +20,7 @@ use tokio::sync::Mutex;
 
 use crate::carts::{call, product};
 use crate::checkout::session_body;
-use crate::helpers::{Store, TestApp, json_of, spawn_app_with, start};
+use crate::helpers::{Store, TestApp, json_of, spawn_app_with, start_beside};
 
 const DISCOUNT_LIMIT: i64 = 4;
 const TTL_SECS: u64 = 2;
@@ -264,7 +263,7 @@ async fn random_histories_over_two_instances_keep_every_invariant() {
         c.sweep_interval_secs = 1;
     })
     .await;
-    let second = start(first.config.clone(), first.db.clone()).await;
+    let second = start_beside(&first).await;
     let admin = first.admin().await.access;
     let mut variants = Vec::new();
     for sku in ["HIST-A", "HIST-B", "HIST-C"] {
@@ -295,7 +294,7 @@ async fn random_histories_over_two_instances_keep_every_invariant() {
         t.await.expect("client ran");
     }
     // Every hold still open has expired by now.
-    tokio::time::sleep(Duration::from_secs(TTL_SECS + 1)).await;
+    world.apps[0].advance(i64::try_from(TTL_SECS).unwrap_or(2) + 1);
 
     let app = &world.apps[0];
     let db = app.db.as_ref().expect("postgres");

@@ -294,7 +294,7 @@ async fn a_payment_after_the_reservation_expired_is_re_reserved_or_refunded(stor
     let admin = app.admin().await.access;
     // Stock left after the expiry: the late payment becomes its order.
     let (early, pid, vid) = paid_setup(&app, &admin, "LATE-1", 1, "sess-late-001").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    app.advance(2);
     assert_eq!(stock(&app, &pid, &vid).await, (1, 0, 1), "the hold expired");
     let paid = fake.pay_session(early["payment"]["provider_session_id"].as_str().unwrap());
     event(&app, "evt_late_ok", "checkout.session.completed", &paid).await;
@@ -308,7 +308,7 @@ async fn a_payment_after_the_reservation_expired_is_re_reserved_or_refunded(stor
 
     // No stock left: the money goes back in full.
     let (late, pid, vid) = paid_setup(&app, &admin, "LATE-2", 1, "sess-late-002").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    app.advance(2);
     let other = guest_cart(&app, "sess-late-003", &vid, 1).await;
     let mut cod = card_session(&other, "redirect");
     cod["payment_method"] = json!("cash_on_delivery");

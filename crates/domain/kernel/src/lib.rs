@@ -37,7 +37,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use page::{Page, PageRequest};
 pub use rate_limit::{Limit, RateCategory, RateDecision, RateLimiter, RateLimits, client_of};
 pub use store::StoreError;
-pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+pub use time::{Clock, ManualClock, ShiftedClock, SystemClock, Timestamp};
 pub use validation::{FieldError, ValidationErrors, has_control_chars, json_has_nul};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -60,6 +60,33 @@ impl Clock for ManualClock {
     }
 }
 
+/// The wall clock moved forward by however much it was told: time flows as usual, and a test
+/// jumps past a reservation's expiry or a backoff instead of sleeping through it.
+#[derive(Debug, Default)]
+pub struct ShiftedClock {
+    ahead: Mutex<Duration>,
+}
+
+impl ShiftedClock {
+    pub fn advance(&self, by: Duration) {
+        let mut ahead = self
+            .ahead
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *ahead += by;
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Utc::now()
+            + *self
+                .ahead
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +98,17 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(Duration::minutes(15));
         assert_eq!(clock.now(), start + Duration::minutes(15));
+    }
+
+    #[test]
+    fn a_shifted_clock_runs_with_the_wall_clock_from_where_it_was_moved() {
+        let clock = ShiftedClock::default();
+        let before = Utc::now();
+        assert!(clock.now() >= before);
+        clock.advance(Duration::minutes(15));
+        let moved = clock.now();
+        assert!(moved >= before + Duration::minutes(15));
+        assert!(moved < Utc::now() + Duration::minutes(16));
     }
 
     #[test]
