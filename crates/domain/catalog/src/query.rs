@@ -9,6 +9,15 @@ pub enum Audience {
     Admin,
 }
 
+impl Audience {
+    /// Who sees what of the catalog: admins (and API keys) everything, with costs and drafts;
+    /// everyone else what is for sale.
+    #[must_use]
+    pub const fn of(is_admin: bool) -> Self {
+        if is_admin { Self::Admin } else { Self::Public }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
     Price,

@@ -46,7 +46,7 @@ impl Delivery {
                 .ok(),
             None => shipping.clone(),
         };
-        let shipping_method = method.trim().to_ascii_lowercase();
+        let shipping_method = merx_pricing::method_code(method);
         if tax_id.is_some_and(|t| t.chars().count() > 50 || has_control_chars(t)) {
             errors.add(
                 "tax_id",

@@ -155,6 +155,16 @@ impl CheckoutSession {
             || (self.status == SessionStatus::Complete && !self.payment.settles_on_delivery)
     }
 
+    /// Whole seconds the buyer has left at `now` (0 once the session is not open).
+    #[must_use]
+    pub fn seconds_left(&self, now: Timestamp) -> i64 {
+        if self.status == SessionStatus::Open {
+            (self.expires_at - now).num_seconds().max(0)
+        } else {
+            0
+        }
+    }
+
     /// The status as of `now`: an open session past its time is expired even before the
     /// sweeper marks it.
     #[must_use]

@@ -54,6 +54,8 @@ pub use postal::validate_postal_code;
 pub use quote::{LineQuote, Quote, QuoteInput, QuoteLine, quote};
 pub use rate::Rate;
 pub use service::{Customer, PricingService, PricingTables, QuoteRequest};
-pub use shipping::{MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput};
+pub use shipping::{
+    MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput, method_code,
+};
 pub use tax::{TaxRate, TaxRateId, TaxRateInput, TaxTable};
 pub use vat_number::can_exempt;

@@ -66,7 +66,7 @@ impl PricingTables {
         currency: Currency,
         code: &str,
     ) -> Result<(&ShippingMethod, &MethodRate), PricingError> {
-        let code = code.trim().to_ascii_lowercase();
+        let code = crate::method_code(code);
         self.methods_for(to, currency)
             .into_iter()
             .find(|(m, _)| m.code == code)

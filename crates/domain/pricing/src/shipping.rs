@@ -142,9 +142,16 @@ impl ShippingZoneInput {
     }
 }
 
+/// A shipping method's code as zones, quotes and orders store it (`" Express"` is
+/// `express`): the one spelling every comparison uses.
+#[must_use]
+pub fn method_code(raw: &str) -> String {
+    raw.trim().to_ascii_lowercase()
+}
+
 impl ShippingMethod {
     fn check(&mut self, at: &str, errors: &mut ValidationErrors) {
-        self.code = self.code.trim().to_ascii_lowercase();
+        self.code = method_code(&self.code);
         let code_ok = !self.code.is_empty()
             && self.code.len() <= 32
             && self

@@ -132,11 +132,6 @@ fn ask<'a>(
     })
 }
 
-/// The method code as orders store it.
-fn quote_method(code: &str) -> String {
-    code.trim().to_ascii_lowercase()
-}
-
 fn days(min: u32, max: u32) -> String {
     match (min, max) {
         (0, 0) => "Same day".into(),
@@ -194,7 +189,7 @@ pub async fn shipping_cost(
     let quote = state.carts.quote(&ask).await?;
     Ok(HttpResponse::Ok().json(ShippingCostResponse {
         currency: quote.currency,
-        method: quote_method(&method),
+        method: merx_pricing::method_code(&method),
         shipping_total: quote.shipping_total.amount(),
     }))
 }

@@ -131,11 +131,7 @@ pub struct SessionBody {
 fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
     let now = state.clock.now();
     let paid = s.is_paid();
-    let remaining = if s.status == merx_checkout::SessionStatus::Open {
-        (s.expires_at - now).num_seconds().max(0)
-    } else {
-        0
-    };
+    let remaining = s.seconds_left(now);
     SessionBody {
         checkout_id: *s.id.as_uuid(),
         cart_id: *s.cart_id.as_uuid(),

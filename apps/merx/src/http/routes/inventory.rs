@@ -69,12 +69,10 @@ pub async fn get(
     caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
     let (pid, vid) = ids(&path)?;
-    let audience = if caller.is_admin() {
-        Audience::Admin
-    } else {
-        Audience::Public
-    };
-    let stock = state.catalog.variant_stock(pid, vid, audience).await?;
+    let stock = state
+        .catalog
+        .variant_stock(pid, vid, Audience::of(caller.is_admin()))
+        .await?;
     Ok(HttpResponse::Ok().json(body(stock)))
 }
 

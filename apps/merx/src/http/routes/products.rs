@@ -141,11 +141,7 @@ fn product_response(stocked: StockedProduct, audience: Audience) -> ProductRespo
 }
 
 fn audience(caller: &MaybeCaller) -> Audience {
-    if caller.is_admin() {
-        Audience::Admin
-    } else {
-        Audience::Public
-    }
+    Audience::of(caller.is_admin())
 }
 
 /// Query parameters of the product list.
