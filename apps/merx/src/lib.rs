@@ -1,6 +1,7 @@
 //! The Merx server: reads config, builds adapters, wires the domain services and serves
 //! HTTP. Usable as a library so tests (and embedders) can start it in-process.
 
+pub mod catalog_watch;
 pub mod cli;
 pub mod config;
 pub mod http;

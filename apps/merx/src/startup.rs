@@ -94,6 +94,11 @@ impl Application {
             Duration::from_millis(config.catalog_cache_ms),
             10_000,
         ));
+        {
+            // Every catalog, price or stock write through these stores clears it at once.
+            let cache = cache.clone();
+            stores.catalog_signal.subscribe(move || cache.clear());
+        }
         if let Some(url) = &config.database_url {
             // Other instances' catalog edits clear this one's cache as they commit.
             let cache = cache.clone();

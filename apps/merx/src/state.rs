@@ -26,9 +26,8 @@ pub struct AppState {
     pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
     /// The outbox's delivery passes (run by [`crate::outbox_worker`]).
     pub deliveries: Arc<merx_kernel::outbox_delivery::OutboxDelivery>,
+    /// Storefront sync, the WooCommerce webhook included (its secret is the storefront's).
     pub sync: Arc<merx_sync::SyncService>,
-    /// `WOOCOMMERCE_WEBHOOK_SECRET`.
-    pub woocommerce_webhook_secret: Option<String>,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

@@ -13,6 +13,8 @@ use merx_identity::{
 };
 use merx_inventory::{InventoryService, StockRepository};
 use merx_kernel::{Clock, IdempotencyStore, StoreError, SystemClock};
+
+use crate::catalog_watch::{CatalogSignal, WatchedCheckout, WatchedProducts, WatchedStock};
 use merx_orders::OrderRepository;
 use merx_orders::outbound::Outbound;
 use merx_payments::PaymentGateways;
@@ -92,6 +94,8 @@ pub struct Stores {
     /// What "now" is for every service over these stores: the wall clock, or a clock a test
     /// moves forward instead of sleeping.
     pub clock: Arc<dyn Clock>,
+    /// Told after every write of products, prices or stock through these stores.
+    pub catalog_signal: CatalogSignal,
 }
 
 impl Stores {
@@ -126,9 +130,10 @@ impl Stores {
         );
         catalog.track_references(carts.clone());
         catalog.track_references(checkout.clone());
+        let catalog_signal = CatalogSignal::default();
         Self {
-            products: catalog,
-            stock,
+            products: Arc::new(WatchedProducts(catalog, catalog_signal.clone())),
+            stock: Arc::new(WatchedStock(stock, catalog_signal.clone())),
             tax_rates: Arc::new(
                 merx_memory::MemoryTaxRates::default().with_audit_log(audit.clone()),
             ),
@@ -137,7 +142,7 @@ impl Stores {
             ),
             discounts,
             carts,
-            checkout: checkout.clone(),
+            checkout: Arc::new(WatchedCheckout(checkout.clone(), catalog_signal.clone())),
             orders: checkout,
             idempotency: Arc::new(merx_memory::MemoryIdempotency::default()),
             users: Arc::new(merx_memory::MemoryUsers::default().with_audit_log(audit.clone())),
@@ -150,6 +155,7 @@ impl Stores {
             sync_links,
             database: None,
             clock: Arc::new(SystemClock),
+            catalog_signal,
         }
     }
 
@@ -167,21 +173,29 @@ impl Stores {
         tracing::info!(applied, "database migrations up to date");
         let pool = merx_postgres::connect(url, pool_size)?;
         merx_postgres::ping(&pool).await?;
+        let catalog_signal = CatalogSignal::default();
         Ok(Self {
             users: Arc::new(merx_postgres::PgUsers::new(pool.clone())),
             refresh_tokens: Arc::new(merx_postgres::PgRefreshTokens::new(pool.clone())),
             one_time_tokens: Arc::new(merx_postgres::PgOneTimeTokens::new(pool.clone())),
             api_keys: Arc::new(merx_postgres::PgApiKeys::new(pool.clone())),
             addresses: Arc::new(merx_postgres::PgAddresses::new(pool.clone())),
-            products: Arc::new(merx_postgres::PgCatalog::new(pool.clone())),
-            stock: Arc::new(merx_postgres::PgStock::new(pool.clone()).with_outbound(outbound)),
+            products: Arc::new(WatchedProducts(
+                Arc::new(merx_postgres::PgCatalog::new(pool.clone())),
+                catalog_signal.clone(),
+            )),
+            stock: Arc::new(WatchedStock(
+                Arc::new(merx_postgres::PgStock::new(pool.clone()).with_outbound(outbound)),
+                catalog_signal.clone(),
+            )),
             tax_rates: Arc::new(merx_postgres::PgTaxRates::new(pool.clone())),
             shipping_zones: Arc::new(merx_postgres::PgShippingZones::new(pool.clone())),
             discounts: Arc::new(merx_postgres::PgDiscounts::new(pool.clone())),
             carts: Arc::new(merx_postgres::PgCarts::new(pool.clone())),
-            checkout: Arc::new(
-                merx_postgres::PgCheckout::new(pool.clone()).with_outbound(outbound),
-            ),
+            checkout: Arc::new(WatchedCheckout(
+                Arc::new(merx_postgres::PgCheckout::new(pool.clone()).with_outbound(outbound)),
+                catalog_signal.clone(),
+            )),
             orders: Arc::new(merx_postgres::PgOrders::new(pool.clone()).with_outbound(outbound)),
             idempotency: Arc::new(merx_postgres::PgIdempotency::new(pool.clone())),
             audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool.clone())),
@@ -189,6 +203,7 @@ impl Stores {
             sync_links: Arc::new(merx_postgres::PgSyncLinks::new(pool.clone())),
             database: Some(pool),
             clock: Arc::new(SystemClock),
+            catalog_signal,
         })
     }
 
@@ -280,6 +295,7 @@ pub fn build_state(
         clock.clone(),
         config.currency,
     );
+    // The storefront also verifies its webhooks, with `WOOCOMMERCE_WEBHOOK_SECRET` (in `woo`).
     let storefront: Option<Arc<dyn merx_sync::Storefront>> = match &config.woocommerce {
         Some(woo) => Some(Arc::new(
             merx_woocommerce::WooCommerce::new(woo).map_err(StartupError::Other)?,
@@ -319,10 +335,6 @@ pub fn build_state(
         outbox: stores.outbox.clone(),
         deliveries: Arc::new(deliveries),
         sync,
-        woocommerce_webhook_secret: config
-            .woocommerce
-            .as_ref()
-            .and_then(|w| w.webhook_secret.clone()),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use merx_kernel::{AuditEntry, Page, PageRequest, StoreError};
 use merx_pricing::{
-    Discount, DiscountId, DiscountRepository, PricingError, Redemption, ShippingZone,
+    Discount, DiscountId, DiscountRepository, Edit, PricingError, Redemption, ShippingZone,
     ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId, TaxRateRepository,
 };
 
@@ -69,6 +69,26 @@ impl TaxRateRepository for MemoryTaxRates {
         Ok(true)
     }
 
+    async fn update_with<'e>(
+        &self,
+        id: TaxRateId,
+        edit: &'e Edit<'e, TaxRate>,
+    ) -> Result<Option<TaxRate>, PricingError> {
+        // The state's lock is the rate's: held from the read to the write.
+        let mut state = lock(&self.state);
+        let Some(current) = state.rates.get(&id) else {
+            return Ok(None);
+        };
+        let (rate, audit) = edit(current)?;
+        let rate = TaxRate { id, ..rate };
+        if clashes(&state.rates, &rate) {
+            return Err(PricingError::TaxRateTaken);
+        }
+        state.rates.insert(id, rate.clone());
+        self.audit.record(audit);
+        Ok(Some(rate))
+    }
+
     async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
         let mut state = lock(&self.state);
         let gone = state.rates.remove(&id).is_some();
@@ -127,6 +147,21 @@ impl ShippingZoneRepository for MemoryShippingZones {
             }
             None => Ok(false),
         }
+    }
+
+    async fn update_with<'e>(
+        &self,
+        id: ShippingZoneId,
+        edit: &'e Edit<'e, ShippingZone>,
+    ) -> Result<Option<ShippingZone>, PricingError> {
+        let mut zones = lock(&self.zones);
+        let Some(stored) = zones.iter_mut().find(|z| z.id == id) else {
+            return Ok(None);
+        };
+        let (zone, audit) = edit(stored)?;
+        *stored = ShippingZone { id, ..zone };
+        self.audit.record(audit);
+        Ok(Some(stored.clone()))
     }
 
     async fn delete(
@@ -232,6 +267,33 @@ impl DiscountRepository for MemoryDiscounts {
             }
             None => Ok(false),
         }
+    }
+
+    async fn update_with<'e>(
+        &self,
+        id: DiscountId,
+        edit: &'e Edit<'e, Discount>,
+    ) -> Result<Option<Discount>, PricingError> {
+        // Redemptions count uses under this same lock, so none is lost to the write.
+        let mut discounts = lock(&self.discounts);
+        let Some(current) = discounts.get(&id) else {
+            return Ok(None);
+        };
+        let (edited, audit) = edit(current)?;
+        let discount = Discount {
+            id,
+            times_used: current.times_used,
+            ..edited
+        };
+        if discounts
+            .values()
+            .any(|d| d.code == discount.code && d.id != id)
+        {
+            return Err(PricingError::CodeTaken(discount.code));
+        }
+        discounts.insert(id, discount.clone());
+        self.audit.record(audit);
+        Ok(Some(discount))
     }
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {

@@ -12,12 +12,14 @@ use merx_kernel::{StoreError, Timestamp};
 use merx_orders::outbound::Outbound;
 use merx_orders::{Order, OrderId};
 
-use crate::checkout::{Abort, confirm_in, finish, place_in};
 use crate::database::{PgPool, conn};
 use crate::error::store_error;
+use crate::order_writes::{confirm_in, place_in};
 use crate::orders::{locked_order, save_order};
 use crate::schema::{checkout_sessions, orders, payment_events};
+use crate::session_rows::{SessionColumns, session_of};
 use crate::stock_moves;
+use crate::transaction::{Abort, finish};
 
 type DbError = diesel::result::Error;
 
@@ -175,7 +177,7 @@ pub(crate) async fn due_provider_sessions(
     limit: i64,
 ) -> Result<Vec<CheckoutSession>, StoreError> {
     let mut c = conn(pool).await?;
-    let rows: Vec<crate::checkout::SessionColumns> = checkout_sessions::table
+    let rows: Vec<SessionColumns> = checkout_sessions::table
         .filter(checkout_sessions::status.eq(SessionStatus::Open.as_str()))
         .filter(checkout_sessions::expires_at.le(now))
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
@@ -192,7 +194,7 @@ pub(crate) async fn due_provider_sessions(
         .await
         .map_err(store_error)?;
     rows.into_iter()
-        .map(crate::checkout::session_of)
+        .map(session_of)
         .collect::<Result<_, _>>()
         .map_err(store_error)
 }

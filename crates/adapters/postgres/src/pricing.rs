@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_kernel::AuditEntry;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_pricing::{
-    Discount, DiscountId, DiscountRepository, DiscountValue, PricingError, Rate, Redemption,
+    Discount, DiscountId, DiscountRepository, DiscountValue, Edit, PricingError, Rate, Redemption,
     ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneRepository, TaxRate, TaxRateId,
     TaxRateRepository,
 };
@@ -72,6 +72,29 @@ fn tax_error(e: diesel::result::Error) -> PricingError {
         PricingError::TaxRateTaken
     } else {
         PricingError::Store(store_error(e))
+    }
+}
+
+/// Why an `update_with` transaction rolled back: the database failed, or the edit (or reading
+/// the row for it) refused.
+enum EditFailed {
+    Db(DbError),
+    Refused(PricingError),
+}
+
+impl From<DbError> for EditFailed {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl EditFailed {
+    /// The port's error: a database failure through `db` (which tells a unique violation).
+    fn into_pricing(self, db: impl FnOnce(DbError) -> PricingError) -> PricingError {
+        match self {
+            Self::Db(e) => db(e),
+            Self::Refused(e) => e,
+        }
     }
 }
 
@@ -145,6 +168,40 @@ impl TaxRateRepository for PgTaxRates {
         })
         .await
         .map_err(tax_error)
+    }
+
+    async fn update_with<'e>(
+        &self,
+        id: TaxRateId,
+        edit: &'e Edit<'e, TaxRate>,
+    ) -> Result<Option<TaxRate>, PricingError> {
+        let mut c = conn(&self.pool).await?;
+        let key = *id.as_uuid();
+        c.transaction::<_, EditFailed, _>(async move |tx| {
+            let row: Option<TaxRateRow> = tax_rates::table
+                .find(key)
+                .select(TaxRateRow::as_select())
+                .for_update()
+                .first(tx)
+                .await
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let current = row
+                .into_domain()
+                .map_err(|e| EditFailed::Refused(e.into()))?;
+            let (rate, audit) = edit(&current).map_err(EditFailed::Refused)?;
+            let rate = TaxRate { id, ..rate };
+            diesel::update(tax_rates::table.find(key))
+                .set(TaxRateRow::of(&rate))
+                .execute(tx)
+                .await?;
+            record(tx, audit).await?;
+            Ok(Some(rate))
+        })
+        .await
+        .map_err(|e| e.into_pricing(tax_error))
     }
 
     async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
@@ -323,6 +380,39 @@ impl ShippingZoneRepository for PgShippingZones {
         .map_err(store_error)
     }
 
+    async fn update_with<'e>(
+        &self,
+        id: ShippingZoneId,
+        edit: &'e Edit<'e, ShippingZone>,
+    ) -> Result<Option<ShippingZone>, PricingError> {
+        let mut c = conn(&self.pool).await?;
+        let key = *id.as_uuid();
+        c.transaction::<_, EditFailed, _>(async move |tx| {
+            let row: Option<ZoneRow> = shipping_zones::table
+                .find(key)
+                .select(ZoneRow::as_select())
+                .for_update()
+                .first(tx)
+                .await
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let refused = |e: StoreError| EditFailed::Refused(e.into());
+            let current = row.into_domain().map_err(refused)?;
+            let (zone, audit) = edit(&current).map_err(EditFailed::Refused)?;
+            let zone = ShippingZone { id, ..zone };
+            diesel::update(shipping_zones::table.find(key))
+                .set(ZoneRow::of(&zone).map_err(refused)?)
+                .execute(tx)
+                .await?;
+            record(tx, audit).await?;
+            Ok(Some(zone))
+        })
+        .await
+        .map_err(|e| e.into_pricing(|e| PricingError::Store(store_error(e))))
+    }
+
     async fn delete(
         &self,
         id: ShippingZoneId,
@@ -374,6 +464,25 @@ struct DiscountChanges {
     ends_at: Option<Timestamp>,
     is_active: bool,
     updated_at: Timestamp,
+}
+
+impl DiscountChanges {
+    fn of(d: &Discount) -> Self {
+        let (kind, value) = kind_value(d.value);
+        Self {
+            code: d.code.clone(),
+            kind,
+            value,
+            currency: d.currency.map(|c| c.code().to_owned()),
+            minimum_order_amount: d.minimum_order_amount,
+            usage_limit: d.usage_limit,
+            usage_limit_per_customer: d.usage_limit_per_customer,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            is_active: d.is_active,
+            updated_at: d.updated_at,
+        }
+    }
 }
 
 fn kind_value(v: DiscountValue) -> (String, i64) {
@@ -552,20 +661,7 @@ impl DiscountRepository for PgDiscounts {
     }
 
     async fn update(&self, d: &Discount, audit: Option<AuditEntry>) -> Result<bool, PricingError> {
-        let (kind, value) = kind_value(d.value);
-        let changes = DiscountChanges {
-            code: d.code.clone(),
-            kind,
-            value,
-            currency: d.currency.map(|c| c.code().to_owned()),
-            minimum_order_amount: d.minimum_order_amount,
-            usage_limit: d.usage_limit,
-            usage_limit_per_customer: d.usage_limit_per_customer,
-            starts_at: d.starts_at,
-            ends_at: d.ends_at,
-            is_active: d.is_active,
-            updated_at: d.updated_at,
-        };
+        let changes = DiscountChanges::of(d);
         let mut c = conn(&self.pool).await?;
         let id = *d.id.as_uuid();
         c.transaction::<_, DbError, _>(async move |tx| {
@@ -577,6 +673,46 @@ impl DiscountRepository for PgDiscounts {
         })
         .await
         .map_err(|e| discount_error(e, &d.code))
+    }
+
+    async fn update_with<'e>(
+        &self,
+        id: DiscountId,
+        edit: &'e Edit<'e, Discount>,
+    ) -> Result<Option<Discount>, PricingError> {
+        let mut c = conn(&self.pool).await?;
+        let key = *id.as_uuid();
+        c.transaction::<_, EditFailed, _>(async move |tx| {
+            // The row lock an order's redemption takes: a use is counted before or after.
+            let row: Option<DiscountRow> = discounts::table
+                .find(key)
+                .select(DiscountRow::as_select())
+                .for_update()
+                .first(tx)
+                .await
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let current = row
+                .into_domain()
+                .map_err(|e| EditFailed::Refused(e.into()))?;
+            let (edited, audit) = edit(&current).map_err(EditFailed::Refused)?;
+            let discount = Discount {
+                id,
+                times_used: current.times_used,
+                ..edited
+            };
+            diesel::update(discounts::table.find(key))
+                .set(DiscountChanges::of(&discount))
+                .execute(tx)
+                .await
+                .map_err(|e| EditFailed::Refused(discount_error(e, &discount.code)))?;
+            record(tx, audit).await?;
+            Ok(Some(discount))
+        })
+        .await
+        .map_err(|e| e.into_pricing(|e| PricingError::Store(store_error(e))))
     }
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError> {

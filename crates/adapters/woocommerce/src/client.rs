@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use merx_kernel::VariantId;
 use merx_sync::{
     Listing, OrderListing, ProductSave, RemoteError, RemoteOrder, RemoteProduct, Storefront,
+    StorefrontEvent, WebhookRejection,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -41,6 +42,8 @@ pub struct WooCommerce {
     secret: String,
     /// Set once the server answered that the `Authorization` header did not reach it.
     keys_in_query: AtomicBool,
+    /// `WOOCOMMERCE_WEBHOOK_SECRET`: without it only the unsigned ping is received.
+    webhook_secret: Option<String>,
 }
 
 impl WooCommerce {
@@ -59,6 +62,7 @@ impl WooCommerce {
             key: config.consumer_key.clone(),
             secret: config.consumer_secret.clone(),
             keys_in_query: AtomicBool::new(false),
+            webhook_secret: config.webhook_secret.clone(),
         })
     }
 
@@ -401,11 +405,51 @@ impl Storefront for WooCommerce {
             .await?;
         wire::remote_order(&value)
     }
+
+    async fn verify_webhook<'a>(
+        &self,
+        signature: Option<&'a str>,
+        topic: Option<&'a str>,
+        body: &'a [u8],
+    ) -> Result<StorefrontEvent, WebhookRejection> {
+        crate::webhook::verify(self.webhook_secret.as_deref(), signature, topic, body)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_storefront_verifies_webhooks_with_its_configured_secret() {
+        let config = |webhook_secret: Option<&str>| WooConfig {
+            url: "https://shop.example".into(),
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            webhook_secret: webhook_secret.map(Into::into),
+        };
+        let body = br#"{"id": 799, "sku": "TEE", "stock_quantity": 4}"#;
+        let signature = crate::sign("wh-secret", body);
+        let signed = WooCommerce::new(&config(Some("wh-secret"))).expect("client");
+        assert!(matches!(
+            signed
+                .verify_webhook(Some(&signature), Some("product.updated"), body)
+                .await,
+            Ok(StorefrontEvent::ProductUpdated(p)) if p.id == 799
+        ));
+        let unsigned = WooCommerce::new(&config(None)).expect("client");
+        assert_eq!(
+            unsigned
+                .verify_webhook(Some(&signature), Some("product.updated"), body)
+                .await,
+            Err(WebhookRejection::BadSignature),
+            "no secret, nothing verifies"
+        );
+        assert_eq!(
+            unsigned.verify_webhook(None, None, b"webhook_id=3").await,
+            Ok(StorefrontEvent::Ping)
+        );
+    }
 
     #[tokio::test]
     async fn a_failed_request_with_the_keys_in_the_query_string_tells_neither_key() {

@@ -12,4 +12,4 @@ mod wire;
 
 pub use client::{WooCommerce, WooConfig};
 pub use site_url::check_site_url;
-pub use webhook::{WebhookError, WooWebhook, sign, verify};
+pub use webhook::sign;

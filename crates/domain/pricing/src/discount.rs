@@ -2,6 +2,7 @@ use merx_kernel::{Currency, Timestamp, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 use crate::Rate;
+use crate::patch::sent;
 
 merx_kernel::typed_id!(
     /// Identifies a discount code.
@@ -266,6 +267,74 @@ impl DiscountInput {
     }
 }
 
+/// What an admin sends to change a code (`PATCH`): only the fields sent, each read as
+/// [`DiscountInput`] reads it; `null` clears a field that may be empty (see `patch.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct DiscountPatch {
+    #[serde(default, deserialize_with = "sent")]
+    pub code: Option<String>,
+    #[serde(default, rename = "type", deserialize_with = "sent")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "sent")]
+    pub value: Option<i64>,
+    #[serde(default, deserialize_with = "sent")]
+    pub currency: Option<Option<Currency>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub minimum_order_amount: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub usage_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub usage_limit_per_customer: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub starts_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub ends_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub is_active: Option<bool>,
+}
+
+impl DiscountPatch {
+    /// `input` with the fields sent laid over it.
+    #[must_use]
+    pub fn over(&self, input: DiscountInput) -> DiscountInput {
+        let p = self.clone();
+        DiscountInput {
+            code: p.code.unwrap_or(input.code),
+            kind: p.kind.unwrap_or(input.kind),
+            value: p.value.unwrap_or(input.value),
+            currency: p.currency.unwrap_or(input.currency),
+            minimum_order_amount: p.minimum_order_amount.unwrap_or(input.minimum_order_amount),
+            usage_limit: p.usage_limit.unwrap_or(input.usage_limit),
+            usage_limit_per_customer: p
+                .usage_limit_per_customer
+                .unwrap_or(input.usage_limit_per_customer),
+            starts_at: p.starts_at.unwrap_or(input.starts_at),
+            ends_at: p.ends_at.unwrap_or(input.ends_at),
+            is_active: p.is_active.unwrap_or(input.is_active),
+        }
+    }
+}
+
+impl Discount {
+    /// This code as `patch` changes it at `now`: the fields sent laid over the stored ones,
+    /// the result checked as a new code is ([`DiscountInput::validate`]); its uses and its
+    /// creation stay.
+    ///
+    /// # Errors
+    /// Every invalid field of the result.
+    pub fn patched(
+        &self,
+        patch: &DiscountPatch,
+        shop_currency: Currency,
+        now: Timestamp,
+    ) -> Result<Self, ValidationErrors> {
+        let valid = patch
+            .over(DiscountInput::from(self))
+            .validate(shop_currency)?;
+        Ok(valid.into_discount(self.id, self.times_used, self.created_at, now))
+    }
+}
+
 impl From<&Discount> for DiscountInput {
     fn from(d: &Discount) -> Self {
         let (kind, value) = match d.value {
@@ -429,5 +498,60 @@ mod tests {
         .validate(Currency::Krw)
         .expect("a percentage's minimum is in the shop currency");
         assert_eq!(with_minimum.input.currency, Some(Currency::Krw));
+    }
+
+    #[test]
+    fn a_patch_changes_only_the_fields_sent_and_the_result_is_checked_whole() {
+        let mut stored = save20();
+        stored.times_used = 1;
+        stored.starts_at = Some(stored.created_at);
+        let later = stored.created_at + Duration::minutes(5);
+        let patch: DiscountPatch =
+            serde_json::from_value(serde_json::json!({"is_active": false, "usage_limit": null}))
+                .expect("patch");
+        let patched = stored.patched(&patch, Currency::Usd, later).expect("valid");
+        assert_eq!(
+            patched,
+            Discount {
+                is_active: false,
+                usage_limit: None,
+                updated_at: later,
+                ..stored.clone()
+            },
+            "uses, creation and every field not sent stay"
+        );
+        let ends_first = DiscountPatch {
+            ends_at: Some(Some(stored.created_at - Duration::days(1))),
+            ..DiscountPatch::default()
+        };
+        let err = stored
+            .patched(&ends_first, Currency::Usd, later)
+            .expect_err("ends before it starts");
+        let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["ends_at"]);
+    }
+
+    #[test]
+    fn a_patch_reads_each_field_sent_as_the_create_body_does() {
+        let read = |v: serde_json::Value| serde_json::from_value::<DiscountPatch>(v);
+        assert_eq!(
+            read(serde_json::json!({})).expect("empty"),
+            DiscountPatch::default()
+        );
+        assert_eq!(
+            read(serde_json::json!({"currency": null, "type": "percentage", "id": "ignored"}))
+                .expect("patch"),
+            DiscountPatch {
+                currency: Some(None),
+                kind: Some("percentage".into()),
+                ..DiscountPatch::default()
+            },
+            "null clears what may be empty; unknown fields are ignored"
+        );
+        assert!(
+            read(serde_json::json!({"is_active": null})).is_err(),
+            "what may not be empty cannot be cleared"
+        );
+        assert!(read(serde_json::json!({"value": "ten"})).is_err());
     }
 }

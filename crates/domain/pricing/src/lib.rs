@@ -32,6 +32,7 @@ mod defaults;
 mod destination;
 mod discount;
 mod error;
+mod patch;
 mod ports;
 mod postal;
 mod quote;
@@ -45,8 +46,8 @@ pub use defaults::PricingDefaults;
 pub use destination::Destination;
 pub use destination::DestinationError;
 pub use discount::{
-    Discount, DiscountId, DiscountInput, DiscountRejection, DiscountValue, Redemption,
-    ValidDiscount,
+    Discount, DiscountId, DiscountInput, DiscountPatch, DiscountRejection, DiscountValue,
+    Redemption, ValidDiscount,
 };
 pub use error::PricingError;
 pub use ports::*;
@@ -55,7 +56,8 @@ pub use quote::{LineQuote, Quote, QuoteInput, QuoteLine, quote};
 pub use rate::Rate;
 pub use service::{Customer, PricingService, PricingTables, QuoteRequest};
 pub use shipping::{
-    MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput, method_code,
+    MethodRate, ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput, ShippingZonePatch,
+    method_code,
 };
-pub use tax::{TaxRate, TaxRateId, TaxRateInput, TaxTable};
+pub use tax::{TaxRate, TaxRateId, TaxRateInput, TaxRatePatch, TaxTable};
 pub use vat_number::can_exempt;

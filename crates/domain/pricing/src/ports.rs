@@ -4,6 +4,14 @@ use merx_kernel::{Page, PageRequest, StoreError};
 
 use crate::{Discount, DiscountId, PricingError, ShippingZone, ShippingZoneId, TaxRate, TaxRateId};
 
+/// A change to one stored row, decided in the domain ([`TaxRate::patched`] and its kind): given
+/// the row as stored, read under the store's lock, the row to write in its place (the same id)
+/// and the write's audit entry; or the error that refuses the change, and nothing is written.
+/// Stores call it once per update, under their lock, and decide nothing themselves. (The
+/// lifetime is spelled out so the mocks can take a borrowed closure.)
+pub type Edit<'e, T> =
+    dyn Fn(&T) -> Result<(T, Option<AuditEntry>), PricingError> + Send + Sync + 'e;
+
 /// Tax rates, one per country or country + state.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -19,12 +27,26 @@ pub trait TaxRateRepository: Send + Sync {
     /// [`PricingError::TaxRateTaken`] when the country + state has a rate (also under a race).
     async fn insert(&self, rate: &TaxRate, audit: Option<AuditEntry>) -> Result<(), PricingError>;
 
-    /// Replaces a rate; false when there is none with its id.
+    /// Replaces a rate; false when there is none with its id. To change what is stored now,
+    /// [`Self::update_with`].
     ///
     /// # Errors
     /// As for [`Self::insert`].
     async fn update(&self, rate: &TaxRate, audit: Option<AuditEntry>)
     -> Result<bool, PricingError>;
+
+    /// Reads the rate under a lock held until the write, hands it to `edit` and writes what
+    /// `edit` answers, with its audit entry, in one transaction: concurrent updates of one
+    /// rate apply one after the other, each to what the one before wrote. Answers the rate
+    /// written, or `None` (`edit` not called) when there is none with the id.
+    ///
+    /// # Errors
+    /// The error `edit` answers (nothing is written); as for [`Self::insert`].
+    async fn update_with<'e>(
+        &self,
+        id: TaxRateId,
+        edit: &'e Edit<'e, TaxRate>,
+    ) -> Result<Option<TaxRate>, PricingError>;
 
     async fn delete(&self, id: TaxRateId, audit: Option<AuditEntry>) -> Result<bool, StoreError>;
 
@@ -58,12 +80,26 @@ pub trait ShippingZoneRepository: Send + Sync {
         audit: Option<AuditEntry>,
     ) -> Result<(), StoreError>;
 
-    /// Replaces a zone and its methods; false when there is none with its id.
+    /// Replaces a zone and its methods; false when there is none with its id. To change what
+    /// is stored now, [`Self::update_with`].
     async fn update(
         &self,
         zone: &ShippingZone,
         audit: Option<AuditEntry>,
     ) -> Result<bool, StoreError>;
+
+    /// Reads the zone under a lock held until the write, hands it to `edit` and writes what
+    /// `edit` answers (methods included), with its audit entry, in one transaction: concurrent
+    /// updates of one zone apply one after the other. Answers the zone written, or `None`
+    /// (`edit` not called) when there is none with the id.
+    ///
+    /// # Errors
+    /// The error `edit` answers (nothing is written); a storage failure.
+    async fn update_with<'e>(
+        &self,
+        id: ShippingZoneId,
+        edit: &'e Edit<'e, ShippingZone>,
+    ) -> Result<Option<ShippingZone>, PricingError>;
 
     async fn delete(
         &self,
@@ -84,7 +120,8 @@ pub trait DiscountRepository: Send + Sync {
         audit: Option<AuditEntry>,
     ) -> Result<(), PricingError>;
 
-    /// Replaces everything but `times_used`; false when there is no such discount.
+    /// Replaces everything but `times_used`; false when there is no such discount. To change
+    /// what is stored now, [`Self::update_with`].
     ///
     /// # Errors
     /// As for [`Self::insert`].
@@ -93,6 +130,20 @@ pub trait DiscountRepository: Send + Sync {
         discount: &Discount,
         audit: Option<AuditEntry>,
     ) -> Result<bool, PricingError>;
+
+    /// Reads the code under its row lock (the lock an order's redemption takes, so uses are
+    /// counted before or after, never lost), hands it to `edit` and writes everything but
+    /// `times_used` that `edit` answers, with its audit entry, in one transaction: concurrent
+    /// updates of one code apply one after the other. Answers the code as written, or `None`
+    /// (`edit` not called) when there is none with the id.
+    ///
+    /// # Errors
+    /// The error `edit` answers (nothing is written); as for [`Self::insert`].
+    async fn update_with<'e>(
+        &self,
+        id: DiscountId,
+        edit: &'e Edit<'e, Discount>,
+    ) -> Result<Option<Discount>, PricingError>;
 
     async fn find(&self, id: DiscountId) -> Result<Option<Discount>, StoreError>;
 

@@ -6,10 +6,11 @@ use merx_kernel::{Clock, Currency, Page, PageRequest};
 use crate::audited::{Audited, changes};
 
 use crate::{
-    Destination, Discount, DiscountId, DiscountInput, DiscountRejection, DiscountRepository,
-    MethodRate, PricingDefaults, PricingError, Quote, QuoteInput, QuoteLine, ShippingMethod,
-    ShippingZone, ShippingZoneId, ShippingZoneInput, ShippingZoneRepository, TaxRate, TaxRateId,
-    TaxRateInput, TaxRateRepository, TaxTable, quote,
+    Destination, Discount, DiscountId, DiscountInput, DiscountPatch, DiscountRejection,
+    DiscountRepository, MethodRate, PricingDefaults, PricingError, Quote, QuoteInput, QuoteLine,
+    ShippingMethod, ShippingZone, ShippingZoneId, ShippingZoneInput, ShippingZonePatch,
+    ShippingZoneRepository, TaxRate, TaxRateId, TaxRateInput, TaxRatePatch, TaxRateRepository,
+    TaxTable, quote,
 };
 
 /// Who is buying, as far as prices care.
@@ -247,22 +248,27 @@ impl PricingService {
         Ok(rate)
     }
 
+    /// Changes the fields `patch` sends ([`TaxRate::patched`]) of the rate as stored at that
+    /// moment: one update of the store, so a concurrent change of other fields is kept.
+    ///
     /// # Errors
-    /// Validation; [`PricingError::NotFound`]; [`PricingError::TaxRateTaken`].
-    pub async fn replace_tax_rate(
+    /// Validation of the result; [`PricingError::NotFound`]; [`PricingError::TaxRateTaken`].
+    pub async fn update_tax_rate(
         &self,
         id: TaxRateId,
-        input: TaxRateInput,
+        patch: &TaxRatePatch,
         by: &Author,
     ) -> Result<TaxRate, PricingError> {
-        let input = input.normalized()?;
-        let current = self.tax_rate(id).await?;
-        let rate = input.into_rate(id, current.created_at, self.clock.now());
-        let audit = self.entry(by, "tax_rate.update", Some(&current), Some(&rate));
-        if !self.taxes.update(&rate, audit).await? {
-            return Err(PricingError::NotFound);
-        }
-        Ok(rate)
+        let now = self.clock.now();
+        let edit = |current: &TaxRate| {
+            let rate = current.patched(patch, now)?;
+            let audit = self.entry(by, "tax_rate.update", Some(current), Some(&rate));
+            Ok((rate, audit))
+        };
+        self.taxes
+            .update_with(id, &edit)
+            .await?
+            .ok_or(PricingError::NotFound)
     }
 
     /// # Errors
@@ -307,22 +313,27 @@ impl PricingService {
         Ok(zone)
     }
 
+    /// Changes the fields `patch` sends ([`ShippingZone::patched`]) of the zone as stored at
+    /// that moment: one update of the store, so a concurrent change of other fields is kept.
+    ///
     /// # Errors
-    /// Validation; [`PricingError::NotFound`].
-    pub async fn replace_zone(
+    /// Validation of the result; [`PricingError::NotFound`].
+    pub async fn update_zone(
         &self,
         id: ShippingZoneId,
-        input: ShippingZoneInput,
+        patch: &ShippingZonePatch,
         by: &Author,
     ) -> Result<ShippingZone, PricingError> {
-        let input = input.normalized()?;
-        let current = self.zone(id).await?;
-        let zone = input.into_zone(id, current.created_at, self.clock.now());
-        let audit = self.entry(by, "shipping_zone.update", Some(&current), Some(&zone));
-        if !self.zones.update(&zone, audit).await? {
-            return Err(PricingError::NotFound);
-        }
-        Ok(zone)
+        let now = self.clock.now();
+        let edit = |current: &ShippingZone| {
+            let zone = current.patched(patch, now)?;
+            let audit = self.entry(by, "shipping_zone.update", Some(current), Some(&zone));
+            Ok((zone, audit))
+        };
+        self.zones
+            .update_with(id, &edit)
+            .await?
+            .ok_or(PricingError::NotFound)
     }
 
     /// # Errors
@@ -368,23 +379,28 @@ impl PricingService {
         Ok(discount)
     }
 
+    /// Changes the fields `patch` sends ([`Discount::patched`]) of the code as stored at that
+    /// moment: one update of the store, so a concurrent change of other fields (or a use
+    /// counted meanwhile) is kept.
+    ///
     /// # Errors
-    /// Validation; [`PricingError::NotFound`]; [`PricingError::CodeTaken`].
-    pub async fn replace_discount(
+    /// Validation of the result; [`PricingError::NotFound`]; [`PricingError::CodeTaken`].
+    pub async fn update_discount(
         &self,
         id: DiscountId,
-        input: &DiscountInput,
+        patch: &DiscountPatch,
         by: &Author,
     ) -> Result<Discount, PricingError> {
-        let valid = input.validate(self.shop_currency)?;
-        let current = self.discount(id).await?;
-        let discount =
-            valid.into_discount(id, current.times_used, current.created_at, self.clock.now());
-        let audit = self.entry(by, "discount.update", Some(&current), Some(&discount));
-        if !self.discounts.update(&discount, audit).await? {
-            return Err(PricingError::NotFound);
-        }
-        Ok(discount)
+        let now = self.clock.now();
+        let edit = |current: &Discount| {
+            let discount = current.patched(patch, self.shop_currency, now)?;
+            let audit = self.entry(by, "discount.update", Some(current), Some(&discount));
+            Ok((discount, audit))
+        };
+        self.discounts
+            .update_with(id, &edit)
+            .await?
+            .ok_or(PricingError::NotFound)
     }
 
     /// # Errors
@@ -410,5 +426,128 @@ impl PricingService {
     ) -> Option<merx_kernel::AuditEntry> {
         let target = after.or(before)?.target();
         by.entry(action, target, changes(before, after), self.clock.now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+    use merx_kernel::ManualClock;
+    use merx_kernel::audit::Actor;
+
+    use super::*;
+    use crate::{
+        DiscountValue, MockDiscountRepository, MockShippingZoneRepository, MockTaxRateRepository,
+    };
+
+    fn save20(at: merx_kernel::Timestamp) -> Discount {
+        Discount {
+            id: DiscountId::new(),
+            code: "SAVE20".into(),
+            value: DiscountValue::Percentage(20),
+            currency: None,
+            minimum_order_amount: None,
+            usage_limit: Some(10),
+            usage_limit_per_customer: None,
+            times_used: 3,
+            starts_at: None,
+            ends_at: None,
+            is_active: true,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn pricing(discounts: MockDiscountRepository, clock: Arc<ManualClock>) -> PricingService {
+        PricingService::new(
+            Arc::new(MockTaxRateRepository::new()),
+            Arc::new(MockShippingZoneRepository::new()),
+            Arc::new(discounts),
+            clock,
+            Currency::Usd,
+        )
+    }
+
+    /// A store that holds `stored` and applies every edit to it, as the real ones do under
+    /// their lock; the audit entries it was handed go to `audits`.
+    fn holding(
+        stored: Discount,
+        audits: Arc<std::sync::Mutex<Vec<merx_kernel::AuditEntry>>>,
+    ) -> MockDiscountRepository {
+        let mut discounts = MockDiscountRepository::new();
+        discounts.expect_update_with().returning(move |id, edit| {
+            if id != stored.id {
+                return Ok(None);
+            }
+            let (written, audit) = edit(&stored)?;
+            audits.lock().expect("audits").extend(audit);
+            Ok(Some(written))
+        });
+        discounts
+    }
+
+    #[tokio::test]
+    async fn a_patch_changes_the_stored_code_in_the_stores_one_update_with_its_audit_entry() {
+        let at = Utc::now();
+        let clock = Arc::new(ManualClock::new(at + Duration::hours(1)));
+        let stored = save20(at);
+        let audits = Arc::default();
+        let service = pricing(holding(stored.clone(), Arc::clone(&audits)), clock.clone());
+        let by = Author::caller(Actor::user("admin-1"), "req-1");
+        let patch = DiscountPatch {
+            is_active: Some(false),
+            ..DiscountPatch::default()
+        };
+
+        let updated = service
+            .update_discount(stored.id, &patch, &by)
+            .await
+            .expect("updated");
+
+        assert_eq!(
+            updated,
+            Discount {
+                is_active: false,
+                updated_at: clock.now(),
+                ..stored.clone()
+            },
+            "the uses counted and every field not sent are the stored ones"
+        );
+        let audits = audits.lock().expect("audits");
+        assert_eq!(audits.len(), 1);
+        assert_eq!(audits[0].action, "discount.update");
+        assert_eq!(
+            audits[0].changes,
+            merx_kernel::audit::Changes::field("is_active", true, false)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_patch_of_no_code_is_not_found_and_an_invalid_result_is_refused() {
+        let at = Utc::now();
+        let stored = save20(at);
+        let audits = Arc::default();
+        let service = pricing(
+            holding(stored.clone(), Arc::clone(&audits)),
+            Arc::new(ManualClock::new(at)),
+        );
+        let patch = DiscountPatch {
+            value: Some(0),
+            ..DiscountPatch::default()
+        };
+        assert_eq!(
+            service
+                .update_discount(DiscountId::new(), &patch, &Author::System)
+                .await,
+            Err(PricingError::NotFound)
+        );
+        let Err(PricingError::Validation(v)) = service
+            .update_discount(stored.id, &patch, &Author::System)
+            .await
+        else {
+            panic!("a percentage of 0 is refused");
+        };
+        assert_eq!(v.fields[0].field, "value");
+        assert!(audits.lock().expect("audits").is_empty());
     }
 }

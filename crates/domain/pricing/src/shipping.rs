@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use merx_kernel::{Currency, Timestamp, ValidationErrors, has_control_chars, is_country_code};
 use serde::{Deserialize, Serialize};
 
+use crate::patch::sent;
 use crate::{Destination, PricingError, Rate};
 
 merx_kernel::typed_id!(
@@ -149,6 +150,35 @@ pub fn method_code(raw: &str) -> String {
     raw.trim().to_ascii_lowercase()
 }
 
+/// What an admin sends to change a zone (`PATCH`): only the fields sent, each read as
+/// [`ShippingZoneInput`] reads it; `methods`, when sent, replaces the whole list (see
+/// `patch.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ShippingZonePatch {
+    #[serde(default, deserialize_with = "sent")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "sent")]
+    pub countries: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub states: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub methods: Option<Vec<ShippingMethod>>,
+}
+
+impl ShippingZonePatch {
+    /// `input` with the fields sent laid over it.
+    #[must_use]
+    pub fn over(&self, input: ShippingZoneInput) -> ShippingZoneInput {
+        let p = self.clone();
+        ShippingZoneInput {
+            name: p.name.unwrap_or(input.name),
+            countries: p.countries.unwrap_or(input.countries),
+            states: p.states.unwrap_or(input.states),
+            methods: p.methods.unwrap_or(input.methods),
+        }
+    }
+}
+
 impl ShippingMethod {
     fn check(&mut self, at: &str, errors: &mut ValidationErrors) {
         self.code = method_code(&self.code);
@@ -249,6 +279,21 @@ impl ShippingMethod {
 }
 
 impl ShippingZone {
+    /// This zone as `patch` changes it at `now`: the fields sent laid over the stored ones,
+    /// the result normalised and checked as a new zone is ([`ShippingZoneInput::normalized`]);
+    /// its creation stays.
+    ///
+    /// # Errors
+    /// Every invalid field of the result.
+    pub fn patched(
+        &self,
+        patch: &ShippingZonePatch,
+        now: Timestamp,
+    ) -> Result<Self, ValidationErrors> {
+        let input = patch.over(ShippingZoneInput::from(self)).normalized()?;
+        Ok(input.into_zone(self.id, self.created_at, now))
+    }
+
     #[must_use]
     pub fn covers(&self, to: &Destination) -> bool {
         self.countries.contains(&to.country)
@@ -347,5 +392,36 @@ mod tests {
         let err = input.normalized().expect_err("invalid");
         let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["name", "countries", "methods[1].code"]);
+    }
+
+    #[test]
+    fn a_patched_zone_keeps_its_methods_unless_they_are_sent() {
+        let at = chrono::Utc::now();
+        let stored = ShippingZoneInput {
+            name: "Korea".into(),
+            countries: vec!["KR".into()],
+            states: vec![],
+            methods: vec![method(&["Seoul"])],
+        }
+        .into_zone(ShippingZoneId::new(), at, at);
+        let later = at + chrono::Duration::minutes(1);
+        let renamed = ShippingZonePatch {
+            name: Some("  Korea (all) ".into()),
+            ..ShippingZonePatch::default()
+        };
+        assert_eq!(
+            stored.patched(&renamed, later).expect("valid"),
+            ShippingZone {
+                name: "Korea (all)".into(),
+                updated_at: later,
+                ..stored.clone()
+            }
+        );
+        let twice = ShippingZonePatch {
+            methods: Some(vec![method(&[]), method(&[])]),
+            ..ShippingZonePatch::default()
+        };
+        let err = stored.patched(&twice, later).expect_err("a code twice");
+        assert_eq!(err.fields[0].field, "methods[1].code");
     }
 }

@@ -1,6 +1,7 @@
 use merx_kernel::{Timestamp, ValidationErrors, has_control_chars, is_country_code};
 use serde::{Deserialize, Serialize};
 
+use crate::patch::sent;
 use crate::{Destination, Rate};
 
 merx_kernel::typed_id!(
@@ -99,6 +100,53 @@ impl TaxRateInput {
     }
 }
 
+/// What an admin sends to change a tax rate (`PATCH`): only the fields sent, each read as
+/// [`TaxRateInput`] reads it; `"state": null` makes it country-wide (see `patch.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TaxRatePatch {
+    #[serde(default, deserialize_with = "sent")]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "sent")]
+    pub state: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "sent")]
+    pub rate: Option<Rate>,
+    #[serde(default, deserialize_with = "sent")]
+    pub tax_shipping: Option<bool>,
+    #[serde(default, deserialize_with = "sent")]
+    pub business_exemption: Option<bool>,
+}
+
+impl TaxRatePatch {
+    /// `input` with the fields sent laid over it.
+    #[must_use]
+    pub fn over(&self, input: TaxRateInput) -> TaxRateInput {
+        let p = self.clone();
+        TaxRateInput {
+            country: p.country.unwrap_or(input.country),
+            state: p.state.unwrap_or(input.state),
+            name: p.name.unwrap_or(input.name),
+            rate: p.rate.unwrap_or(input.rate),
+            tax_shipping: p.tax_shipping.unwrap_or(input.tax_shipping),
+            business_exemption: p.business_exemption.unwrap_or(input.business_exemption),
+        }
+    }
+}
+
+impl TaxRate {
+    /// This rate as `patch` changes it at `now`: the fields sent laid over the stored ones,
+    /// the result normalised and checked as a new rate is ([`TaxRateInput::normalized`]); its
+    /// creation stays.
+    ///
+    /// # Errors
+    /// Every invalid field of the result.
+    pub fn patched(&self, patch: &TaxRatePatch, now: Timestamp) -> Result<Self, ValidationErrors> {
+        let input = patch.over(TaxRateInput::from(self)).normalized()?;
+        Ok(input.into_rate(self.id, self.created_at, now))
+    }
+}
+
 /// Every tax rate, looked up by destination.
 #[derive(Debug, Clone, Default)]
 pub struct TaxTable {
@@ -184,5 +232,35 @@ mod tests {
             .expect("KR");
         assert_eq!(kr.rate.to_string(), "10");
         assert!(table.rate_for(&to("JO", None, "11181")).is_none());
+    }
+
+    #[test]
+    fn a_patched_rate_keeps_what_was_not_sent_and_is_checked_whole() {
+        let mut stored = rate("US", Some("CA"), "7.25");
+        stored.tax_shipping = true;
+        let later = stored.created_at + chrono::Duration::minutes(1);
+        let patch: TaxRatePatch =
+            serde_json::from_value(serde_json::json!({"rate": "8", "state": null})).expect("patch");
+        let patched = stored.patched(&patch, later).expect("valid");
+        assert_eq!(
+            patched,
+            TaxRate {
+                state: None,
+                rate: "8".parse().expect("rate"),
+                updated_at: later,
+                ..stored.clone()
+            }
+        );
+        let bad = TaxRatePatch {
+            country: Some("USA".into()),
+            ..TaxRatePatch::default()
+        };
+        let err = stored.patched(&bad, later).expect_err("not a country code");
+        assert_eq!(err.fields[0].field, "country");
+        assert!(
+            serde_json::from_value::<TaxRatePatch>(serde_json::json!({"tax_shipping": null}))
+                .is_err(),
+            "a flag cannot be cleared"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! storefront port itself ([`Storefront`]), and the use cases ([`SyncService`]): product sync
 //! (one, many in batches of at most 100, all), inventory sync in three directions, the
 //! idempotent order push (also the outbox receiver of paid orders), and the storefront's
-//! product webhook.
+//! webhooks (verified by the storefront port, applied by [`SyncService::receive_webhook`]).
 //!
 //! Merx is the inventory master: orders are pushed without asking the storefront to take stock
 //! (`set_paid: false` with an explicit status), and its stock is set from ours.
@@ -16,6 +16,7 @@ mod order_listing;
 mod order_push;
 mod ports;
 mod service;
+mod webhook;
 
 pub use error::{RemoteError, SyncError};
 pub use listing::{
@@ -29,6 +30,7 @@ pub use service::{
     BATCH_LIMIT, BatchSummary, InventorySync, SYNC_REASON, SyncDirection, SyncService,
     SyncedProduct,
 };
+pub use webhook::{StorefrontEvent, WebhookError, WebhookReceipt, WebhookRejection};
 
 /// The outbox topic of a paid order's push (written by the order stores).
 pub use merx_orders::outbound::{WOOCOMMERCE_ORDER, WOOCOMMERCE_STOCK};

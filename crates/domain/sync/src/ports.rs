@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use merx_kernel::{ProductId, StoreError, Timestamp, VariantId};
 use merx_orders::OrderId;
 
-use crate::{Listing, ListingType, OrderListing, RemoteError};
+use crate::{Listing, ListingType, OrderListing, RemoteError, StorefrontEvent, WebhookRejection};
 
 /// A product as the storefront holds it (what the sync reads back).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +90,21 @@ pub trait Storefront: Send + Sync {
     ) -> Result<Option<RemoteOrder>, RemoteError>;
 
     async fn create_order(&self, order: &OrderListing) -> Result<RemoteOrder, RemoteError>;
+
+    /// Verifies a webhook delivery over its raw bytes, before anything in it is read, and
+    /// reads it. `signature` and `topic` are the storefront's headers, `None` when missing.
+    /// The unsigned ping a new webhook sends passes unsigned; anything else must carry the
+    /// signature of its exact bytes (none does while no webhook secret is configured).
+    ///
+    /// # Errors
+    /// [`WebhookRejection::BadSignature`] for a missing or wrong signature;
+    /// [`WebhookRejection::Malformed`] for a signed body that is not its topic's resource.
+    async fn verify_webhook<'a>(
+        &self,
+        signature: Option<&'a str>,
+        topic: Option<&'a str>,
+        body: &'a [u8],
+    ) -> Result<StorefrontEvent, WebhookRejection>;
 }
 
 /// Our product and the storefront's, with each variant's variation.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     Listing, OrderListing, ProductLink, ProductSave, RemoteError, RemoteOrder, RemoteProduct,
-    Storefront, SyncError, SyncLinks, SyncOptions,
+    Storefront, StorefrontEvent, SyncError, SyncLinks, SyncOptions, WebhookError, WebhookReceipt,
 };
 
 /// The most objects one storefront batch request may carry (WooCommerce answers 413 past it).
@@ -466,6 +466,35 @@ impl SyncService {
         let created = shop.create_order(&listing).await?;
         self.links.save_order(id, &created).await?;
         Ok(created)
+    }
+
+    /// Receives a storefront webhook (spec §13): the storefront verifies it over its raw
+    /// bytes ([`Storefront::verify_webhook`]); a product update then sets our stock, once per
+    /// body ([`Self::product_updated`]); the ping and other topics change nothing.
+    ///
+    /// # Errors
+    /// [`WebhookError::Rejected`] when the delivery does not verify (nothing changes);
+    /// [`WebhookError::Sync`] with `NotConfigured`, or the errors of [`Self::product_updated`].
+    pub async fn receive_webhook(
+        &self,
+        signature: Option<&str>,
+        topic: Option<&str>,
+        body: &[u8],
+    ) -> Result<WebhookReceipt, WebhookError> {
+        let event = self
+            .storefront()?
+            .verify_webhook(signature, topic, body)
+            .await?;
+        match event {
+            StorefrontEvent::ProductUpdated(product) => {
+                let changed = self.product_updated(body, &product).await?;
+                Ok(WebhookReceipt::ProductUpdated {
+                    remote_id: product.id,
+                    changed,
+                })
+            }
+            StorefrontEvent::Ping | StorefrontEvent::Other(_) => Ok(WebhookReceipt::Acknowledged),
+        }
     }
 
     /// The storefront's `product.updated` (spec §13): for a product we link, each variant

@@ -104,6 +104,8 @@ macro_rules! pricing_contract_tests {
             shipping_zones_are_stored_whole,
             discount_codes_are_unique_and_listed_newest_first,
             audit_entries_go_with_the_writes_that_take_effect,
+            an_update_with_writes_what_the_edit_answers_or_nothing,
+            concurrent_patches_of_different_fields_all_survive,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {

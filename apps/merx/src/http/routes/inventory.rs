@@ -7,7 +7,6 @@ use merx_kernel::{ProductId, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
 use crate::state::AppState;
@@ -85,7 +84,6 @@ pub async fn get(
 #[patch("/inventory/{product_id}/variants/{variant_id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     path: web::Path<(String, String)>,
     req: Json<InventoryUpdateRequest>,
@@ -97,6 +95,5 @@ pub async fn update(
         .catalog
         .adjust_stock(pid, vid, change, &r.reason, &admin.author())
         .await?;
-    cache.clear();
     Ok(HttpResponse::Ok().json(body(stock)))
 }

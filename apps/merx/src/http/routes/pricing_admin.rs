@@ -1,13 +1,17 @@
-//! Admin CRUD for discount codes, tax rates and shipping zones (spec §5). PATCH merges the
-//! fields sent over the current values and validates the result like a POST.
+//! Admin CRUD for discount codes, tax rates and shipping zones (spec §5). A PATCH reads the
+//! fields sent as a typed patch; the pricing domain lays them over the stored row and checks
+//! the result like a POST, in one update of the store (`PricingService::update_discount`,
+//! `update_tax_rate`, `update_zone`).
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use merx_kernel::{Currency, Page, ValidationErrors};
 use merx_pricing::{
-    Discount, DiscountId, DiscountInput, DiscountValue, ShippingZone, ShippingZoneId,
-    ShippingZoneInput, TaxRate, TaxRateId, TaxRateInput,
+    Discount, DiscountId, DiscountInput, DiscountPatch, DiscountValue, PricingError, ShippingZone,
+    ShippingZoneId, ShippingZoneInput, ShippingZonePatch, TaxRate, TaxRateId, TaxRateInput,
+    TaxRatePatch,
 };
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -121,15 +125,21 @@ impl From<ShippingZone> for ShippingZoneBody {
     }
 }
 
-/// The current values with the patch's fields laid over them.
-fn merged(mut current: Value, patch: Value) -> Result<Value, ApiError> {
-    let Value::Object(fields) = patch else {
-        return Err(ValidationErrors::single("body", "must be a JSON object").into());
+/// The fields a PATCH sends, read as the create body reads them (a body that is no object is
+/// refused). A missing row is a 404 whatever was sent, so a body that cannot be read is
+/// answered only once `current` found the row.
+async fn patch_of<P: DeserializeOwned, T>(
+    body: Value,
+    current: impl Future<Output = Result<T, PricingError>>,
+) -> Result<P, ApiError> {
+    let read = match body {
+        Value::Object(_) => from_value(body),
+        _ => Err(ValidationErrors::single("body", "must be a JSON object").into()),
     };
-    if let Value::Object(target) = &mut current {
-        target.extend(fields);
+    if read.is_err() {
+        current.await?;
     }
-    Ok(current)
+    read
 }
 
 // --- discounts ---
@@ -192,12 +202,10 @@ pub async fn update_discount(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id: DiscountId = path_id(&path, "id")?;
-    let current = state.pricing.discount(id).await?;
-    let base = serde_json::to_value(DiscountInput::from(&current)).unwrap_or_default();
-    let input: DiscountInput = from_value(merged(base, body.0)?)?;
+    let patch: DiscountPatch = patch_of(body.0, state.pricing.discount(id)).await?;
     let discount = state
         .pricing
-        .replace_discount(id, &input, &admin.author())
+        .update_discount(id, &patch, &admin.author())
         .await?;
     Ok(HttpResponse::Ok().json(DiscountBody::from(discount)))
 }
@@ -275,12 +283,10 @@ pub async fn update_tax_rate(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id: TaxRateId = path_id(&path, "id")?;
-    let current = state.pricing.tax_rate(id).await?;
-    let base = serde_json::to_value(TaxRateInput::from(&current)).unwrap_or_default();
-    let input: TaxRateInput = from_value(merged(base, body.0)?)?;
+    let patch: TaxRatePatch = patch_of(body.0, state.pricing.tax_rate(id)).await?;
     let rate = state
         .pricing
-        .replace_tax_rate(id, input, &admin.author())
+        .update_tax_rate(id, &patch, &admin.author())
         .await?;
     Ok(HttpResponse::Ok().json(TaxRateBody::from(rate)))
 }
@@ -354,12 +360,10 @@ pub async fn update_zone(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ShippingZoneId = path_id(&path, "id")?;
-    let current = state.pricing.zone(id).await?;
-    let base = serde_json::to_value(ShippingZoneInput::from(&current)).unwrap_or_default();
-    let input: ShippingZoneInput = from_value(merged(base, body.0)?)?;
+    let patch: ShippingZonePatch = patch_of(body.0, state.pricing.zone(id)).await?;
     let zone = state
         .pricing
-        .replace_zone(id, input, &admin.author())
+        .update_zone(id, &patch, &admin.author())
         .await?;
     Ok(HttpResponse::Ok().json(ShippingZoneBody::from(zone)))
 }

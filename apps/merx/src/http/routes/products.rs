@@ -472,7 +472,6 @@ pub struct CreateProductRequest {
 #[post("/products")]
 pub async fn create(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     body: Json<CreateProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -498,7 +497,6 @@ pub async fn create(
         inventory_count: r.inventory_count,
     };
     let product = state.catalog.create(input, &admin.author()).await?;
-    cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
 
@@ -537,7 +535,6 @@ pub struct UpdateProductRequest {
 #[patch("/products/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     id: web::Path<String>,
     body: Json<UpdateProductRequest>,
@@ -559,7 +556,6 @@ pub async fn update(
         seo_description: r.seo_description,
     };
     let product = state.catalog.update(id, patch, &admin.author()).await?;
-    cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
 
@@ -570,13 +566,11 @@ pub async fn update(
 #[delete("/products/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = path_id(&id, "id")?;
     let removal = state.catalog.remove(id, &admin.author()).await?;
-    cache.clear();
     tracing::info!(product = %id, ?removal, "product removed");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -589,7 +583,6 @@ pub async fn remove(
 #[post("/products/{id}/variants")]
 pub async fn add_variant(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     id: web::Path<String>,
     body: Json<VariantRequest>,
@@ -599,7 +592,6 @@ pub async fn add_variant(
         .catalog
         .add_variant(id, body.0.into(), &admin.author())
         .await?;
-    cache.clear();
     Ok(HttpResponse::Created().json(product_response(product, Audience::Admin)))
 }
 
@@ -632,7 +624,6 @@ fn ids(path: &(String, String)) -> Result<(ProductId, VariantId), ApiError> {
 #[patch("/products/{id}/variants/{variant_id}")]
 pub async fn update_variant(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     path: web::Path<(String, String)>,
     body: Json<VariantPatchRequest>,
@@ -652,7 +643,6 @@ pub async fn update_variant(
         .catalog
         .update_variant(id, vid, patch, &admin.author())
         .await?;
-    cache.clear();
     Ok(HttpResponse::Ok().json(product_response(product, Audience::Admin)))
 }
 
@@ -664,7 +654,6 @@ pub async fn update_variant(
 #[delete("/products/{id}/variants/{variant_id}")]
 pub async fn remove_variant(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -673,6 +662,5 @@ pub async fn remove_variant(
         .catalog
         .remove_variant(id, vid, &admin.author())
         .await?;
-    cache.clear();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,6 @@ use merx_kernel::VariantId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::cache::ResponseCache;
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{parse_json, path_id};
@@ -56,7 +55,6 @@ pub struct ReservationBody {
 #[post("/inventory/reserve")]
 pub async fn reserve(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     actor: CartActor,
     body: web::Bytes,
@@ -76,7 +74,6 @@ pub async fn reserve(
             minutes: r.reservation_minutes,
         };
         let made = state.checkout.reserve_directly(ask, &actor.0).await?;
-        cache.clear();
         Answer::new(
             StatusCode::CREATED,
             &ReservationBody {
@@ -103,12 +100,10 @@ pub async fn reserve(
 #[delete("/inventory/reservations/{id}")]
 pub async fn release(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     actor: CartActor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: uuid::Uuid = path_id(&id, "id")?;
     state.checkout.release_directly(id, &actor.0).await?;
-    cache.clear();
     Ok(HttpResponse::NoContent().finish())
 }

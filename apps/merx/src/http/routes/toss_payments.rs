@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::bodies::order::{OrderBody, order_body};
-use crate::http::cache::ResponseCache;
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::parse_json;
@@ -50,7 +49,6 @@ pub struct TossConfirmBody {
 #[post("/payments/tosspayments/confirm")]
 pub async fn confirm(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     actor: CartActor,
     body: web::Bytes,
@@ -78,7 +76,6 @@ pub async fn confirm(
                     &confirmer,
                 )
                 .await?;
-            cache.clear();
             Answer::new(
                 StatusCode::OK,
                 &TossConfirmBody {

@@ -7,7 +7,6 @@ use merx_payments::PaymentMethod;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -28,7 +27,6 @@ pub struct ReceivedBody {
 #[post("/webhooks/stripe")]
 pub async fn stripe(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -43,7 +41,6 @@ pub async fn stripe(
         .await?;
     tracing::info!(event = %event.id, kind = %event.kind, "stripe event applied");
     // An event may have moved stock (an order placed, a session expired).
-    cache.clear();
     Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
 }
 
@@ -59,7 +56,6 @@ pub async fn stripe(
 #[post("/webhooks/tosspayments")]
 pub async fn tosspayments(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let event = state
@@ -67,7 +63,6 @@ pub async fn tosspayments(
         .receive_webhook(PaymentMethod::TossPayments, "", &body)
         .await?;
     tracing::info!(event = %event.id, kind = %event.kind, "toss notice applied");
-    cache.clear();
     Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
 }
 
@@ -85,50 +80,39 @@ pub async fn tosspayments(
 #[post("/webhooks/woocommerce")]
 pub async fn woocommerce(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.sync.is_configured() {
-        return Err(merx_sync::SyncError::NotConfigured.into());
-    }
+    use merx_sync::{WebhookError, WebhookReceipt, WebhookRejection};
+
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let refused = || {
-        ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "webhook_verification_failed",
-            "the WooCommerce webhook signature does not match its body",
+    let receipt = state
+        .sync
+        .receive_webhook(
+            header("X-WC-Webhook-Signature"),
+            header("X-WC-Webhook-Topic"),
+            &body,
         )
-    };
-    // Without a secret nothing can be verified; only the unsigned ping is answered.
-    let secret = state
-        .woocommerce_webhook_secret
-        .as_deref()
-        .unwrap_or_default();
-    let delivery = merx_woocommerce::verify(
-        secret,
-        header("X-WC-Webhook-Signature").filter(|_| !secret.is_empty()),
-        header("X-WC-Webhook-Topic"),
-        &body,
-    )
-    .map_err(|e| match e {
-        merx_woocommerce::WebhookError::BadSignature => refused(),
-        merx_woocommerce::WebhookError::Malformed(m) => ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("a signed body that is not the resource its topic names: {m}"),
-        ),
-    })?;
-    if let merx_woocommerce::WooWebhook::ProductUpdated(product) = delivery {
-        let changed = state.sync.product_updated(&body, &product).await?;
+        .await
+        .map_err(|e| match e {
+            WebhookError::Rejected(WebhookRejection::BadSignature) => ApiError::new(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "webhook_verification_failed",
+                "the WooCommerce webhook signature does not match its body",
+            ),
+            WebhookError::Rejected(WebhookRejection::Malformed(m)) => ApiError::new(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("a signed body that is not the resource its topic names: {m}"),
+            ),
+            WebhookError::Sync(e) => e.into(),
+        })?;
+    if let WebhookReceipt::ProductUpdated { remote_id, changed } = receipt {
         tracing::info!(
-            woocommerce_product = product.id,
+            woocommerce_product = remote_id,
             changed,
             "woocommerce product.updated applied"
         );
-        if changed > 0 {
-            cache.clear();
-        }
     }
     Ok(HttpResponse::Ok().json(ReceivedBody { received: true }))
 }

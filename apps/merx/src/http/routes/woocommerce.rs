@@ -9,7 +9,6 @@ use merx_sync::{SyncDirection, SyncError, SyncOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Json};
 use crate::state::AppState;
@@ -168,7 +167,6 @@ pub struct InventorySyncBody {
 #[post("/woocommerce/inventory/sync")]
 pub async fn sync_inventory(
     state: web::Data<AppState>,
-    cache: web::Data<ResponseCache>,
     admin: Admin,
     req: Json<InventorySyncRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -197,7 +195,6 @@ pub async fn sync_inventory(
             &admin.author(),
         )
         .await?;
-    cache.clear();
     Ok(HttpResponse::Ok().json(InventorySyncBody {
         success: true,
         product_id: r.product_id,
