@@ -76,22 +76,6 @@ impl FromRequest for CartActor {
     }
 }
 
-/// Signing in with an `X-Session-ID` takes that guest cart along (spec §2): it joins the
-/// user's cart. Used by the login route.
-pub async fn merge_on_login(
-    state: &crate::state::AppState,
-    req: &HttpRequest,
-    user: merx_identity::UserId,
-) {
-    let Ok(Some(session)) = session_of(req) else {
-        return;
-    };
-    if let Err(e) = state.carts.merge_guest_cart(&session, user).await {
-        // Signing in must not fail because of the cart; the guest cart stays as it was.
-        tracing::warn!(error = %e, "guest cart merge failed");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

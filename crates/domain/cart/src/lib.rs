@@ -29,6 +29,7 @@ mod error;
 mod ports;
 mod quote;
 mod service;
+mod sign_in;
 mod view;
 
 pub use cart::{
@@ -39,4 +40,5 @@ pub use error::{CartError, Shortfall};
 pub use ports::*;
 pub use quote::{QuoteAsk, QuoteSource, ShippingOption};
 pub use service::{CartService, NewLine, ProductRef};
+pub use sign_in::{SignedIn, sign_in};
 pub use view::{CartView, LineView};

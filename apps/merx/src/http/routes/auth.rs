@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::bodies::user::UserResponse;
+use crate::http::cart_caller::session_of;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Caller, Json, parse_json};
 use crate::state::AppState;
@@ -121,9 +122,20 @@ pub async fn login(
         let json: LoginRequest = parse_json(&body)?;
         (json.email, json.password)
     };
-    let pair = state.auth.login(&email, &password).await?;
-    crate::http::cart_caller::merge_on_login(&state, &req, pair.user.id).await;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+    // A malformed X-Session-ID carries no cart; it never fails a sign-in.
+    let guest = session_of(&req).ok().flatten();
+    let signed_in = merx_cart::sign_in(
+        &state.auth,
+        &state.carts,
+        &email,
+        &password,
+        guest.as_deref(),
+    )
+    .await?;
+    if let Some(e) = signed_in.cart_not_merged {
+        tracing::warn!(error = %e, "guest cart merge failed");
+    }
+    Ok(HttpResponse::Ok().json(TokenResponse::from(signed_in.tokens)))
 }
 
 /// The OAuth2 password form's `username` and `password`, each required.
