@@ -123,6 +123,37 @@ pub struct PaymentStart {
     pub settles_on_delivery: bool,
 }
 
+/// A PaymentIntent the buyer's client confirms itself (Stripe's custom flow, spec §12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentForClient {
+    pub id: String,
+    pub client_secret: String,
+    pub status: String,
+    pub publishable_key: Option<String>,
+}
+
+impl PaymentStart {
+    fn client_text(&self, key: &str) -> Option<String> {
+        self.client
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    /// The PaymentIntent of this start, when it is one: its id (the provider's reference, or
+    /// what the client data names), secret and status as the provider answered.
+    #[must_use]
+    pub fn intent(&self) -> Option<IntentForClient> {
+        let id = self.client_text("payment_intent_id")?;
+        Some(IntentForClient {
+            id: self.provider_ref.clone().unwrap_or(id),
+            client_secret: self.client_text("client_secret").unwrap_or_default(),
+            status: self.client_text("status").unwrap_or_default(),
+            publishable_key: self.client_text("publishable_key"),
+        })
+    }
+}
+
 /// Where a started payment is, read back from its provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentState {
@@ -150,6 +181,34 @@ pub enum ProviderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_started_intent_is_read_for_the_client_and_other_starts_are_none() {
+        let mut client = Map::new();
+        client.insert("payment_intent_id".into(), Value::from("pi_1"));
+        client.insert("client_secret".into(), Value::from("pi_1_secret"));
+        client.insert("status".into(), Value::from("requires_payment_method"));
+        let start = PaymentStart {
+            method: PaymentMethod::Stripe,
+            provider_ref: Some("pi_1".into()),
+            client,
+            settles_on_delivery: false,
+        };
+        let intent = start.intent().expect("an intent");
+        assert_eq!(
+            (intent.id.as_str(), intent.client_secret.as_str()),
+            ("pi_1", "pi_1_secret")
+        );
+        assert_eq!(intent.status, "requires_payment_method");
+        assert_eq!(intent.publishable_key, None);
+        let widget = PaymentStart {
+            method: PaymentMethod::TossPayments,
+            provider_ref: None,
+            client: Map::new(),
+            settles_on_delivery: false,
+        };
+        assert_eq!(widget.intent(), None);
+    }
 
     #[test]
     fn a_provider_order_id_names_its_subject_within_tosss_alphabet() {

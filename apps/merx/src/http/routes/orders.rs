@@ -316,12 +316,10 @@ pub async fn pay(
         || async {
             let r: PayOrderRequest = parse_json(&body)?;
             let answer = state.checkout.pay(id, &viewer, &r.payment_method).await?;
-            let client = &answer.payment.client;
-            let field = |k: &str| client.get(k).and_then(Value::as_str).map(str::to_owned);
-            let payment_intent = field("payment_intent_id").map(|id| PaymentIntentBody {
-                id,
-                client_secret: field("client_secret").unwrap_or_default(),
-                status: field("status").unwrap_or_default(),
+            let payment_intent = answer.payment.intent().map(|i| PaymentIntentBody {
+                id: i.id,
+                client_secret: i.client_secret,
+                status: i.status,
             });
             Answer::new(
                 StatusCode::OK,

@@ -87,30 +87,20 @@ pub async fn create(
                 .checkout
                 .start_intent(target, &actor.0, &viewer, client_amount)
                 .await?;
-            let field = |k: &str| {
-                start
-                    .client
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let intent = start.intent().ok_or_else(|| {
+                ApiError::from(merx_payments::PaymentError::Provider(
+                    "the provider started no PaymentIntent".into(),
+                ))
+            })?;
             Answer::new(
                 StatusCode::CREATED,
                 &PaymentIntentBody {
-                    payment_intent_id: start
-                        .provider_ref
-                        .clone()
-                        .unwrap_or_else(|| field("payment_intent_id")),
-                    client_secret: field("client_secret"),
+                    payment_intent_id: intent.id,
+                    client_secret: intent.client_secret,
                     amount: amount.amount(),
                     currency: amount.currency(),
-                    status: field("status"),
-                    publishable_key: start
-                        .client
-                        .get("publishable_key")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
+                    status: intent.status,
+                    publishable_key: intent.publishable_key,
                 },
             )
         },
