@@ -10,8 +10,8 @@ use merx_identity::UserId;
 use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
 use merx_orders::outbound::Outbound;
 use merx_orders::{
-    Order, OrderFilter, OrderFlag, OrderId, OrderNumber, OrderRepository, OrderStatus,
-    PaymentStatus, StatusTimes,
+    CancelReason, Order, OrderFilter, OrderFlag, OrderId, OrderNumber, OrderRepository,
+    OrderStatus, PaymentStatus, StatusTimes,
 };
 
 use crate::database::{PgPool, conn};
@@ -94,7 +94,7 @@ pub(crate) fn order_row(o: &Order) -> OrderRow {
         tracking_number: o.tracking_number.clone(),
         notes: o.notes.clone(),
         admin_note: o.admin_note.clone(),
-        cancel_reason: o.cancel_reason.clone(),
+        cancel_reason: o.cancel_reason.map(|r| r.as_str().to_owned()),
         checkout_id: o.checkout_id,
         token_hash: o.token_hash.clone(),
         stock_taken: o.stock_taken,
@@ -137,7 +137,11 @@ impl TryFrom<OrderRow> for Order {
             tracking_number: r.tracking_number,
             notes: r.notes,
             admin_note: r.admin_note,
-            cancel_reason: r.cancel_reason,
+            cancel_reason: r
+                .cancel_reason
+                .as_deref()
+                .map(|c| CancelReason::parse(c).ok_or_else(|| decode("cancel reason")))
+                .transpose()?,
             checkout_id: r.checkout_id,
             token_hash: r.token_hash,
             stock_taken: r.stock_taken,

@@ -5,7 +5,7 @@ use merx_kernel::{PostalAddress, ValidationErrors, has_control_chars, json_has_n
 use merx_pricing::Destination;
 use serde_json::{Map, Value};
 
-use crate::CheckoutError;
+use crate::{CheckoutError, SessionMode};
 
 const MAX_URL: usize = 2048;
 const METADATA_MAX_BYTES: usize = 16 * 1024;
@@ -100,10 +100,13 @@ pub(crate) fn check_session_options(
     success_url: Option<&str>,
     cancel_url: Option<&str>,
     metadata: &Map<String, Value>,
-) -> Result<String, CheckoutError> {
+) -> Result<SessionMode, CheckoutError> {
     let mut errors = ValidationErrors::new();
-    let mode = mode.unwrap_or("redirect").trim().to_owned();
-    if !matches!(mode.as_str(), "redirect" | "embedded") {
+    let mode = match mode.map(str::trim) {
+        None => Some(SessionMode::default()),
+        Some(m) => SessionMode::parse(m),
+    };
+    if mode.is_none() {
         errors.add("mode", "must be redirect or embedded");
     }
     for (field, url) in [("success_url", success_url), ("cancel_url", cancel_url)] {
@@ -121,7 +124,7 @@ pub(crate) fn check_session_options(
         errors.add("metadata", "must be at most 16 KiB, without NUL characters");
     }
     errors.into_result()?;
-    Ok(mode)
+    Ok(mode.unwrap_or_default())
 }
 
 /// An order's notes: at most 2000 characters, no NUL; blank notes are none.
@@ -190,7 +193,11 @@ mod tests {
         let none = Map::new();
         assert_eq!(
             check_session_options(None, None, None, &none).expect("defaults"),
-            "redirect"
+            SessionMode::Redirect
+        );
+        assert_eq!(
+            check_session_options(Some(" embedded "), None, None, &none).expect("embedded"),
+            SessionMode::Embedded
         );
         let err = check_session_options(Some("popup"), Some("ftp://x"), None, &none)
             .expect_err("invalid");

@@ -51,5 +51,6 @@ pub use request::{
 };
 pub use service::{CheckoutPorts, CheckoutService};
 pub use session::{
-    CheckoutId, CheckoutSession, SessionPayment, SessionStatus, placeable, placeable_late,
+    CheckoutId, CheckoutSession, SessionMode, SessionPayment, SessionStatus, placeable,
+    placeable_late,
 };

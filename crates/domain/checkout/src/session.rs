@@ -71,6 +71,42 @@ pub struct SessionPayment {
 
 /// A cart on its way to becoming an order: prices, tax and shipping locked, stock held until
 /// `expires_at`.
+/// How the buyer pays a session (spec §6 `mode`): on the provider's page and back, or with the
+/// provider's page inside the storefront's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    #[default]
+    Redirect,
+    Embedded,
+}
+
+impl SessionMode {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Redirect => "redirect",
+            Self::Embedded => "embedded",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Redirect, Self::Embedded]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+
+    /// The provider's flow for it.
+    #[must_use]
+    pub const fn flow(self) -> merx_payments::PaymentFlow {
+        match self {
+            Self::Redirect => merx_payments::PaymentFlow::Redirect,
+            Self::Embedded => merx_payments::PaymentFlow::Embedded,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutSession {
     pub id: CheckoutId,
@@ -93,7 +129,7 @@ pub struct CheckoutSession {
     pub payment: SessionPayment,
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
-    pub mode: String,
+    pub mode: SessionMode,
     pub metadata: Map<String, Value>,
     /// The business tax id its quote was exempted under (none when it paid tax).
     pub tax_id: Option<String>,

@@ -4,7 +4,7 @@
 use merx_cart::CartCaller;
 use merx_kernel::{Money, StoreError, Timestamp};
 use merx_orders::Order;
-use merx_payments::{PaymentFlow, PaymentRequest, PaymentSubject, ProviderStatus};
+use merx_payments::{PaymentRequest, PaymentSubject, ProviderStatus};
 use merx_pricing::Customer;
 
 use crate::checks::{Delivery, check_session_options};
@@ -61,11 +61,7 @@ impl CheckoutService {
             let start = gateway
                 .start(&PaymentRequest {
                     subject: PaymentSubject::Checkout(*id.as_uuid()),
-                    flow: if mode == "embedded" {
-                        PaymentFlow::Embedded
-                    } else {
-                        PaymentFlow::Redirect
-                    },
+                    flow: mode.flow(),
                     description: description(&priced.items),
                     amount: Money::new(priced.totals.total, priced.cart.currency),
                     lines: payment_lines(&priced.items, &priced.totals),
@@ -103,7 +99,7 @@ impl CheckoutService {
                 },
                 success_url: request.success_url.clone(),
                 cancel_url: request.cancel_url.clone(),
-                mode: mode.clone(),
+                mode,
                 metadata,
                 tax_id: priced.exempt_tax_id(),
                 order_id: None,

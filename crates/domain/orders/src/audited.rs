@@ -14,7 +14,7 @@ impl Order {
             "payment_status": self.payment_status.as_str(),
             "tracking_number": self.tracking_number,
             "admin_note": self.admin_note,
-            "cancel_reason": self.cancel_reason,
+            "cancel_reason": self.cancel_reason.map(crate::CancelReason::as_str),
             "captured": self.ledger.captured,
             "refunded": self.ledger.refunded,
         })

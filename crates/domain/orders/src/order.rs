@@ -71,8 +71,8 @@ pub struct Order {
     pub tracking_number: Option<String>,
     pub notes: Option<String>,
     pub admin_note: Option<String>,
-    /// Why it was cancelled: `customer_request`, `admin`, `payment_timeout`.
-    pub cancel_reason: Option<String>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<CancelReason>,
     /// The checkout session that placed it, if one did.
     pub checkout_id: Option<uuid::Uuid>,
     /// SHA-256 of the guest's order token (the token itself is shown once).
@@ -336,6 +336,13 @@ impl CancelReason {
         }
     }
 
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::CustomerRequest, Self::Admin, Self::PaymentTimeout]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
     /// The reason a cancel by `viewer` records.
     #[must_use]
     pub fn of(viewer: &OrderViewer) -> Self {
@@ -515,7 +522,7 @@ impl Order {
         let returns_stock = self.stock_taken;
         self.stock_taken = false;
         self.payment_due_at = None;
-        self.cancel_reason = Some(reason.as_str().to_owned());
+        self.cancel_reason = Some(reason);
         self.updated_at = now;
         Ok(Cancellation {
             returns_stock,
@@ -769,7 +776,7 @@ mod tests {
                 gives_back_discount: true
             })
         );
-        assert_eq!(held.cancel_reason.as_deref(), Some("payment_timeout"));
+        assert_eq!(held.cancel_reason, Some(CancelReason::PaymentTimeout));
         assert_eq!(held.times.cancelled_at, Some(now));
         let mut taken = pending(now);
         taken.confirm_payment(&cod(), now).expect("pending");

@@ -99,7 +99,7 @@ impl Order {
         if self.status != OrderStatus::Cancelled {
             self.status = OrderStatus::Cancelled;
             self.times.cancelled_at = Some(now);
-            self.cancel_reason = Some(crate::CancelReason::PaymentTimeout.as_str().to_owned());
+            self.cancel_reason = Some(crate::CancelReason::PaymentTimeout);
         }
         self.payment_due_at = None;
         self.ledger.captured = paid;

@@ -163,7 +163,7 @@ fn session(
         },
         success_url: None,
         cancel_url: None,
-        mode: "redirect".into(),
+        mode: merx_checkout::SessionMode::Redirect,
         metadata: serde_json::Map::new(),
         tax_id: None,
         order_id: None,
@@ -525,7 +525,10 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
     {
         OrderChange::Done(o) => {
             assert_eq!(o.status, OrderStatus::Cancelled);
-            assert_eq!(o.cancel_reason.as_deref(), Some("customer_request"));
+            assert_eq!(
+                o.cancel_reason,
+                Some(merx_orders::CancelReason::CustomerRequest)
+            );
         }
         other => panic!("expected Done, got {other:?}"),
     }
@@ -558,7 +561,10 @@ pub async fn unpaid_orders_are_confirmed_or_cancelled_and_stock_follows(r: &Chec
         0
     );
     let cancelled = r.orders.find(late.id).await.expect("find").expect("kept");
-    assert_eq!(cancelled.cancel_reason.as_deref(), Some("payment_timeout"));
+    assert_eq!(
+        cancelled.cancel_reason,
+        Some(merx_orders::CancelReason::PaymentTimeout)
+    );
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
     assert_eq!(
         r.checkout

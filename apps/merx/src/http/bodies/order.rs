@@ -134,7 +134,7 @@ pub fn order_body(o: &Order, admin: bool) -> OrderBody {
         payment_provider_ref: o.payment_provider_ref.clone(),
         notes: o.notes.clone(),
         admin_note: if admin { o.admin_note.clone() } else { None },
-        cancel_reason: o.cancel_reason.clone(),
+        cancel_reason: o.cancel_reason.map(|r| r.as_str().to_owned()),
         payment_due_at: o.payment_due_at,
         checkout_id: o.checkout_id,
         timestamps: OrderTimestamps {

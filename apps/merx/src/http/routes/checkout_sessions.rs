@@ -177,7 +177,7 @@ fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
                 .map(str::to_owned)
                 .collect(),
         },
-        mode: s.mode,
+        mode: s.mode.as_str().to_owned(),
         success_url: s.success_url,
         cancel_url: s.cancel_url,
         metadata: s.metadata,

@@ -289,7 +289,7 @@ pub fn open_session(
         },
         success_url: None,
         cancel_url: None,
-        mode: "redirect".into(),
+        mode: merx_checkout::SessionMode::Redirect,
         metadata: serde_json::Map::new(),
         tax_id: None,
         order_id: None,
