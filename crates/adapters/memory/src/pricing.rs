@@ -52,23 +52,6 @@ impl TaxRateRepository for MemoryTaxRates {
         Ok(())
     }
 
-    async fn update(
-        &self,
-        rate: &TaxRate,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, PricingError> {
-        let mut state = lock(&self.state);
-        if !state.rates.contains_key(&rate.id) {
-            return Ok(false);
-        }
-        if clashes(&state.rates, rate) {
-            return Err(PricingError::TaxRateTaken);
-        }
-        state.rates.insert(rate.id, rate.clone());
-        self.audit.record(audit);
-        Ok(true)
-    }
-
     async fn update_with<'e>(
         &self,
         id: TaxRateId,
@@ -131,22 +114,6 @@ impl ShippingZoneRepository for MemoryShippingZones {
         zones.push(zone.clone());
         self.audit.record(audit);
         Ok(())
-    }
-
-    async fn update(
-        &self,
-        zone: &ShippingZone,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, StoreError> {
-        let mut zones = lock(&self.zones);
-        match zones.iter_mut().find(|z| z.id == zone.id) {
-            Some(z) => {
-                *z = zone.clone();
-                self.audit.record(audit);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
     }
 
     async fn update_with<'e>(
@@ -241,32 +208,6 @@ impl DiscountRepository for MemoryDiscounts {
         discounts.insert(discount.id, discount.clone());
         self.audit.record(audit);
         Ok(())
-    }
-
-    async fn update(
-        &self,
-        discount: &Discount,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, PricingError> {
-        let mut discounts = lock(&self.discounts);
-        if discounts
-            .values()
-            .any(|d| d.code == discount.code && d.id != discount.id)
-        {
-            return Err(PricingError::CodeTaken(discount.code.clone()));
-        }
-        match discounts.get_mut(&discount.id) {
-            Some(d) => {
-                let times_used = d.times_used;
-                *d = Discount {
-                    times_used,
-                    ..discount.clone()
-                };
-                self.audit.record(audit);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
     }
 
     async fn update_with<'e>(

@@ -152,24 +152,6 @@ impl TaxRateRepository for PgTaxRates {
         .map_err(tax_error)
     }
 
-    async fn update(
-        &self,
-        rate: &TaxRate,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, PricingError> {
-        let mut c = conn(&self.pool).await?;
-        let row = TaxRateRow::of(rate);
-        c.transaction::<_, DbError, _>(async move |tx| {
-            let n = diesel::update(tax_rates::table.find(row.id))
-                .set(row)
-                .execute(tx)
-                .await?;
-            crate::audit_log::recorded_if_one(tx, n, audit).await
-        })
-        .await
-        .map_err(tax_error)
-    }
-
     async fn update_with<'e>(
         &self,
         id: TaxRateId,
@@ -357,24 +339,6 @@ impl ShippingZoneRepository for PgShippingZones {
                 .execute(tx)
                 .await?;
             record(tx, audit).await
-        })
-        .await
-        .map_err(store_error)
-    }
-
-    async fn update(
-        &self,
-        zone: &ShippingZone,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, StoreError> {
-        let row = ZoneRow::of(zone)?;
-        let mut c = conn(&self.pool).await?;
-        c.transaction::<_, DbError, _>(async move |tx| {
-            let n = diesel::update(shipping_zones::table.find(row.id))
-                .set(row)
-                .execute(tx)
-                .await?;
-            crate::audit_log::recorded_if_one(tx, n, audit).await
         })
         .await
         .map_err(store_error)
@@ -658,21 +622,6 @@ impl DiscountRepository for PgDiscounts {
         })
         .await
         .map_err(|e| discount_error(e, &discount.code))
-    }
-
-    async fn update(&self, d: &Discount, audit: Option<AuditEntry>) -> Result<bool, PricingError> {
-        let changes = DiscountChanges::of(d);
-        let mut c = conn(&self.pool).await?;
-        let id = *d.id.as_uuid();
-        c.transaction::<_, DbError, _>(async move |tx| {
-            let n = diesel::update(discounts::table.find(id))
-                .set(changes)
-                .execute(tx)
-                .await?;
-            crate::audit_log::recorded_if_one(tx, n, audit).await
-        })
-        .await
-        .map_err(|e| discount_error(e, &d.code))
     }
 
     async fn update_with<'e>(

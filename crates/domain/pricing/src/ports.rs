@@ -27,14 +27,6 @@ pub trait TaxRateRepository: Send + Sync {
     /// [`PricingError::TaxRateTaken`] when the country + state has a rate (also under a race).
     async fn insert(&self, rate: &TaxRate, audit: Option<AuditEntry>) -> Result<(), PricingError>;
 
-    /// Replaces a rate; false when there is none with its id. To change what is stored now,
-    /// [`Self::update_with`].
-    ///
-    /// # Errors
-    /// As for [`Self::insert`].
-    async fn update(&self, rate: &TaxRate, audit: Option<AuditEntry>)
-    -> Result<bool, PricingError>;
-
     /// Reads the rate under a lock held until the write, hands it to `edit` and writes what
     /// `edit` answers, with its audit entry, in one transaction: concurrent updates of one
     /// rate apply one after the other, each to what the one before wrote. Answers the rate
@@ -80,14 +72,6 @@ pub trait ShippingZoneRepository: Send + Sync {
         audit: Option<AuditEntry>,
     ) -> Result<(), StoreError>;
 
-    /// Replaces a zone and its methods; false when there is none with its id. To change what
-    /// is stored now, [`Self::update_with`].
-    async fn update(
-        &self,
-        zone: &ShippingZone,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, StoreError>;
-
     /// Reads the zone under a lock held until the write, hands it to `edit` and writes what
     /// `edit` answers (methods included), with its audit entry, in one transaction: concurrent
     /// updates of one zone apply one after the other. Answers the zone written, or `None`
@@ -119,17 +103,6 @@ pub trait DiscountRepository: Send + Sync {
         discount: &Discount,
         audit: Option<AuditEntry>,
     ) -> Result<(), PricingError>;
-
-    /// Replaces everything but `times_used`; false when there is no such discount. To change
-    /// what is stored now, [`Self::update_with`].
-    ///
-    /// # Errors
-    /// As for [`Self::insert`].
-    async fn update(
-        &self,
-        discount: &Discount,
-        audit: Option<AuditEntry>,
-    ) -> Result<bool, PricingError>;
 
     /// Reads the code under its row lock (the lock an order's redemption takes, so uses are
     /// counted before or after, never lost), hands it to `edit` and writes everything but

@@ -806,7 +806,13 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
 
     let mut edited = code.clone();
     edited.usage_limit = Some(1);
-    assert!(r.discounts.update(&edited, None).await.expect("edit"));
+    assert!(
+        r.discounts
+            .update_with(edited.id, &|_| Ok((edited.clone(), None)))
+            .await
+            .expect("edit")
+            .is_some()
+    );
     assert_eq!(
         place(3, "b@example.com").await,
         PlaceOutcome::DiscountUsedUp,
@@ -815,7 +821,13 @@ pub async fn an_edited_usage_limit_applies_to_the_next_order(r: &CheckoutRepos) 
 
     edited.usage_limit = Some(3);
     edited.usage_limit_per_customer = Some(2);
-    assert!(r.discounts.update(&edited, None).await.expect("edit"));
+    assert!(
+        r.discounts
+            .update_with(edited.id, &|_| Ok((edited.clone(), None)))
+            .await
+            .expect("edit")
+            .is_some()
+    );
     assert_eq!(place(4, "a@example.com").await, PlaceOutcome::Placed);
     assert_eq!(place(5, "b@example.com").await, PlaceOutcome::Placed);
     assert_eq!(

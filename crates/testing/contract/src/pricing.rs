@@ -55,11 +55,19 @@ pub async fn tax_rates_are_unique_per_zone_and_defaults_are_claimed_once(r: &Pri
     );
     let mut changed = ca.clone();
     changed.rate = "8.875".parse().expect("rate");
-    assert_eq!(r.taxes.update(&changed, None).await, Ok(true));
-    assert_eq!(r.taxes.find(ca.id).await.expect("find"), Some(changed));
     assert_eq!(
-        r.taxes.update(&tax("KR", None, "10"), None).await,
-        Ok(false)
+        r.taxes
+            .update_with(ca.id, &|_| Ok((changed.clone(), None)))
+            .await,
+        Ok(Some(changed.clone()))
+    );
+    assert_eq!(r.taxes.find(ca.id).await.expect("find"), Some(changed));
+    let absent = tax("KR", None, "10");
+    assert_eq!(
+        r.taxes
+            .update_with(absent.id, &|_| Ok((absent.clone(), None)))
+            .await,
+        Ok(None)
     );
     let listed: Vec<_> = r
         .taxes
@@ -118,7 +126,13 @@ pub async fn shipping_zones_are_stored_whole(r: &PricingRepos) {
     let mut changed = zone.clone();
     changed.states = vec!["SEOUL".into()];
     changed.methods[0].rates[0].base = 6_000;
-    assert!(r.zones.update(&changed, None).await.expect("update"));
+    assert_eq!(
+        r.zones
+            .update_with(zone.id, &|_| Ok((changed.clone(), None)))
+            .await
+            .expect("update"),
+        Some(changed.clone())
+    );
     assert_eq!(r.zones.list().await.expect("list"), vec![changed]);
     assert!(r.zones.delete(zone.id, None).await.expect("delete"));
     assert!(r.zones.list().await.expect("list").is_empty());
@@ -160,13 +174,21 @@ pub async fn discount_codes_are_unique_and_listed_newest_first(r: &PricingRepos)
     let mut renamed = second.clone();
     renamed.code = "SAVE20".into();
     assert_eq!(
-        r.discounts.update(&renamed, None).await,
+        r.discounts
+            .update_with(renamed.id, &|_| Ok((renamed.clone(), None)))
+            .await,
         Err(PricingError::CodeTaken("SAVE20".into()))
     );
     let mut changed = first.clone();
     changed.value = DiscountValue::Percentage(15);
     changed.times_used = 99;
-    assert_eq!(r.discounts.update(&changed, None).await, Ok(true));
+    assert!(
+        r.discounts
+            .update_with(changed.id, &|_| Ok((changed.clone(), None)))
+            .await
+            .expect("update")
+            .is_some()
+    );
     let stored = r
         .discounts
         .find(first.id)
@@ -224,11 +246,14 @@ pub async fn audit_entries_go_with_the_writes_that_take_effect(r: &PricingRepos)
         Err(PricingError::TaxRateTaken)
     ));
     let ghost = tax("FR", None, "20");
-    assert!(
-        !r.taxes
-            .update(&ghost, entry("refused.update", ghost.id, at))
+    assert_eq!(
+        r.taxes
+            .update_with(ghost.id, &|_| {
+                Ok((ghost.clone(), entry("refused.update", ghost.id, at)))
+            })
             .await
-            .expect("update")
+            .expect("update"),
+        None
     );
     let later = at + Duration::seconds(5);
     assert!(
