@@ -134,7 +134,7 @@ async fn a_payment_that_is_not_captured_cannot_be_confirmed() {
         )
         .await
         .expect("session opens");
-    assert_eq!(session.payment.method, "stripe");
+    assert_eq!(session.payment.method, merx_payments::PaymentMethod::Stripe);
     assert_eq!(session.payment.client["client_secret"], "pi_123_secret_456");
     let held = state
         .inventory

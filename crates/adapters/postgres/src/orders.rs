@@ -7,7 +7,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use merx_identity::UserId;
-use merx_kernel::{Currency, Page, PageRequest, StoreError, Timestamp};
+use merx_kernel::{Currency, Page, PageRequest, PaymentMethod, StoreError, Timestamp};
 use merx_orders::outbound::Outbound;
 use merx_orders::{
     CancelReason, Order, OrderFilter, OrderFlag, OrderId, OrderNumber, OrderRepository,
@@ -89,7 +89,7 @@ pub(crate) fn order_row(o: &Order) -> OrderRow {
         shipping_address: json(&o.shipping_address),
         billing_address: json(&o.billing_address),
         shipping_method: o.shipping_method.clone(),
-        payment_method: o.payment_method.clone(),
+        payment_method: o.payment_method.as_str().to_owned(),
         payment_provider_ref: o.payment_provider_ref.clone(),
         tracking_number: o.tracking_number.clone(),
         notes: o.notes.clone(),
@@ -132,7 +132,8 @@ impl TryFrom<OrderRow> for Order {
             shipping_address: serde_json::from_value(r.shipping_address).map_err(decode)?,
             billing_address: serde_json::from_value(r.billing_address).map_err(decode)?,
             shipping_method: r.shipping_method,
-            payment_method: r.payment_method,
+            payment_method: PaymentMethod::parse(&r.payment_method)
+                .ok_or_else(|| decode("payment method"))?,
             payment_provider_ref: r.payment_provider_ref,
             tracking_number: r.tracking_number,
             notes: r.notes,

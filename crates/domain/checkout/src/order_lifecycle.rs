@@ -4,7 +4,6 @@
 use merx_kernel::Changes;
 use merx_kernel::audit::{Author, Target};
 use merx_orders::{CancelReason, Order, OrderEdit, OrderId, OrderStatus, OrderViewer, Settlement};
-use merx_payments::PaymentMethod;
 
 use crate::service::shortfalls;
 use crate::{CheckoutError, CheckoutService, OrderChange};
@@ -97,8 +96,7 @@ impl CheckoutService {
             }
             rest.status = None;
         }
-        let settles_on_delivery = PaymentMethod::parse(&order.payment_method)
-            .is_some_and(PaymentMethod::settles_on_delivery);
+        let settles_on_delivery = order.payment_method.settles_on_delivery();
         if let Some(settlement) = order.confirmation_by(&rest, settles_on_delivery)? {
             self.confirm_unpaid(&order, &settlement, self.clock.now(), by)
                 .await?;

@@ -68,7 +68,7 @@ impl CheckoutService {
                     shipping_address: delivery.shipping.clone(),
                     billing_address: delivery.billing.clone(),
                     shipping_method: delivery.shipping_method.clone(),
-                    payment_method: method.as_str().to_owned(),
+                    payment_method: method,
                     payment_provider_ref: None,
                     notes: notes.clone(),
                     checkout_id: None,
@@ -132,7 +132,7 @@ impl CheckoutService {
             });
         }
         let settlement = Settlement {
-            method: start.method.as_str().to_owned(),
+            method: start.method,
             paid: false,
             provider_ref: None,
         };
@@ -233,7 +233,7 @@ impl CheckoutService {
         if client_amount.differs_from(request.amount) {
             return Err(CheckoutError::AmountMismatch(request.amount));
         }
-        let gateway = self.payments.get(&method)?;
+        let gateway = self.payments.of(method)?;
         let start = gateway.start(&request).await?;
         Ok((start, request.amount))
     }

@@ -273,7 +273,7 @@ impl CheckoutService {
         let effect = EventEffect::ConfirmOrder {
             order: id,
             settlement: Settlement {
-                method: order.payment_method.clone(),
+                method: order.payment_method,
                 paid: true,
                 provider_ref: payment_ref.clone(),
             },

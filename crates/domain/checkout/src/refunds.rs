@@ -46,7 +46,7 @@ impl CheckoutService {
             RefundBegun::NotFound => return Err(merx_orders::OrderError::NotFound.into()),
             RefundBegun::Refused(why) => return Err(CheckoutError::Refund(why)),
         };
-        let done = match self.payments.get(&order.payment_method) {
+        let done = match self.payments.of(order.payment_method) {
             Ok(gateway) => {
                 gateway
                     .refund(&RefundRequest {

@@ -58,8 +58,8 @@ impl SessionStatus {
 /// The payment a session started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionPayment {
-    /// The method's code (`cash_on_delivery`, `stripe`, `tosspayments`).
-    pub method: String,
+    /// Stored as its code (`cash_on_delivery`, `stripe`, `tosspayments`).
+    pub method: merx_payments::PaymentMethod,
     pub provider_ref: Option<String>,
     /// What the client needs to pay.
     pub client: Map<String, Value>,
@@ -174,7 +174,7 @@ impl CheckoutSession {
             shipping_address: self.shipping_address.clone(),
             billing_address: self.billing_address.clone(),
             shipping_method: self.shipping_method.clone(),
-            payment_method: self.payment.method.clone(),
+            payment_method: self.payment.method,
             payment_provider_ref: payment_ref,
             notes: None,
             checkout_id: Some(*self.id.as_uuid()),

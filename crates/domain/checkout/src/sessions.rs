@@ -91,7 +91,7 @@ impl CheckoutService {
                 billing_same: delivery.billing_same,
                 shipping_method: delivery.shipping_method.clone(),
                 payment: SessionPayment {
-                    method: start.method.as_str().to_owned(),
+                    method: start.method,
                     provider_ref: start.provider_ref,
                     client: start.client,
                     settles_on_delivery: start.settles_on_delivery,
@@ -198,7 +198,7 @@ impl CheckoutService {
             // The provider's page must not take money for stock that goes back.
             let state = self
                 .payments
-                .get(&session.payment.method)?
+                .of(session.payment.method)?
                 .expire(provider_ref)
                 .await?;
             if state.status == ProviderStatus::Complete {
@@ -352,7 +352,7 @@ impl CheckoutService {
         for session in self.store.due_provider_sessions(now, 100).await? {
             let (Some(provider_ref), Ok(gateway)) = (
                 &session.payment.provider_ref,
-                self.payments.get(&session.payment.method),
+                self.payments.of(session.payment.method),
             ) else {
                 continue;
             };
@@ -381,7 +381,7 @@ impl CheckoutService {
         };
         if let (Some(provider_ref), Ok(gateway)) = (
             &session.payment.provider_ref,
-            self.payments.get(&session.payment.method),
+            self.payments.of(session.payment.method),
         ) {
             // Unreachable now: its page lives on, and a payment through it is a late one.
             let _ended = gateway.expire(provider_ref).await;
@@ -406,7 +406,7 @@ impl CheckoutService {
         };
         let state = self
             .payments
-            .get(&session.payment.method)?
+            .of(session.payment.method)?
             .retrieve(provider_ref)
             .await?;
         let total = session.total();

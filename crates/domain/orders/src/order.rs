@@ -1,5 +1,5 @@
 use merx_identity::UserId;
-use merx_kernel::{Currency, PostalAddress, ProductId, Timestamp, VariantId};
+use merx_kernel::{Currency, PaymentMethod, PostalAddress, ProductId, Timestamp, VariantId};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -66,7 +66,7 @@ pub struct Order {
     pub billing_address: PostalAddress,
     /// Codes, as spec §11 stores them: `standard`, `cash_on_delivery`.
     pub shipping_method: String,
-    pub payment_method: String,
+    pub payment_method: PaymentMethod,
     pub payment_provider_ref: Option<String>,
     pub tracking_number: Option<String>,
     pub notes: Option<String>,
@@ -147,7 +147,7 @@ pub struct NewOrder {
     pub shipping_address: PostalAddress,
     pub billing_address: PostalAddress,
     pub shipping_method: String,
-    pub payment_method: String,
+    pub payment_method: PaymentMethod,
     pub payment_provider_ref: Option<String>,
     pub notes: Option<String>,
     pub checkout_id: Option<uuid::Uuid>,
@@ -299,7 +299,7 @@ impl Order {
 /// in (false: it is collected on delivery).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
-    pub method: String,
+    pub method: PaymentMethod,
     pub paid: bool,
     /// The provider's id of the payment (a PaymentIntent id), when it has one.
     pub provider_ref: Option<String>,
@@ -463,7 +463,7 @@ impl Order {
             .transition(&mut self.status, OrderStatus::Confirmed, now)?;
         self.stock_taken = true;
         self.payment_due_at = None;
-        payment.method.clone_into(&mut self.payment_method);
+        self.payment_method = payment.method;
         if payment.provider_ref.is_some() {
             self.payment_provider_ref.clone_from(&payment.provider_ref);
         }
@@ -501,7 +501,7 @@ impl Order {
             });
         }
         Ok(Some(Settlement {
-            method: self.payment_method.clone(),
+            method: self.payment_method,
             paid: records_payment,
             provider_ref: None,
         }))
@@ -560,7 +560,7 @@ pub(crate) fn example_order() -> Order {
         shipping_address: address.clone(),
         billing_address: address,
         shipping_method: "standard".into(),
-        payment_method: "stripe".into(),
+        payment_method: PaymentMethod::Stripe,
         payment_provider_ref: Some("pi_example".into()),
         notes: None,
         checkout_id: None,
@@ -601,7 +601,7 @@ mod tests {
             shipping_address: address.clone(),
             billing_address: address,
             shipping_method: "standard".into(),
-            payment_method: "tosspayments".into(),
+            payment_method: PaymentMethod::TossPayments,
             payment_provider_ref: None,
             tracking_number: None,
             notes: None,
@@ -637,7 +637,7 @@ mod tests {
             shipping_address: template.shipping_address.clone(),
             billing_address: template.billing_address.clone(),
             shipping_method: "standard".into(),
-            payment_method: "stripe".into(),
+            payment_method: PaymentMethod::Stripe,
             payment_provider_ref: Some("pi_1".into()),
             notes: None,
             checkout_id: None,
@@ -665,7 +665,7 @@ mod tests {
 
     fn cod() -> Settlement {
         Settlement {
-            method: "cash_on_delivery".into(),
+            method: merx_kernel::PaymentMethod::CashOnDelivery,
             paid: false,
             provider_ref: None,
         }
@@ -683,7 +683,7 @@ mod tests {
         assert_eq!(
             card.confirmation_by(&to_confirmed, true),
             Ok(Some(Settlement {
-                method: "tosspayments".into(),
+                method: merx_kernel::PaymentMethod::TossPayments,
                 paid: false,
                 provider_ref: None,
             }))
@@ -723,7 +723,7 @@ mod tests {
         let mut order = pending(now);
         order.totals.total = 10_000;
         let paid = Settlement {
-            method: "cash_on_delivery".into(),
+            method: merx_kernel::PaymentMethod::CashOnDelivery,
             paid: true,
             provider_ref: None,
         };
@@ -754,10 +754,10 @@ mod tests {
         order.confirm_payment(&cod(), now).expect("pending");
         assert_eq!(order.status, OrderStatus::Confirmed);
         assert!(order.stock_taken && order.payment_due_at.is_none());
-        assert_eq!(order.payment_method, "cash_on_delivery");
+        assert_eq!(order.payment_method, PaymentMethod::CashOnDelivery);
         let again = order.clone();
         let card = Settlement {
-            method: "stripe".into(),
+            method: merx_kernel::PaymentMethod::Stripe,
             paid: true,
             provider_ref: None,
         };

@@ -244,7 +244,7 @@ mod tests {
         order
             .confirm_payment(
                 &Settlement {
-                    method: "stripe".into(),
+                    method: merx_kernel::PaymentMethod::Stripe,
                     paid: true,
                     provider_ref: Some("pi_1".into()),
                 },

@@ -145,7 +145,7 @@ mod tests {
             shipping_address: address.clone(),
             billing_address: address,
             shipping_method: "standard".into(),
-            payment_method: "stripe".into(),
+            payment_method: merx_kernel::PaymentMethod::Stripe,
             payment_provider_ref: Some("pi_1".into()),
             notes: None,
             checkout_id: None,

@@ -7,46 +7,7 @@ use merx_kernel::{Money, Timestamp};
 
 use crate::{PaymentConfirmation, PaymentEvent, PaymentRequest, PaymentStart, PaymentState};
 
-/// The payment methods of spec §6, by their codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaymentMethod {
-    Stripe,
-    TossPayments,
-    CashOnDelivery,
-}
-
-impl PaymentMethod {
-    pub const ALL: [Self; 3] = [Self::Stripe, Self::TossPayments, Self::CashOnDelivery];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Stripe => "stripe",
-            Self::TossPayments => "tosspayments",
-            Self::CashOnDelivery => "cash_on_delivery",
-        }
-    }
-
-    /// Whether the money comes after the goods (the courier collects it), so an order may be
-    /// confirmed before any payment.
-    #[must_use]
-    pub const fn settles_on_delivery(self) -> bool {
-        matches!(self, Self::CashOnDelivery)
-    }
-
-    /// Case-insensitive.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim().to_ascii_lowercase();
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
-
-impl fmt::Display for PaymentMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use merx_kernel::PaymentMethod;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
@@ -158,6 +119,19 @@ impl PaymentGateways {
     ///
     /// # Errors
     /// [`PaymentError::Unavailable`] for an unknown or unconfigured method.
+    /// The gateway of a method an order or session was started with.
+    ///
+    /// # Errors
+    /// `Unavailable` when that method is not configured (any more).
+    pub fn of(&self, method: PaymentMethod) -> Result<Arc<dyn PaymentGateway>, PaymentError> {
+        self.gateways
+            .get(&method)
+            .cloned()
+            .ok_or_else(|| PaymentError::Unavailable(method.as_str().to_owned()))
+    }
+
+    /// # Errors
+    /// `Unavailable` for a code that is no method, or one not configured.
     pub fn get(&self, code: &str) -> Result<Arc<dyn PaymentGateway>, PaymentError> {
         PaymentMethod::parse(code)
             .and_then(|m| self.gateways.get(&m).cloned())

@@ -67,7 +67,7 @@ impl OrderListing {
             email: order.email.clone(),
             billing: order.billing_address.clone(),
             shipping: order.shipping_address.clone(),
-            payment_method: order.payment_method.clone(),
+            payment_method: order.payment_method.as_str().to_owned(),
             transaction_id: order.payment_provider_ref.clone(),
             lines,
             shipping_method: order.shipping_method.clone(),

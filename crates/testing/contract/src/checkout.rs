@@ -108,7 +108,7 @@ fn order(
         shipping_address: address(),
         billing_address: address(),
         shipping_method: "standard".into(),
-        payment_method: "cash_on_delivery".into(),
+        payment_method: merx_kernel::PaymentMethod::CashOnDelivery,
         payment_provider_ref: None,
         tracking_number: None,
         notes: None,
@@ -155,7 +155,7 @@ fn session(
         billing_same: true,
         shipping_method: "standard".into(),
         payment: SessionPayment {
-            method: "cash_on_delivery".into(),
+            method: merx_kernel::PaymentMethod::CashOnDelivery,
             provider_ref: None,
             client: serde_json::Map::new(),
             settles_on_delivery: true,
@@ -175,7 +175,7 @@ fn session(
 
 fn cod() -> merx_orders::Settlement {
     merx_orders::Settlement {
-        method: "cash_on_delivery".into(),
+        method: merx_kernel::PaymentMethod::CashOnDelivery,
         paid: false,
         provider_ref: None,
     }
@@ -950,7 +950,7 @@ pub async fn a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorde
     let at = now();
     let (pid, v) = stocked(r, "contract-events", 5).await;
     let mut paid = order(pid, v, 1, 88, at);
-    paid.payment_method = "stripe".into();
+    paid.payment_method = merx_kernel::PaymentMethod::Stripe;
     paid.payment_provider_ref = Some("pi_contract".into());
     paid.payment_status = PaymentStatus::Paid;
     paid.ledger.captured = paid.totals.total;
@@ -1010,7 +1010,7 @@ pub async fn a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorde
     let confirm = EventEffect::ConfirmOrder {
         order: paid.id,
         settlement: merx_orders::Settlement {
-            method: "stripe".into(),
+            method: merx_kernel::PaymentMethod::Stripe,
             paid: true,
             provider_ref: None,
         },

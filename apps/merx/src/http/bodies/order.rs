@@ -130,7 +130,7 @@ pub fn order_body(o: &Order, admin: bool) -> OrderBody {
         billing_address: o.billing_address.clone(),
         shipping_method: o.shipping_method.clone(),
         tracking_number: o.tracking_number.clone(),
-        payment_method: o.payment_method.clone(),
+        payment_method: o.payment_method.as_str().to_owned(),
         payment_provider_ref: o.payment_provider_ref.clone(),
         notes: o.notes.clone(),
         admin_note: if admin { o.admin_note.clone() } else { None },

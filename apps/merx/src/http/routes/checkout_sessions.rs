@@ -163,7 +163,7 @@ fn session_body(state: &AppState, s: CheckoutSession) -> SessionBody {
         expires_at: s.expires_at,
         time_remaining: remaining,
         payment: SessionPaymentBody {
-            provider: s.payment.method,
+            provider: s.payment.method.as_str().to_owned(),
             settles_on_delivery: s.payment.settles_on_delivery,
             captured: paid,
             provider_ref: s.payment.provider_ref,

@@ -69,7 +69,7 @@ async fn an_admin_confirms_unpaid_cash_on_delivery_through_the_store_then_edits_
         .expect_confirm_order()
         .times(1)
         .withf(|_, s, _, audit| {
-            s.method == "cash_on_delivery"
+            s.method == merx_payments::PaymentMethod::CashOnDelivery
                 && !s.paid
                 && audit.as_ref().is_some_and(|e| {
                     e.action == "order.confirm" && e.actor == Actor::user("admin-1")
@@ -140,7 +140,7 @@ async fn an_unpaid_card_order_is_confirmed_only_with_a_recorded_payment() {
     m.store
         .expect_confirm_order()
         .times(1)
-        .withf(|_, s, _, _| s.method == "stripe" && s.paid)
+        .withf(|_, s, _, _| s.method == merx_payments::PaymentMethod::Stripe && s.paid)
         .returning(move |_, _, _, _| Ok(OrderChange::Done(Box::new(paid.clone()))));
     m.orders.expect_update().returning(|_, _, _| Ok(true));
     m.service()

@@ -102,7 +102,9 @@ async fn paying_cash_on_delivery_confirms_with_the_money_still_to_come() {
     m.store
         .expect_confirm_order()
         .times(1)
-        .withf(|_, s, _, audit| s.method == "cash_on_delivery" && !s.paid && audit.is_none())
+        .withf(|_, s, _, audit| {
+            s.method == merx_payments::PaymentMethod::CashOnDelivery && !s.paid && audit.is_none()
+        })
         .returning(move |_, _, _, _| Ok(OrderChange::Done(Box::new(confirmed.clone()))));
     let answer = m
         .service()

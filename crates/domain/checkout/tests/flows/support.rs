@@ -281,7 +281,7 @@ pub fn open_session(
         billing_same: true,
         shipping_method: "standard".into(),
         payment: SessionPayment {
-            method: method.into(),
+            method: merx_payments::PaymentMethod::parse(method).expect("a method"),
             provider_ref: None,
             client: serde_json::Map::new(),
             settles_on_delivery: method == "cash_on_delivery",
@@ -318,7 +318,7 @@ pub fn pending_order(product: &Product, method: &str) -> Order {
             shipping_address: address(),
             billing_address: address(),
             shipping_method: "standard".into(),
-            payment_method: method.into(),
+            payment_method: merx_payments::PaymentMethod::parse(method).expect("a method"),
             payment_provider_ref: None,
             notes: None,
             checkout_id: None,
