@@ -1041,3 +1041,154 @@ pub async fn a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorde
     let stored = r.orders.find(paid.id).await.expect("find").expect("order");
     assert_eq!(stored.flags, [merx_orders::OrderFlag::Disputed]);
 }
+
+/// The provider facts the other contracts leave out, on both stores: an expired provider
+/// session frees its hold, a failed payment keeps the order and its hold for another try, and
+/// a payment after the order was cancelled for its timeout is captured and flagged; each once.
+pub async fn expiry_failure_and_late_payment_take_effect_once(r: &CheckoutRepos) {
+    use merx_checkout::{EventApplied, EventEffect};
+    let at = now();
+    let (pid, v) = stocked(r, "contract-facts", 6).await;
+
+    // The provider ended the session's payment: it expires and its hold goes.
+    let cart = guest_cart("sess-contract-facts", at);
+    r.carts.insert(&cart).await.expect("cart");
+    let open = session(
+        cart.id,
+        order(pid, v, 1, 0, at).items,
+        at,
+        Duration::minutes(15),
+    );
+    r.checkout.insert_session(&open).await.expect("session");
+    r.stock
+        .reserve(&open.holder(), &hold(v, 1), at, open.expires_at)
+        .await
+        .expect("reserve");
+    assert_eq!(on_hand_and_reserved(r, v).await, (6, 1));
+    let expire = EventEffect::ExpireSession(open.id);
+    let event = provider_event("evt_contract_expired");
+    assert!(matches!(
+        r.checkout
+            .apply_event(&event, &expire, at)
+            .await
+            .expect("apply"),
+        EventApplied::Applied(_)
+    ));
+    assert_eq!(
+        r.checkout
+            .apply_event(&event, &expire, at)
+            .await
+            .expect("apply"),
+        EventApplied::Duplicate
+    );
+    let expired = r
+        .checkout
+        .find_session(open.id)
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(expired.status, SessionStatus::Expired);
+    assert_eq!(on_hand_and_reserved(r, v).await, (6, 0), "its hold went");
+
+    // A failed attempt keeps the pending order and its hold for another try.
+    let mut pending = order(pid, v, 2, 21, at);
+    pending.status = OrderStatus::Pending;
+    pending.stock_taken = false;
+    pending.times = StatusTimes::default();
+    pending.payment_method = merx_kernel::PaymentMethod::Stripe;
+    pending.payment_due_at = Some(at + Duration::minutes(15));
+    r.stock
+        .reserve(
+            &pending.holder(),
+            &hold(v, 2),
+            at,
+            at + Duration::minutes(15),
+        )
+        .await
+        .expect("reserve");
+    let placement = Placement {
+        holder: pending.holder(),
+        order: pending.clone(),
+        session: None,
+        redemption: None,
+        clear_cart: None,
+        late_payment: false,
+        now: at,
+    };
+    assert_eq!(
+        r.checkout.place_order(&placement).await.expect("place"),
+        PlaceOutcome::Placed
+    );
+    let failed = EventEffect::PaymentFailed(pending.id);
+    let event = provider_event("evt_contract_failed");
+    assert!(matches!(
+        r.checkout
+            .apply_event(&event, &failed, at)
+            .await
+            .expect("apply"),
+        EventApplied::Applied(_)
+    ));
+    assert_eq!(
+        r.checkout
+            .apply_event(&event, &failed, at)
+            .await
+            .expect("apply"),
+        EventApplied::Duplicate
+    );
+    let stored = r
+        .orders
+        .find(pending.id)
+        .await
+        .expect("find")
+        .expect("order");
+    assert_eq!(
+        (stored.status, stored.payment_status),
+        (OrderStatus::Pending, PaymentStatus::Failed)
+    );
+    assert_eq!(
+        on_hand_and_reserved(r, v).await,
+        (6, 2),
+        "still held for a retry"
+    );
+
+    // Its time runs out: cancelled for the timeout, the hold freed. The money then arrives.
+    let later = at + Duration::minutes(16);
+    assert_eq!(
+        r.checkout.cancel_unpaid_orders(later).await.expect("sweep"),
+        1
+    );
+    assert_eq!(on_hand_and_reserved(r, v).await, (6, 0));
+    let late = EventEffect::LatePayment {
+        order: pending.id,
+        paid: pending.totals.total,
+    };
+    let event = provider_event("evt_contract_late");
+    assert!(matches!(
+        r.checkout
+            .apply_event(&event, &late, later)
+            .await
+            .expect("apply"),
+        EventApplied::Applied(_)
+    ));
+    assert_eq!(
+        r.checkout
+            .apply_event(&event, &late, later)
+            .await
+            .expect("apply"),
+        EventApplied::Duplicate
+    );
+    let stored = r
+        .orders
+        .find(pending.id)
+        .await
+        .expect("find")
+        .expect("order");
+    assert_eq!(stored.status, OrderStatus::Cancelled);
+    assert_eq!(stored.cancel_reason, Some(CancelReason::PaymentTimeout));
+    assert_eq!(
+        (stored.payment_status, stored.ledger.captured),
+        (PaymentStatus::Paid, pending.totals.total)
+    );
+    assert_eq!(stored.flags, [merx_orders::OrderFlag::PaidAfterExpiry]);
+    assert_eq!(on_hand_and_reserved(r, v).await, (6, 0), "no stock taken");
+}

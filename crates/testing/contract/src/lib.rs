@@ -134,6 +134,7 @@ macro_rules! checkout_contract_tests {
             an_edited_usage_limit_applies_to_the_next_order,
             concurrent_refunds_never_exceed_what_was_captured,
             a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorded,
+            expiry_failure_and_late_payment_take_effect_once,
         );
     };
     (@each $repos:expr; $($name:ident),* $(,)?) => {
