@@ -115,14 +115,10 @@ impl PaymentGateways {
         self
     }
 
-    /// The gateway of a method code.
-    ///
-    /// # Errors
-    /// [`PaymentError::Unavailable`] for an unknown or unconfigured method.
     /// The gateway of a method an order or session was started with.
     ///
     /// # Errors
-    /// `Unavailable` when that method is not configured (any more).
+    /// [`PaymentError::Unavailable`] when that method is not configured (any more).
     pub fn of(&self, method: PaymentMethod) -> Result<Arc<dyn PaymentGateway>, PaymentError> {
         self.gateways
             .get(&method)
@@ -130,8 +126,10 @@ impl PaymentGateways {
             .ok_or_else(|| PaymentError::Unavailable(method.as_str().to_owned()))
     }
 
+    /// The gateway of a method code.
+    ///
     /// # Errors
-    /// `Unavailable` for a code that is no method, or one not configured.
+    /// [`PaymentError::Unavailable`] for an unknown or unconfigured method.
     pub fn get(&self, code: &str) -> Result<Arc<dyn PaymentGateway>, PaymentError> {
         PaymentMethod::parse(code)
             .and_then(|m| self.gateways.get(&m).cloned())
