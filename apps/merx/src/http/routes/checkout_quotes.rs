@@ -173,7 +173,7 @@ pub async fn shipping_methods(
 /// The cost of one method for these items at the address.
 #[utoipa::path(post, path = "/api/v1/checkout/shipping-cost", tag = "checkout",
     request_body = QuoteRequestBody,
-    responses((status = 200, body = ShippingCostResponse),
+    responses((status = 200, body = ShippingCostResponse), (status = 404, description = "cart_not_found", body = ErrorBody),
               (status = 422, description = "shipping_unavailable, invalid_postal_code or validation_error", body = ErrorBody)))]
 #[post("/checkout/shipping-cost")]
 pub async fn shipping_cost(
@@ -198,7 +198,8 @@ pub async fn shipping_cost(
 /// the zone taxes it).
 #[utoipa::path(post, path = "/api/v1/checkout/tax", tag = "checkout",
     request_body = QuoteRequestBody,
-    responses((status = 200, body = TaxResponse), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TaxResponse), (status = 404, description = "cart_not_found", body = ErrorBody),
+              (status = 422, description = "invalid_postal_code or validation_error", body = ErrorBody)))]
 #[post("/checkout/tax")]
 pub async fn tax(
     state: web::Data<AppState>,
