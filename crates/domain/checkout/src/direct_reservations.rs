@@ -7,6 +7,7 @@ use merx_cart::{Cart, CartCaller, CartId, Shortfall};
 use merx_inventory::{ReservationLine, ReserveOutcome, Shortage};
 use merx_kernel::{Timestamp, ValidationErrors};
 
+use crate::service::named_shortfalls;
 use crate::{CheckoutError, CheckoutService};
 
 /// The longest a direct reservation holds, and its default (minutes).
@@ -128,17 +129,9 @@ impl CheckoutService {
     async fn named(&self, short: &[Shortage]) -> Result<Vec<Shortfall>, CheckoutError> {
         let variants: Vec<_> = short.iter().map(|s| s.variant_id).collect();
         let skus = self.carts.skus_of(&variants).await?;
-        Ok(short
-            .iter()
-            .map(|s| Shortfall {
-                sku: skus
-                    .get(&s.variant_id)
-                    .cloned()
-                    .unwrap_or_else(|| s.variant_id.to_string()),
-                available_quantity: s.available,
-                requested_quantity: s.requested,
-            })
-            .collect())
+        Ok(named_shortfalls(short, |variant| {
+            skus.get(&variant).cloned()
+        }))
     }
 
     /// Releases a direct reservation: an admin's any, anyone else only their cart's.

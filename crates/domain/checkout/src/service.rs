@@ -124,15 +124,26 @@ pub(crate) fn placement_error(outcome: PlaceOutcome, items: &[OrderItem]) -> Che
     }
 }
 
-/// Short lines as the client names them (by SKU).
+/// Short lines as the client names them (by SKU), from the order's items.
 pub(crate) fn shortfalls(short: &[Shortage], items: &[OrderItem]) -> Vec<Shortfall> {
+    named_shortfalls(short, |variant| {
+        items
+            .iter()
+            .find(|i| i.variant_id == variant)
+            .map(|i| i.sku.clone())
+    })
+}
+
+/// Short lines named by `sku_of` (spec §15: the SKU, never the variant id, unless the variant
+/// is gone).
+pub(crate) fn named_shortfalls(
+    short: &[Shortage],
+    sku_of: impl Fn(merx_kernel::VariantId) -> Option<String>,
+) -> Vec<Shortfall> {
     short
         .iter()
         .map(|s| Shortfall {
-            sku: items
-                .iter()
-                .find(|i| i.variant_id == s.variant_id)
-                .map_or_else(|| s.variant_id.to_string(), |i| i.sku.clone()),
+            sku: sku_of(s.variant_id).unwrap_or_else(|| s.variant_id.to_string()),
             available_quantity: s.available,
             requested_quantity: s.requested,
         })
