@@ -1042,11 +1042,34 @@ pub async fn a_provider_event_takes_effect_once_and_a_refused_one_is_not_recorde
     assert_eq!(stored.flags, [merx_orders::OrderFlag::Disputed]);
 }
 
+/// Applies `effect` as the provider event `id`, then again: taken once, a duplicate after.
+async fn applied_once(
+    r: &CheckoutRepos,
+    id: &str,
+    effect: &merx_checkout::EventEffect,
+    at: Timestamp,
+) {
+    use merx_checkout::EventApplied;
+    let event = provider_event(id);
+    let first = r
+        .checkout
+        .apply_event(&event, effect, at)
+        .await
+        .expect("apply");
+    assert!(matches!(first, EventApplied::Applied(_)), "{id}: {first:?}");
+    let again = r
+        .checkout
+        .apply_event(&event, effect, at)
+        .await
+        .expect("apply");
+    assert_eq!(again, EventApplied::Duplicate, "{id}");
+}
+
 /// The provider facts the other contracts leave out, on both stores: an expired provider
 /// session frees its hold, a failed payment keeps the order and its hold for another try, and
 /// a payment after the order was cancelled for its timeout is captured and flagged; each once.
 pub async fn expiry_failure_and_late_payment_take_effect_once(r: &CheckoutRepos) {
-    use merx_checkout::{EventApplied, EventEffect};
+    use merx_checkout::EventEffect;
     let at = now();
     let (pid, v) = stocked(r, "contract-facts", 6).await;
 
@@ -1066,21 +1089,7 @@ pub async fn expiry_failure_and_late_payment_take_effect_once(r: &CheckoutRepos)
         .expect("reserve");
     assert_eq!(on_hand_and_reserved(r, v).await, (6, 1));
     let expire = EventEffect::ExpireSession(open.id);
-    let event = provider_event("evt_contract_expired");
-    assert!(matches!(
-        r.checkout
-            .apply_event(&event, &expire, at)
-            .await
-            .expect("apply"),
-        EventApplied::Applied(_)
-    ));
-    assert_eq!(
-        r.checkout
-            .apply_event(&event, &expire, at)
-            .await
-            .expect("apply"),
-        EventApplied::Duplicate
-    );
+    applied_once(r, "evt_contract_expired", &expire, at).await;
     let expired = r
         .checkout
         .find_session(open.id)
@@ -1120,21 +1129,7 @@ pub async fn expiry_failure_and_late_payment_take_effect_once(r: &CheckoutRepos)
         PlaceOutcome::Placed
     );
     let failed = EventEffect::PaymentFailed(pending.id);
-    let event = provider_event("evt_contract_failed");
-    assert!(matches!(
-        r.checkout
-            .apply_event(&event, &failed, at)
-            .await
-            .expect("apply"),
-        EventApplied::Applied(_)
-    ));
-    assert_eq!(
-        r.checkout
-            .apply_event(&event, &failed, at)
-            .await
-            .expect("apply"),
-        EventApplied::Duplicate
-    );
+    applied_once(r, "evt_contract_failed", &failed, at).await;
     let stored = r
         .orders
         .find(pending.id)
@@ -1162,21 +1157,7 @@ pub async fn expiry_failure_and_late_payment_take_effect_once(r: &CheckoutRepos)
         order: pending.id,
         paid: pending.totals.total,
     };
-    let event = provider_event("evt_contract_late");
-    assert!(matches!(
-        r.checkout
-            .apply_event(&event, &late, later)
-            .await
-            .expect("apply"),
-        EventApplied::Applied(_)
-    ));
-    assert_eq!(
-        r.checkout
-            .apply_event(&event, &late, later)
-            .await
-            .expect("apply"),
-        EventApplied::Duplicate
-    );
+    applied_once(r, "evt_contract_late", &late, later).await;
     let stored = r
         .orders
         .find(pending.id)
