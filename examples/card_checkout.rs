@@ -11,9 +11,8 @@ mod shop;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use merx_checkout::{CheckoutPorts, CheckoutRequest, CheckoutService, SessionStatus, Settings};
-use merx_kernel::{Money, PostalAddress, Timestamp};
-use merx_memory::MemoryCheckout;
+use merx_checkout::SessionStatus;
+use merx_kernel::{Money, Timestamp};
 use merx_orders::Order;
 use merx_payments::{
     PaymentConfirmation, PaymentError, PaymentEvent, PaymentFact, PaymentGateway, PaymentGateways,
@@ -111,51 +110,11 @@ async fn pay_by_card() -> (Order, i64) {
     let oil = shop.hair_oil(5).await;
     let guest = shop::guest();
     let cart = shop.cart_with(&guest, &oil, 2).await;
-    let store = Arc::new(MemoryCheckout::new(
-        shop.stock.clone(),
-        shop.memory_carts.clone(),
-        shop.discounts.clone(),
-    ));
-    let checkout = CheckoutService::new(
-        CheckoutPorts {
-            store: store.clone(),
-            orders: store,
-            stock: shop.stock.clone(),
-            carts: shop.carts.clone(),
-            pricing: shop.pricing.clone(),
-            payments: PaymentGateways::cash_only().with(Arc::new(ExampleCards)),
-            clock: shop.clock.clone(),
-        },
-        Settings::default(),
-    );
+    let checkout = shop.checkout(PaymentGateways::cash_only().with(Arc::new(ExampleCards)));
+    let mut request = shop::checkout_request(cart.id, "stripe");
+    request.success_url = Some("https://shop.example/thanks".into());
     let session = checkout
-        .open(
-            CheckoutRequest {
-                cart_id: cart.id,
-                email: Some("minji@example.kr".into()),
-                shipping_address: PostalAddress {
-                    name: "Kim Minji".into(),
-                    phone: None,
-                    line1: "1 Sejong-daero".into(),
-                    line2: None,
-                    city: "Seoul".into(),
-                    state: None,
-                    postal_code: "04524".into(),
-                    country: "KR".into(),
-                },
-                billing_address: None,
-                shipping_method: "standard".into(),
-                discount_code: None,
-                payment_method: "stripe".into(),
-                success_url: Some("https://shop.example/thanks".into()),
-                cancel_url: None,
-                mode: None,
-                metadata: None,
-                tax_id: None,
-            },
-            &guest,
-            None,
-        )
+        .open(request, &guest, None)
         .await
         .expect("a session");
     println!("pay at {}", session.payment.client["url"]);

@@ -7,11 +7,7 @@
 #[path = "shop/mod.rs"]
 mod shop;
 
-use std::sync::Arc;
-
-use merx_checkout::{CheckoutPorts, CheckoutRequest, CheckoutService, Confirmed, Settings};
-use merx_kernel::PostalAddress;
-use merx_memory::MemoryCheckout;
+use merx_checkout::Confirmed;
 use merx_payments::PaymentGateways;
 
 /// The confirmed order and the bottles left on the shelf after it.
@@ -20,48 +16,10 @@ async fn order() -> (Confirmed, i64) {
     let oil = shop.hair_oil(5).await;
     let guest = shop::guest();
     let cart = shop.cart_with(&guest, &oil, 2).await;
-    let store = Arc::new(MemoryCheckout::new(
-        shop.stock.clone(),
-        shop.memory_carts.clone(),
-        shop.discounts.clone(),
-    ));
-    let checkout = CheckoutService::new(
-        CheckoutPorts {
-            store: store.clone(),
-            orders: store,
-            stock: shop.stock.clone(),
-            carts: shop.carts.clone(),
-            pricing: shop.pricing.clone(),
-            payments: PaymentGateways::cash_only(),
-            clock: shop.clock.clone(),
-        },
-        Settings::default(),
-    );
+    let checkout = shop.checkout(PaymentGateways::cash_only());
     let session = checkout
         .open(
-            CheckoutRequest {
-                cart_id: cart.id,
-                email: Some("minji@example.kr".into()),
-                shipping_address: PostalAddress {
-                    name: "Kim Minji".into(),
-                    phone: Some("010-1234-5678".into()),
-                    line1: "1 Sejong-daero".into(),
-                    line2: None,
-                    city: "Seoul".into(),
-                    state: None,
-                    postal_code: "04524".into(),
-                    country: "KR".into(),
-                },
-                billing_address: None,
-                shipping_method: "standard".into(),
-                discount_code: None,
-                payment_method: "cash_on_delivery".into(),
-                success_url: None,
-                cancel_url: None,
-                mode: None,
-                metadata: None,
-                tax_id: None,
-            },
+            shop::checkout_request(cart.id, "cash_on_delivery"),
             &guest,
             None,
         )

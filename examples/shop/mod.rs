@@ -8,10 +8,13 @@ use std::sync::Arc;
 
 use merx_cart::{CartCaller, CartService, NewLine, ProductRef};
 use merx_catalog::{CatalogService, ProductInput, ProductStatus, StockedProduct};
-use merx_kernel::{Author, Clock, Currency, SystemClock};
+use merx_checkout::{CheckoutPorts, CheckoutRequest, CheckoutService, Settings};
+use merx_kernel::{Author, Clock, Currency, PostalAddress, SystemClock};
 use merx_memory::{
-    MemoryCarts, MemoryCatalog, MemoryDiscounts, MemoryShippingZones, MemoryStock, MemoryTaxRates,
+    MemoryCarts, MemoryCatalog, MemoryCheckout, MemoryDiscounts, MemoryShippingZones, MemoryStock,
+    MemoryTaxRates,
 };
+use merx_payments::PaymentGateways;
 use merx_pricing::{
     MethodRate, PricingService, Rate, ShippingMethod, ShippingZoneInput, TaxRateInput,
 };
@@ -139,6 +142,54 @@ impl Shop {
             )
             .await
             .expect("added to the cart")
+    }
+
+    /// Checkout over this shop's stores (a memory checkout store of its own) and `payments`.
+    pub fn checkout(&self, payments: PaymentGateways) -> CheckoutService {
+        let store = Arc::new(MemoryCheckout::new(
+            self.stock.clone(),
+            self.memory_carts.clone(),
+            self.discounts.clone(),
+        ));
+        CheckoutService::new(
+            CheckoutPorts {
+                store: store.clone(),
+                orders: store,
+                stock: self.stock.clone(),
+                carts: self.carts.clone(),
+                pricing: self.pricing.clone(),
+                payments,
+                clock: self.clock.clone(),
+            },
+            Settings::default(),
+        )
+    }
+}
+
+/// A guest's checkout of `cart` to Seoul with standard shipping, paid with `payment_method`.
+pub fn checkout_request(cart: merx_cart::CartId, payment_method: &str) -> CheckoutRequest {
+    CheckoutRequest {
+        cart_id: cart,
+        email: Some("minji@example.kr".into()),
+        shipping_address: PostalAddress {
+            name: "Kim Minji".into(),
+            phone: Some("010-1234-5678".into()),
+            line1: "1 Sejong-daero".into(),
+            line2: None,
+            city: "Seoul".into(),
+            state: None,
+            postal_code: "04524".into(),
+            country: "KR".into(),
+        },
+        billing_address: None,
+        shipping_method: "standard".into(),
+        discount_code: None,
+        payment_method: payment_method.into(),
+        success_url: None,
+        cancel_url: None,
+        mode: None,
+        metadata: None,
+        tax_id: None,
     }
 }
 
