@@ -42,6 +42,7 @@ fn product() -> Product {
             weight_grams: 150,
             position: 0,
         }],
+        reviews: Default::default(),
         created_at: now,
         updated_at: now,
     }

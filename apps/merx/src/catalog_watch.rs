@@ -28,6 +28,7 @@ use merx_inventory::{
 use merx_kernel::audit::AuditEntry;
 use merx_kernel::{Page, ProductId, StoreError, Timestamp, VariantId};
 use merx_orders::OrderId;
+use merx_reviews::{RatingDelta, Review, ReviewFilter, ReviewId, ReviewStore};
 
 type Subscriber = Arc<dyn Fn() + Send + Sync>;
 
@@ -321,6 +322,54 @@ impl CheckoutStore for WatchedCheckout {
     async fn cancel_unpaid_orders(&self, now: Timestamp) -> Result<u64, StoreError> {
         let done = self.0.cancel_unpaid_orders(now).await;
         self.1.after(done, |n| *n > 0)
+    }
+}
+
+/// Reviews, telling the signal after each write that changed a product's rating counts (what
+/// every product body shows).
+pub struct WatchedReviews(pub Arc<dyn ReviewStore>, pub CatalogSignal);
+
+impl WatchedReviews {
+    fn told(&self, written: bool, delta: RatingDelta) -> bool {
+        if written && !delta.is_zero() {
+            self.1.changed();
+        }
+        written
+    }
+}
+
+#[async_trait]
+impl ReviewStore for WatchedReviews {
+    async fn insert(&self, review: &Review, delta: RatingDelta) -> Result<bool, StoreError> {
+        let written = self.0.insert(review, delta).await?;
+        Ok(self.told(written, delta))
+    }
+
+    async fn find(&self, id: ReviewId) -> Result<Option<Review>, StoreError> {
+        self.0.find(id).await
+    }
+
+    async fn update(&self, review: &Review, delta: RatingDelta) -> Result<bool, StoreError> {
+        let written = self.0.update(review, delta).await?;
+        Ok(self.told(written, delta))
+    }
+
+    async fn delete(
+        &self,
+        id: ReviewId,
+        version: i64,
+        delta: RatingDelta,
+    ) -> Result<bool, StoreError> {
+        let written = self.0.delete(id, version, delta).await?;
+        Ok(self.told(written, delta))
+    }
+
+    async fn list(
+        &self,
+        filter: &ReviewFilter,
+        page: merx_kernel::PageRequest,
+    ) -> Result<Page<Review>, StoreError> {
+        self.0.list(filter, page).await
     }
 }
 

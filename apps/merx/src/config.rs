@@ -35,6 +35,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Load the demo catalog at start when running on the in-memory store.
     pub demo_data: bool,
+    /// `MERX_REVIEWS_MODERATION=on`: new and edited reviews wait for an admin (spec §18).
+    pub reviews_moderation: bool,
     /// How long public catalog answers may be served from the per-instance cache; 0 disables.
     pub catalog_cache_ms: u64,
     /// `MERX_PRICING_DEFAULTS`: a TOML file of tax rates and shipping zones installed into a
@@ -305,6 +307,7 @@ impl Config {
             sweep_interval_secs: parse(&get, "MERX_SWEEP_INTERVAL_SECS", 60)?,
             demo_data: parse(&get, "MERX_DEMO_DATA", true)?,
             catalog_cache_ms: parse(&get, "MERX_CATALOG_CACHE_MS", 1000)?,
+            reviews_moderation: on_or_off(&get, "MERX_REVIEWS_MODERATION", false)?,
             pricing_defaults: match get("MERX_PRICING_DEFAULTS").as_deref() {
                 None => PricingDefaultsSource::Shipped,
                 Some("none") => PricingDefaultsSource::None,
@@ -378,6 +381,23 @@ impl Config {
             None if self.database_url.is_some() => Err(ConfigError::MissingJwtSecret),
             None => Ok(None),
         }
+    }
+}
+
+/// A switch written `on` or `off` (also `true`/`false`, `1`/`0`).
+fn on_or_off(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("on" | "true" | "1") => Ok(true),
+        Some("off" | "false" | "0") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("`{other}` is not on or off"),
+        }),
     }
 }
 

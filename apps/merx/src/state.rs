@@ -28,6 +28,7 @@ pub struct AppState {
     pub deliveries: Arc<merx_kernel::outbox_delivery::OutboxDelivery>,
     /// Storefront sync, the WooCommerce webhook included (its secret is the storefront's).
     pub sync: Arc<merx_sync::SyncService>,
+    pub reviews: merx_reviews::ReviewService,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

@@ -14,7 +14,9 @@ use merx_identity::{
 use merx_inventory::{InventoryService, StockRepository};
 use merx_kernel::{Clock, IdempotencyStore, StoreError, SystemClock};
 
-use crate::catalog_watch::{CatalogSignal, WatchedCheckout, WatchedProducts, WatchedStock};
+use crate::catalog_watch::{
+    CatalogSignal, WatchedCheckout, WatchedProducts, WatchedReviews, WatchedStock,
+};
 use merx_orders::OrderRepository;
 use merx_orders::outbound::Outbound;
 use merx_payments::PaymentGateways;
@@ -90,6 +92,8 @@ pub struct Stores {
     pub audit_log: Arc<dyn merx_kernel::AuditLog>,
     pub outbox: Arc<dyn merx_kernel::outbox::Outbox>,
     pub sync_links: Arc<dyn merx_sync::SyncLinks>,
+    pub reviews: Arc<dyn merx_reviews::ReviewStore>,
+    pub purchases: Arc<dyn merx_reviews::Purchases>,
     pub database: Option<merx_postgres::PgPool>,
     /// What "now" is for every service over these stores: the wall clock, or a clock a test
     /// moves forward instead of sleeping.
@@ -132,6 +136,11 @@ impl Stores {
         catalog.track_references(checkout.clone());
         let catalog_signal = CatalogSignal::default();
         Self {
+            reviews: Arc::new(WatchedReviews(
+                Arc::new(merx_memory::MemoryReviews::new(catalog.clone())),
+                catalog_signal.clone(),
+            )),
+            purchases: checkout.clone(),
             products: Arc::new(WatchedProducts(catalog, catalog_signal.clone())),
             stock: Arc::new(WatchedStock(stock, catalog_signal.clone())),
             tax_rates: Arc::new(
@@ -201,6 +210,11 @@ impl Stores {
             audit_log: Arc::new(merx_postgres::PgAuditLog::new(pool.clone())),
             outbox: Arc::new(merx_postgres::PgOutbox::new(pool.clone())),
             sync_links: Arc::new(merx_postgres::PgSyncLinks::new(pool.clone())),
+            reviews: Arc::new(WatchedReviews(
+                Arc::new(merx_postgres::PgReviews::new(pool.clone())),
+                catalog_signal.clone(),
+            )),
+            purchases: Arc::new(merx_postgres::PgOrders::new(pool.clone())),
             database: Some(pool),
             clock: Arc::new(SystemClock),
             catalog_signal,
@@ -335,6 +349,14 @@ pub fn build_state(
         outbox: stores.outbox.clone(),
         deliveries: Arc::new(deliveries),
         sync,
+        reviews: merx_reviews::ReviewService::new(
+            stores.reviews.clone(),
+            stores.products.clone(),
+            stores.users.clone(),
+            stores.purchases.clone(),
+            clock.clone(),
+        )
+        .with_moderation(merx_reviews::Moderation::of(config.reviews_moderation)),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),

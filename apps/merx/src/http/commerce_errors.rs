@@ -243,3 +243,18 @@ impl From<merx_sync::SyncError> for ApiError {
         }
     }
 }
+
+impl From<merx_reviews::ReviewError> for ApiError {
+    fn from(e: merx_reviews::ReviewError) -> Self {
+        use merx_reviews::ReviewError as E;
+        let message = e.to_string();
+        match e {
+            E::Validation(v) => Self::validation(&v),
+            E::ProductNotFound => Self::new(StatusCode::NOT_FOUND, "product_not_found", message),
+            E::NotFound => Self::not_found(message),
+            E::Exists => Self::new(StatusCode::CONFLICT, "review_exists", message),
+            E::Forbidden => Self::forbidden(),
+            E::Store(s) => s.into(),
+        }
+    }
+}

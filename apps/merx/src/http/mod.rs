@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
         inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
-        toss_payments, webhooks, woocommerce,
+        reviews, toss_payments, webhooks, woocommerce,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -71,6 +71,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(products::add_variant)
             .service(products::update_variant)
             .service(products::remove_variant)
+            .service(reviews::create)
+            .service(reviews::list_for_product)
+            .service(reviews::update)
+            .service(reviews::remove)
+            .service(reviews::admin_list)
             .service(reservations::reserve)
             .service(reservations::release)
             .service(inventory::get)

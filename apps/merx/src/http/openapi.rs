@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use crate::http::routes::{
     addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
     inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
-    toss_payments, webhooks, woocommerce,
+    reviews, toss_payments, webhooks, woocommerce,
 };
 
 #[derive(OpenApi)]
@@ -24,6 +24,8 @@ use crate::http::routes::{
         products::list, products::search, products::get, products::get_by_slug,
         products::create, products::update, products::remove,
         products::add_variant, products::update_variant, products::remove_variant,
+        reviews::create, reviews::list_for_product, reviews::update, reviews::remove,
+        reviews::admin_list,
         inventory::get, inventory::update, reservations::reserve, reservations::release,
         carts::create, carts::get, carts::clear, carts::add_item, carts::update_item,
         carts::remove_item, carts::remove_discount,
@@ -53,6 +55,7 @@ use crate::http::routes::{
         (name = "customers", description = "Customer profiles"),
         (name = "admin", description = "Administration"),
         (name = "catalog", description = "Products and variants"),
+        (name = "reviews", description = "Product reviews and ratings"),
         (name = "inventory", description = "Stock levels"),
         (name = "carts", description = "Guest and user carts, by id and the current cart"),
         (name = "checkout", description = "Calculators, and checkout sessions that lock prices and hold stock"),

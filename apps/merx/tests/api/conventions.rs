@@ -288,6 +288,11 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/admin/shipping-zones/{id}", "get"),
         ("/api/v1/admin/shipping-zones/{id}", "patch"),
         ("/api/v1/admin/shipping-zones/{id}", "delete"),
+        ("/api/v1/products/{id}/reviews", "post"),
+        ("/api/v1/products/{id}/reviews", "get"),
+        ("/api/v1/reviews/{id}", "patch"),
+        ("/api/v1/reviews/{id}", "delete"),
+        ("/api/v1/admin/reviews", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -28,6 +28,7 @@ mod persistence;
 mod pricing;
 mod rate_limits;
 mod reservations;
+mod reviews;
 mod statements;
 mod stripe;
 mod tax_exemption;

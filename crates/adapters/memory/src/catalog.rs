@@ -39,6 +39,14 @@ impl MemoryCatalog {
         lock(&self.references).push(by);
     }
 
+    /// Adds a review write's change to a product's counts per star (a product deleted since
+    /// has none to change).
+    pub(crate) fn add_ratings(&self, product: ProductId, delta: [i64; 5]) {
+        if let Some(p) = lock(&self.products).get_mut(&product) {
+            p.reviews = p.reviews.plus(delta);
+        }
+    }
+
     /// Slug and SKU uniqueness against every other product.
     fn check_unique(
         all: &HashMap<ProductId, Product>,
@@ -71,6 +79,7 @@ impl MemoryCatalog {
             && q.min_price.is_none_or(|m| price >= m)
             && q.max_price.is_none_or(|m| price <= m)
             && q.featured.is_none_or(|f| p.is_featured == f)
+            && q.min_rating.is_none_or(|m| p.reviews.meets(m))
             && text.is_none_or(|t| p.search_text().contains(&t))
             && q.in_stock.is_none_or(|want| {
                 let ids: Vec<VariantId> = p.variants.iter().map(|v| v.id).collect();
@@ -106,13 +115,21 @@ impl ProductRepository for MemoryCatalog {
             return Ok(false);
         };
         Self::check_unique(&all, product)?;
+        // The rating counts are the review writes' (`add_ratings`), never a product edit's.
+        let reviews = old.reviews;
         let gone: Vec<VariantId> = old
             .variants
             .iter()
             .filter(|v| product.variant(v.id).is_none())
             .map(|v| v.id)
             .collect();
-        all.insert(product.id, product.clone());
+        all.insert(
+            product.id,
+            Product {
+                reviews,
+                ..product.clone()
+            },
+        );
         self.stock.remove_levels(&gone);
         self.stock.add_levels(new_stock, product.updated_at);
         self.stock.audit_log().record(audit);
@@ -178,6 +195,7 @@ impl ProductRepository for MemoryCatalog {
                 SortBy::Price => a.price().amount().cmp(&b.price().amount()),
                 SortBy::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
                 SortBy::CreatedAt => a.created_at.cmp(&b.created_at),
+                SortBy::Rating => a.reviews.cmp_mean(&b.reviews),
             };
             let by = by.then(a.id.cmp(&b.id));
             if query.sort_order == SortOrder::Desc {

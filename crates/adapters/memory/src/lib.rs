@@ -13,7 +13,9 @@ mod mailer;
 mod orders;
 mod outbox;
 mod pricing;
+mod purchases;
 mod rate_limit;
+mod reviews;
 mod stock;
 mod sync_links;
 
@@ -29,6 +31,7 @@ pub use mailer::LogMailer;
 pub use outbox::MemoryOutbox;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 pub use rate_limit::MemoryRateLimiter;
+pub use reviews::MemoryReviews;
 pub use stock::MemoryStock;
 pub use sync_links::MemorySyncLinks;
 

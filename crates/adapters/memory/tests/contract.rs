@@ -119,3 +119,22 @@ mod outbox {
 
     merx_contract::outbox_contract_tests!(repos());
 }
+
+mod reviews {
+    use std::sync::Arc;
+
+    use merx_contract::reviews::ReviewRepos;
+    use merx_memory::{MemoryCatalog, MemoryReviews, MemoryStock, MemoryUsers};
+
+    async fn repos() -> ReviewRepos {
+        let catalog = Arc::new(MemoryCatalog::new(Arc::new(MemoryStock::default())));
+        ReviewRepos {
+            reviews: Arc::new(MemoryReviews::new(catalog.clone())),
+            products: catalog,
+            users: Arc::new(MemoryUsers::default()),
+            guard: Box::new(()),
+        }
+    }
+
+    merx_contract::review_contract_tests!(repos());
+}

@@ -20,7 +20,9 @@ mod payment_events;
 mod pricing;
 mod product_rows;
 mod product_search;
+mod purchases;
 mod refunds;
+mod reviews;
 mod schema;
 mod session_rows;
 mod stock;
@@ -42,5 +44,6 @@ pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgU
 pub use orders::PgOrders;
 pub use outbox::PgOutbox;
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
+pub use reviews::PgReviews;
 pub use stock::PgStock;
 pub use sync_links::PgSyncLinks;

@@ -221,6 +221,10 @@ impl PgOrders {
     pub fn with_outbound(self, outbound: Outbound) -> Self {
         Self { outbound, ..self }
     }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 #[async_trait]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use merx_catalog::{Product, ProductImage, ProductStatus, StockedProduct, Variant};
+use merx_catalog::{Product, ProductImage, ProductStatus, RatingSummary, StockedProduct, Variant};
 use merx_inventory::{StockLevel, StockSettings};
 use merx_kernel::{Currency, Money, ProductId, StoreError, Timestamp, VariantId};
 
@@ -33,6 +33,9 @@ pub(crate) struct ProductRow {
     pub(crate) search_text: String,
     pub(crate) created_at: Timestamp,
     pub(crate) updated_at: Timestamp,
+    /// Written by review writes alone (`reviews.rs`), as relative updates.
+    #[diesel(skip_insertion, skip_update)]
+    pub(crate) rating_counts: Vec<i32>,
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
@@ -75,6 +78,12 @@ pub(crate) fn product_row(p: &Product) -> ProductRow {
         search_text: p.search_text(),
         created_at: p.created_at,
         updated_at: p.updated_at,
+        rating_counts: p
+            .reviews
+            .counts()
+            .iter()
+            .map(|&n| i32::try_from(n).unwrap_or(i32::MAX))
+            .collect(),
     }
 }
 
@@ -145,9 +154,19 @@ fn to_product(row: ProductRow, variant_rows: Vec<VariantRow>) -> Result<Product,
         seo_title: row.seo_title,
         seo_description: row.seo_description,
         variants,
+        reviews: rating_summary(&row.rating_counts),
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// The counts per star as stored (one star first).
+fn rating_summary(stored: &[i32]) -> RatingSummary {
+    let mut counts = [0u32; 5];
+    for (count, n) in counts.iter_mut().zip(stored) {
+        *count = u32::try_from(*n).unwrap_or(0);
+    }
+    RatingSummary::from_counts(counts)
 }
 
 /// A product's variants as one JSONB array in position order, for reading a product and its

@@ -67,6 +67,15 @@ fn filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Pg> {
     if let Some(f) = q.featured {
         query = query.filter(products::is_featured.eq(f));
     }
+    if let Some(m) = q.min_rating {
+        // The stored mean is sum / count in float8; the bound, hundredths / 100 in float8:
+        // equal fractions round to the same float, so the comparison is exact.
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("products.rating_average >= ")
+                .bind::<diesel::sql_types::Integer, _>(i32::try_from(m.hundredths()).unwrap_or(500))
+                .sql("::float8 / 100"),
+        );
+    }
     if let Some(text) = &q.search {
         let lowered = text.to_lowercase();
         query = if lowered.chars().count() == 2 {
@@ -130,6 +139,8 @@ fn ordered(
         (SortBy::Name, true) => q.order((lower(products::name).desc(), products::id.desc())),
         (SortBy::CreatedAt, false) => q.order((products::created_at.asc(), products::id.asc())),
         (SortBy::CreatedAt, true) => q.order((products::created_at.desc(), products::id.desc())),
+        (SortBy::Rating, false) => q.order((products::rating_average.asc(), products::id.asc())),
+        (SortBy::Rating, true) => q.order((products::rating_average.desc(), products::id.desc())),
     }
 }
 
@@ -145,6 +156,7 @@ fn ordered_unindexed(
         SortBy::Price => "products.min_price + 0",
         SortBy::Name => "lower(products.name) || ''",
         SortBy::CreatedAt => "products.created_at + interval '0 s'",
+        SortBy::Rating => "products.rating_average + 0",
     };
     let dir = match query.sort_order {
         SortOrder::Asc => "ASC",

@@ -102,6 +102,25 @@ diesel::table! {
         sellable_variants -> Integer,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        rating_counts -> Array<Integer>,
+        rating_average -> Double,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Uuid,
+        product_id -> Uuid,
+        user_id -> Uuid,
+        author_name -> Text,
+        rating -> SmallInt,
+        title -> Nullable<Text>,
+        body -> Text,
+        verified_purchase -> Bool,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 

@@ -125,3 +125,24 @@ mod outbox {
 
     merx_contract::outbox_contract_tests!(repos());
 }
+
+mod reviews {
+    use std::sync::Arc;
+
+    use merx_contract::reviews::ReviewRepos;
+    use merx_postgres::{PgCatalog, PgReviews, PgUsers};
+    use merx_test_db::TestDatabase;
+
+    async fn repos() -> ReviewRepos {
+        let db = TestDatabase::new().await;
+        let pool = merx_postgres::connect(db.url(), 20).expect("pool");
+        ReviewRepos {
+            reviews: Arc::new(PgReviews::new(pool.clone())),
+            products: Arc::new(PgCatalog::new(pool.clone())),
+            users: Arc::new(PgUsers::new(pool)),
+            guard: Box::new(db),
+        }
+    }
+
+    merx_contract::review_contract_tests!(repos());
+}

@@ -16,6 +16,7 @@ mod input;
 mod ports;
 mod product;
 mod query;
+mod rating_summary;
 mod service;
 mod slug;
 mod stocked;
@@ -25,6 +26,7 @@ pub use input::{ImageInput, ProductInput, ProductPatch, VariantInput, VariantPat
 pub use ports::*;
 pub use product::{InitialStock, Product, ProductImage, ProductStatus, Variant};
 pub use query::{Audience, ProductQuery, SortBy, SortOrder};
+pub use rating_summary::{MinRating, RatingSummary};
 pub use service::{CatalogService, Removal};
 pub use slug::slugify;
 pub use stocked::{StockedProduct, VariantStock};

@@ -81,11 +81,20 @@ pub struct Product {
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     pub variants: Vec<Variant>,
+    /// Published reviews per star. Kept by review writes only: a store keeps its own counts
+    /// when a product is updated, whatever this field holds.
+    pub reviews: crate::RatingSummary,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 impl Product {
+    /// Whether the public sees it (and may buy or review it): active products only.
+    #[must_use]
+    pub fn is_for_sale(&self) -> bool {
+        self.status == ProductStatus::Active
+    }
+
     /// The cheapest variant: its price is the product's `price`.
     #[must_use]
     pub fn cheapest(&self) -> Option<&Variant> {

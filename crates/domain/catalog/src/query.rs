@@ -24,6 +24,8 @@ pub enum SortBy {
     Name,
     #[default]
     CreatedAt,
+    /// The exact mean of published reviews (0 without any), spec §18.
+    Rating,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,6 +50,8 @@ pub struct ProductQuery {
     /// variant is untracked or has units available, reservations live at `now` counting.
     pub in_stock: Option<bool>,
     pub featured: Option<bool>,
+    /// The exact mean of published reviews is at least this (0 without reviews).
+    pub min_rating: Option<crate::MinRating>,
     /// Case-insensitive text in the name, description or any SKU.
     pub search: Option<String>,
     pub sort_by: SortBy,

@@ -146,6 +146,7 @@ impl CatalogService {
             seo_title: c.optional("seo_title", input.seo_title, SHORT),
             seo_description: c.optional("seo_description", input.seo_description, LONG),
             variants,
+            reviews: crate::RatingSummary::default(),
             created_at: now,
             updated_at: now,
             name,
@@ -558,7 +559,7 @@ impl CatalogService {
 
     fn visible(found: Option<Product>, audience: Audience) -> Result<Product, CatalogError> {
         match found {
-            Some(p) if audience == Audience::Admin || p.status == ProductStatus::Active => Ok(p),
+            Some(p) if audience == Audience::Admin || p.is_for_sale() => Ok(p),
             _ => Err(CatalogError::ProductNotFound),
         }
     }

@@ -344,6 +344,7 @@ mod tests {
                 seo_title: None,
                 seo_description: None,
                 variants,
+                reviews: Default::default(),
                 created_at: now,
                 updated_at: now,
             },

@@ -57,6 +57,7 @@ pub(crate) fn product(slug: &str, variants: Vec<Variant>) -> Product {
         seo_title: None,
         seo_description: None,
         variants,
+        reviews: Default::default(),
         created_at: at,
         updated_at: at,
     }

@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod identity;
 pub mod outbox;
 pub mod pricing;
+pub mod reviews;
 
 /// Generates one `#[tokio::test]` per identity contract. `$repos` is an async expression
 /// that builds a fresh [`identity::IdentityRepos`] for each test.
@@ -164,6 +165,31 @@ macro_rules! outbox_contract_tests {
             async fn $name() {
                 let repos = $repos.await;
                 $crate::outbox::$name(&repos).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per review contract. `$repos` is an async expression that
+/// builds a fresh [`reviews::ReviewRepos`] for each test.
+#[macro_export]
+macro_rules! review_contract_tests {
+    ($repos:expr) => {
+        $crate::review_contract_tests!(@each $repos;
+            a_review_is_stored_once_per_author_and_product,
+            writes_apply_only_over_the_version_they_read,
+            concurrent_writes_of_different_reviews_all_count,
+            a_product_edit_keeps_its_rating_counts,
+            lists_filter_sort_and_page,
+            products_filter_and_sort_by_their_mean_rating,
+        );
+    };
+    (@each $repos:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                let repos = $repos.await;
+                $crate::reviews::$name(&repos).await;
             }
         )*
     };

@@ -14,6 +14,7 @@ pub mod payment_intents;
 pub mod pricing_admin;
 pub mod products;
 pub mod reservations;
+pub mod reviews;
 pub mod toss_payments;
 pub mod webhooks;
 pub mod woocommerce;

@@ -7,8 +7,8 @@ use std::future::Future;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_catalog::{
-    Audience, ImageInput, ProductInput, ProductPatch, ProductQuery, ProductStatus, SortBy,
-    SortOrder, StockedProduct, VariantInput, VariantPatch,
+    Audience, ImageInput, MinRating, ProductInput, ProductPatch, ProductQuery, ProductStatus,
+    RatingSummary, SortBy, SortOrder, StockedProduct, VariantInput, VariantPatch,
 };
 use merx_kernel::{Currency, PageRequest, ProductId, ValidationErrors, VariantId};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,48 @@ pub struct VariantResponse {
     pub low_stock_threshold: i64,
 }
 
+/// Published reviews per star.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingCountsBody {
+    #[serde(rename = "1")]
+    pub one: u32,
+    #[serde(rename = "2")]
+    pub two: u32,
+    #[serde(rename = "3")]
+    pub three: u32,
+    #[serde(rename = "4")]
+    pub four: u32,
+    #[serde(rename = "5")]
+    pub five: u32,
+}
+
+/// What the product's published reviews add up to (spec §18).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewSummaryBody {
+    /// The mean, rounded half up to one decimal; 0 without reviews.
+    #[schema(example = 4.3)]
+    pub average_rating: f64,
+    pub total_reviews: u64,
+    pub rating_counts: RatingCountsBody,
+}
+
+impl From<RatingSummary> for ReviewSummaryBody {
+    fn from(s: RatingSummary) -> Self {
+        let [one, two, three, four, five] = s.counts();
+        Self {
+            average_rating: s.average_rating(),
+            total_reviews: s.total(),
+            rating_counts: RatingCountsBody {
+                one,
+                two,
+                three,
+                four,
+                five,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductResponse {
     pub id: uuid::Uuid,
@@ -72,6 +114,7 @@ pub struct ProductResponse {
     pub seo_description: Option<String>,
     pub is_in_stock: bool,
     pub is_low_stock: bool,
+    pub reviews: ReviewSummaryBody,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -135,6 +178,7 @@ fn product_response(stocked: StockedProduct, audience: Audience) -> ProductRespo
         seo_description: p.seo_description,
         is_in_stock,
         is_low_stock,
+        reviews: p.reviews.into(),
         created_at: p.created_at,
         updated_at: p.updated_at,
     }
@@ -165,8 +209,11 @@ pub struct ProductListParams {
     pub search: Option<String>,
     /// Alias of `search`.
     pub q: Option<String>,
-    /// `price`, `name` or `created_at` (default).
-    #[param(pattern = "^(price|name|created_at)$")]
+    /// Only products whose mean rating (0 without reviews) is at least this, 0 to 5.
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 5)]
+    pub min_rating: Option<String>,
+    /// `price`, `name`, `rating` (the mean of published reviews) or `created_at` (default).
+    #[param(pattern = "^(price|name|rating|created_at)$")]
     pub sort_by: Option<String>,
     /// `asc` or `desc` (default).
     #[param(pattern = "^(asc|desc)$")]
@@ -209,8 +256,9 @@ fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
         None | Some("created_at") => SortBy::CreatedAt,
         Some("price") => SortBy::Price,
         Some("name") => SortBy::Name,
+        Some("rating") => SortBy::Rating,
         Some(_) => {
-            e.add("sort_by", "must be price, name or created_at");
+            e.add("sort_by", "must be price, name, rating or created_at");
             SortBy::CreatedAt
         }
     };
@@ -241,6 +289,16 @@ fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
     let max_price = int(&mut e, "max_price", p.max_price);
     let in_stock = flag(&mut e, "in_stock", p.in_stock);
     let featured = flag(&mut e, "featured", p.featured);
+    let min_rating = p.min_rating.and_then(|v| {
+        let bound = MinRating::parse(&v);
+        if bound.is_none() {
+            e.add(
+                "min_rating",
+                "must be a number from 0 to 5, at most two decimals",
+            );
+        }
+        bound
+    });
     let page = int(&mut e, "page", p.page);
     let page_size = int(&mut e, "page_size", p.page_size.or(p.limit));
     e.into_result()?;
@@ -253,6 +311,7 @@ fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
         max_price,
         in_stock,
         featured,
+        min_rating,
         search: p.search.or(p.q),
         sort_by,
         sort_order,

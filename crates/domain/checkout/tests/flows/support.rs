@@ -81,6 +81,7 @@ pub fn product() -> Product {
         seo_title: None,
         seo_description: None,
         variants: vec![variant],
+        reviews: Default::default(),
         created_at: t0(),
         updated_at: t0(),
     }
