@@ -35,6 +35,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Load the demo catalog at start when running on the in-memory store.
     pub demo_data: bool,
+    /// `MERX_TIMEZONE`: the shop's IANA time zone, where reports cut days (default UTC).
+    pub timezone: chrono_tz::Tz,
     /// `MERX_REVIEWS_MODERATION=on`: new and edited reviews wait for an admin (spec §18).
     pub reviews_moderation: bool,
     /// How long public catalog answers may be served from the per-instance cache; 0 disables.
@@ -308,6 +310,13 @@ impl Config {
             demo_data: parse(&get, "MERX_DEMO_DATA", true)?,
             catalog_cache_ms: parse(&get, "MERX_CATALOG_CACHE_MS", 1000)?,
             reviews_moderation: on_or_off(&get, "MERX_REVIEWS_MODERATION", false)?,
+            timezone: match get("MERX_TIMEZONE") {
+                None => chrono_tz::Tz::UTC,
+                Some(name) => name.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "MERX_TIMEZONE",
+                    reason: format!("`{name}` is not an IANA time zone (e.g. Asia/Seoul)"),
+                })?,
+            },
             pricing_defaults: match get("MERX_PRICING_DEFAULTS").as_deref() {
                 None => PricingDefaultsSource::Shipped,
                 Some("none") => PricingDefaultsSource::None,

@@ -65,6 +65,48 @@ impl Metrics {
     }
 }
 
+/// The business figures of spec §18, read from the store at each scrape. They are gauges:
+/// an order's status moves, so a status's count can fall; the revenue of sold orders only
+/// grows, unless a cash-on-delivery order is cancelled before it is paid.
+#[must_use]
+#[allow(clippy::expect_used)] // the definitions are static and valid
+pub fn render_business(c: &merx_reports::BusinessCounters) -> String {
+    let registry = Registry::new();
+    let gauge = |name: &str, help: &str, label: &str| {
+        let g =
+            prometheus::IntGaugeVec::new(Opts::new(name, help), &[label]).expect("valid metric");
+        registry.register(Box::new(g.clone())).expect("register");
+        g
+    };
+    let orders = gauge("merx_orders_total", "Orders by status", "status");
+    for (status, n) in &c.orders_by_status {
+        orders
+            .with_label_values(&[status])
+            .set(i64::try_from(*n).unwrap_or(i64::MAX));
+    }
+    let revenue = gauge(
+        "merx_order_revenue_minor_total",
+        "The totals of sold orders, in minor units, per currency",
+        "currency",
+    );
+    for (currency, amount) in &c.revenue {
+        revenue.with_label_values(&[currency.code()]).set(*amount);
+    }
+    let sessions = gauge(
+        "merx_checkout_sessions_total",
+        "Checkout sessions by outcome",
+        "outcome",
+    );
+    for (outcome, n) in &c.sessions_by_outcome {
+        sessions
+            .with_label_values(&[outcome])
+            .set(i64::try_from(*n).unwrap_or(i64::MAX));
+    }
+    let mut buf = Vec::new();
+    let _ = TextEncoder::new().encode(&registry.gather(), &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()

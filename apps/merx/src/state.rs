@@ -29,6 +29,7 @@ pub struct AppState {
     /// Storefront sync, the WooCommerce webhook included (its secret is the storefront's).
     pub sync: Arc<merx_sync::SyncService>,
     pub reviews: merx_reviews::ReviewService,
+    pub reports: merx_reports::ReportService,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

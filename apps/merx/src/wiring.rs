@@ -94,6 +94,8 @@ pub struct Stores {
     pub sync_links: Arc<dyn merx_sync::SyncLinks>,
     pub reviews: Arc<dyn merx_reviews::ReviewStore>,
     pub purchases: Arc<dyn merx_reviews::Purchases>,
+    /// Read-only: what the admin's reports read.
+    pub reports: Arc<dyn merx_reports::ReportSource>,
     pub database: Option<merx_postgres::PgPool>,
     /// What "now" is for every service over these stores: the wall clock, or a clock a test
     /// moves forward instead of sleeping.
@@ -141,6 +143,11 @@ impl Stores {
                 catalog_signal.clone(),
             )),
             purchases: checkout.clone(),
+            reports: Arc::new(merx_memory::MemoryReports::new(
+                checkout.clone(),
+                carts.clone(),
+                catalog.clone(),
+            )),
             products: Arc::new(WatchedProducts(catalog, catalog_signal.clone())),
             stock: Arc::new(WatchedStock(stock, catalog_signal.clone())),
             tax_rates: Arc::new(
@@ -215,6 +222,7 @@ impl Stores {
                 catalog_signal.clone(),
             )),
             purchases: Arc::new(merx_postgres::PgOrders::new(pool.clone())),
+            reports: Arc::new(merx_postgres::PgReports::new(pool.clone())),
             database: Some(pool),
             clock: Arc::new(SystemClock),
             catalog_signal,
@@ -357,6 +365,12 @@ pub fn build_state(
             clock.clone(),
         )
         .with_moderation(merx_reviews::Moderation::of(config.reviews_moderation)),
+        reports: merx_reports::ReportService::new(
+            stores.reports.clone(),
+            clock.clone(),
+            config.timezone,
+            config.currency,
+        ),
         clock,
         rate_limits: crate::state::RateGate {
             limits: config.rate_limits.clone(),

@@ -29,8 +29,8 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-        inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
-        reviews, toss_payments, webhooks, woocommerce,
+        inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reports,
+        reservations, reviews, toss_payments, webhooks, woocommerce,
     };
     for prefix in ["", "/api/v1"] {
         cfg.route(&format!("{prefix}/health"), web::get().to(ops::health))
@@ -76,6 +76,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(reviews::update)
             .service(reviews::remove)
             .service(reviews::admin_list)
+            .service(reports::sales)
+            .service(reports::funnel)
+            .service(reports::top_products)
+            .service(reports::low_stock)
             .service(reservations::reserve)
             .service(reservations::release)
             .service(inventory::get)

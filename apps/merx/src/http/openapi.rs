@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-    inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reservations,
-    reviews, toss_payments, webhooks, woocommerce,
+    inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reports,
+    reservations, reviews, toss_payments, webhooks, woocommerce,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use crate::http::routes::{
         products::add_variant, products::update_variant, products::remove_variant,
         reviews::create, reviews::list_for_product, reviews::update, reviews::remove,
         reviews::admin_list,
+        reports::sales, reports::funnel, reports::top_products, reports::low_stock,
         inventory::get, inventory::update, reservations::reserve, reservations::release,
         carts::create, carts::get, carts::clear, carts::add_item, carts::update_item,
         carts::remove_item, carts::remove_discount,

@@ -328,9 +328,15 @@ pub async fn open(app: &TestApp, session: &str, body: Value) -> Response {
 /// confirm); the confirmed order.
 pub async fn cash_order(app: &TestApp, session: &str, variant: &str, quantity: i64) -> Value {
     let cart = guest_cart(app, session, variant, quantity).await;
-    let opened = json_of(open(app, session, session_body(&cart)).await, 201).await;
+    check_out(app, session, &cart).await["order"].clone()
+}
+
+/// Opens a checkout for a guest's cart and confirms it with cash on delivery: the confirm
+/// body (`order`, `order_token`).
+pub async fn check_out(app: &TestApp, session: &str, cart: &str) -> Value {
+    let opened = json_of(open(app, session, session_body(cart)).await, 201).await;
     let id = opened["checkout_id"].as_str().expect("checkout id");
-    let confirmed = json_of(
+    json_of(
         call(
             app,
             Method::POST,
@@ -342,8 +348,7 @@ pub async fn cash_order(app: &TestApp, session: &str, variant: &str, quantity: i
         .await,
         201,
     )
-    .await;
-    confirmed["order"].clone()
+    .await
 }
 
 /// (inventory_count, reserved, available) of a variant.

@@ -293,6 +293,10 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/reviews/{id}", "patch"),
         ("/api/v1/reviews/{id}", "delete"),
         ("/api/v1/admin/reviews", "get"),
+        ("/api/v1/admin/reports/sales", "get"),
+        ("/api/v1/admin/reports/funnel", "get"),
+        ("/api/v1/admin/reports/top-products", "get"),
+        ("/api/v1/admin/reports/low-stock", "get"),
     ];
     for (path, method) in expected {
         assert!(

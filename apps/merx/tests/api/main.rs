@@ -27,6 +27,7 @@ mod ops;
 mod persistence;
 mod pricing;
 mod rate_limits;
+mod reports;
 mod reservations;
 mod reviews;
 mod statements;

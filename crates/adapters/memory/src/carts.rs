@@ -12,6 +12,16 @@ use crate::lock;
 #[derive(Debug, Default)]
 pub struct MemoryCarts {
     carts: Mutex<HashMap<CartId, Cart>>,
+    /// What the funnel report counts of each cart, kept after the cart is gone.
+    milestones: Mutex<HashMap<CartId, CartMilestones>>,
+}
+
+/// When a cart was created, first held an item, and was spent by an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CartMilestones {
+    pub(crate) created_at: Timestamp,
+    pub(crate) first_item_at: Option<Timestamp>,
+    pub(crate) ordered_at: Option<Timestamp>,
 }
 
 fn touched(cart: &mut Cart, touch: Touch) -> Cart {
@@ -72,6 +82,34 @@ impl MemoryCarts {
             c.discount_code = None;
             c.updated_at = now;
         }
+        if let Some(m) = lock(&self.milestones).get_mut(&cart) {
+            m.ordered_at.get_or_insert(now);
+        }
+    }
+
+    /// Records that `cart` exists and, when it holds items, that it held one by `at`.
+    fn note(&self, cart: &Cart, at: Timestamp) {
+        let mut all = lock(&self.milestones);
+        let m = all.entry(cart.id).or_insert(CartMilestones {
+            created_at: cart.created_at,
+            first_item_at: None,
+            ordered_at: None,
+        });
+        if !cart.items.is_empty() {
+            m.first_item_at.get_or_insert(at);
+        }
+    }
+
+    /// Every cart's milestones, the carts gone included.
+    pub(crate) fn milestones(&self) -> Vec<CartMilestones> {
+        lock(&self.milestones).values().copied().collect()
+    }
+
+    fn noted(&self, outcome: AddOutcome, at: Timestamp) -> AddOutcome {
+        if let AddOutcome::Added(cart) = &outcome {
+            self.note(cart, at);
+        }
+        outcome
     }
 }
 
@@ -87,6 +125,7 @@ impl ProductReferences for MemoryCarts {
 impl CartRepository for MemoryCarts {
     async fn insert(&self, cart: &Cart) -> Result<(), StoreError> {
         lock(&self.carts).insert(cart.id, cart.clone());
+        self.note(cart, cart.created_at);
         Ok(())
     }
 
@@ -117,10 +156,13 @@ impl CartRepository for MemoryCarts {
             Some(found) => found.id,
             None => {
                 carts.insert(new.id, new.clone());
+                self.note(new, new.created_at);
                 new.id
             }
         };
-        Ok(add_line(&mut carts, id, item, max, touch))
+        let outcome = add_line(&mut carts, id, item, max, touch);
+        drop(carts);
+        Ok(self.noted(outcome, touch.now))
     }
 
     async fn add_item(
@@ -130,7 +172,8 @@ impl CartRepository for MemoryCarts {
         max: i64,
         touch: Touch,
     ) -> Result<AddOutcome, StoreError> {
-        Ok(add_line(&mut lock(&self.carts), cart, item, max, touch))
+        let outcome = add_line(&mut lock(&self.carts), cart, item, max, touch);
+        Ok(self.noted(outcome, touch.now))
     }
 
     async fn set_quantity(
@@ -222,7 +265,10 @@ impl CartRepository for MemoryCarts {
             }
         }
         target.items.retain(|i| i.quantity > 0);
-        Ok(Some(touched(target, touch)))
+        let merged = touched(target, touch);
+        drop(carts);
+        self.note(&merged, touch.now);
+        Ok(Some(merged))
     }
 
     async fn reassign(

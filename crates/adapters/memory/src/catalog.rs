@@ -47,6 +47,26 @@ impl MemoryCatalog {
         }
     }
 
+    /// Every variant with its product and stock level at `now`.
+    pub(crate) fn variant_levels(&self, now: Timestamp) -> Vec<merx_reports::VariantLevel> {
+        let products: Vec<Product> = lock(&self.products).values().cloned().collect();
+        let mut all = Vec::new();
+        for p in products {
+            let ids: Vec<VariantId> = p.variants.iter().map(|v| v.id).collect();
+            for level in self.stock.levels_now(&ids, now) {
+                if let Some(v) = p.variant(level.variant_id) {
+                    all.push(merx_reports::VariantLevel {
+                        product_id: p.id,
+                        product_name: p.name.clone(),
+                        sku: v.sku.clone(),
+                        level,
+                    });
+                }
+            }
+        }
+        all
+    }
+
     /// Slug and SKU uniqueness against every other product.
     fn check_unique(
         all: &HashMap<ProductId, Product>,

@@ -17,11 +17,11 @@ use merx_orders::outbound::Outbound;
 
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    sessions: HashMap<CheckoutId, CheckoutSession>,
+    pub(crate) sessions: HashMap<CheckoutId, CheckoutSession>,
     /// Orders live beside sessions so placing one is a single locked step; `orders.rs`
     /// reads and edits them.
     pub(crate) orders: HashMap<OrderId, Order>,
-    refunds: Vec<Refund>,
+    pub(crate) refunds: Vec<Refund>,
     /// Provider events applied, by (provider, event id).
     events: HashSet<(String, String)>,
     last_number: i64,

@@ -111,8 +111,8 @@ impl CheckoutStore for PgCheckout {
              freed AS (\
                  DELETE FROM stock_reservations \
                  WHERE holder IN (SELECT $8 || id::text FROM others)) \
-             INSERT INTO checkout_sessions (id, cart_id, status, expires_at, order_id, updated_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $9) \
+             INSERT INTO checkout_sessions (id, cart_id, status, expires_at, order_id, updated_at, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $9, $10) \
              RETURNING ARRAY(SELECT id FROM others) AS cancelled",
         )
         .bind::<Uuid, _>(*s.id.as_uuid())
@@ -124,6 +124,7 @@ impl CheckoutStore for PgCheckout {
         .bind::<Text, _>(SessionStatus::Cancelled.as_str())
         .bind::<Text, _>(CheckoutId::HOLDER_PREFIX)
         .bind::<Jsonb, _>(body)
+        .bind::<Timestamptz, _>(s.created_at)
         .get_result::<Cancelled>(&mut c)
         .await
         .map_err(store_error)?;

@@ -22,6 +22,7 @@ mod product_rows;
 mod product_search;
 mod purchases;
 mod refunds;
+mod reports;
 mod reviews;
 mod schema;
 mod session_rows;
@@ -44,6 +45,7 @@ pub use identity::{PgAddresses, PgApiKeys, PgOneTimeTokens, PgRefreshTokens, PgU
 pub use orders::PgOrders;
 pub use outbox::PgOutbox;
 pub use pricing::{PgDiscounts, PgShippingZones, PgTaxRates};
+pub use reports::PgReports;
 pub use reviews::PgReviews;
 pub use stock::PgStock;
 pub use sync_links::PgSyncLinks;

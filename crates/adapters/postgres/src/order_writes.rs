@@ -66,7 +66,9 @@ async fn spend_cart(
         others_open: bool,
     }
     let spent: Option<Spent> = diesel::sql_query(
-        "WITH lines AS (DELETE FROM cart_items WHERE cart_id = $1) \
+        "WITH lines AS (DELETE FROM cart_items WHERE cart_id = $1), \
+              spent AS (UPDATE cart_milestones SET ordered_at = $2 \
+                        WHERE cart_id = $1 AND ordered_at IS NULL) \
          UPDATE carts SET discount_code = NULL, updated_at = $2 WHERE id = $1 \
          RETURNING EXISTS (SELECT 1 FROM checkout_sessions \
              WHERE cart_id = $1 AND status = 'open' AND id IS DISTINCT FROM $3) AS others_open",

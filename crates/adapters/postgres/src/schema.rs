@@ -339,6 +339,16 @@ diesel::table! {
         order_id -> Nullable<Uuid>,
         updated_at -> Timestamptz,
         body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    cart_milestones (cart_id) {
+        cart_id -> Uuid,
+        created_at -> Timestamptz,
+        first_item_at -> Nullable<Timestamptz>,
+        ordered_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod payment_intents;
 pub mod pricing_admin;
 pub mod products;
+pub mod reports;
 pub mod reservations;
 pub mod reviews;
 pub mod toss_payments;

@@ -92,8 +92,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) -> HttpResponse {
+    let mut body = metrics.render();
+    // The business figures come from the store; without it the HTTP metrics still answer.
+    match state.reports.counters().await {
+        Ok(counters) => body.push_str(&crate::metrics::render_business(&counters)),
+        Err(e) => tracing::warn!(error = %e, "business metrics unavailable"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render())
+        .body(body)
 }
