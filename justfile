@@ -42,6 +42,11 @@ bench-checkout products="200" clients="40" seconds="30":
 bench-catalog products="100000" seconds="15":
     bash scripts/bench-catalog.sh {{products}} {{seconds}}
 
+# Reports: 100,000 products, 200,000 orders over 90 days, each report at 10 connections, and a
+# product read by slug with and without 1,000 reviews, beside pgbench (see docs/benchmarks.md)
+bench-reports products="100000" orders="200000" seconds="15":
+    bash scripts/bench-reports.sh {{products}} {{orders}} {{seconds}}
+
 # Flash sale: 1,000 buyers, 50 units, two instances on one database (see docs/benchmarks.md)
 bench-flash-sale buyers="1000" units="50":
     bash scripts/bench-flash-sale.sh {{buyers}} {{units}}

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::startup::Application;
 use crate::wiring::{StartupError, Stores, build_state};
+use merx_orders::outbound::Outbound;
 
 #[derive(Debug, Parser)]
 #[command(name = "merx", version, about = "The Merx commerce API server")]
@@ -32,11 +33,14 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
-    /// Load the demo catalog, plus N generated products for benchmarks; prints what it did
-    /// (progress on stderr).
+    /// Load the demo catalog, plus N generated products for benchmarks, and N demo orders
+    /// spread over the last 90 days (paid, shipped, refunded, cancelled; in USD, KRW and JOD);
+    /// prints what it did (progress on stderr).
     SeedDemo {
         #[arg(long, default_value_t = 0)]
         products: usize,
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
     },
     /// WooCommerce (needs WOOCOMMERCE_URL and its keys).
     Woocommerce {
@@ -83,8 +87,18 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
                 .map_err(|e| StartupError::Other(e.to_string()))?;
             Ok(Some(admin.id.to_string()))
         }
-        Command::SeedDemo { products } => {
-            let state = offline_state(&config).await?;
+        Command::SeedDemo { products, orders } => {
+            // No outbox messages: demo orders must reach neither customers' inboxes nor the
+            // storefront.
+            let stores = offline_stores(&config, Outbound::default()).await?;
+            let state = build_state(
+                &config,
+                &stores,
+                std::sync::Arc::new(merx_memory::LogMailer::new()),
+                None,
+            )?;
+            // The shop's tax rates and shipping zones, as a server's first start would install.
+            crate::wiring::install_pricing_defaults(&config, &state.pricing).await?;
             let fail = |e: merx_catalog::CatalogError| StartupError::Other(e.to_string());
             let bar = crate::progress::Progress::new(
                 "seeding products",
@@ -94,8 +108,12 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
                 crate::seed::seed_with_progress(&state.catalog, products, &|n| bar.advance(n))
                     .await
                     .map_err(fail)?;
+            let bar = crate::progress::Progress::new("seeding orders", orders);
+            let placed =
+                crate::demo_orders::seed_orders(&config, &stores, orders, &|n| bar.advance(n))
+                    .await?;
             Ok(Some(format!(
-                "{} products created, {} already there",
+                "{} products created, {} already there, {placed} orders placed",
                 report.created, report.skipped
             )))
         }
@@ -140,6 +158,17 @@ pub async fn run(cli: Cli, config: Config) -> Result<Option<String>, StartupErro
 /// The services on the configured database, for one-shot commands. The in-memory store is
 /// refused: whatever a command wrote there would vanish as it exits.
 async fn offline_state(config: &Config) -> Result<crate::state::AppState, StartupError> {
+    let stores = offline_stores(config, config.outbound()).await?;
+    build_state(
+        config,
+        &stores,
+        std::sync::Arc::new(merx_memory::LogMailer::new()),
+        None,
+    )
+}
+
+/// The database's stores, for a command run beside the servers.
+async fn offline_stores(config: &Config, outbound: Outbound) -> Result<Stores, StartupError> {
     let Some(url) = &config.database_url else {
         return Err(StartupError::Other(
             "DATABASE_URL is not set: the in-memory store lives only inside a running server \
@@ -147,11 +176,5 @@ async fn offline_state(config: &Config) -> Result<crate::state::AppState, Startu
                 .into(),
         ));
     };
-    let stores = Stores::postgres(url, 8, config.outbound()).await?;
-    build_state(
-        config,
-        &stores,
-        std::sync::Arc::new(merx_memory::LogMailer::new()),
-        None,
-    )
+    Stores::postgres(url, 8, outbound).await
 }

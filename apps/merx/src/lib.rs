@@ -4,6 +4,7 @@
 pub mod catalog_watch;
 pub mod cli;
 pub mod config;
+pub mod demo_orders;
 pub mod http;
 pub mod metrics;
 pub mod outbox_worker;

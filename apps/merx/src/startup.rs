@@ -19,6 +19,9 @@ use crate::wiring::{
     redis_from_config,
 };
 
+/// Demo orders the in-memory server starts with (with its demo catalog).
+const DEMO_ORDERS: usize = 120;
+
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -67,9 +70,17 @@ impl Application {
             let report = crate::seed::seed(&state.catalog, 0)
                 .await
                 .map_err(|e| StartupError::Other(format!("demo catalog: {e}")))?;
+            // Not where their messages would leave the process: a real mail server or shop.
+            let quiet = config.smtp_url.is_none() && config.woocommerce.is_none();
+            let orders = if quiet {
+                crate::demo_orders::seed_orders(&config, stores, DEMO_ORDERS, &|_| {}).await?
+            } else {
+                0
+            };
             tracing::info!(
                 products = report.created,
-                "in-memory store: demo catalog loaded"
+                orders,
+                "in-memory store: demo catalog and orders loaded"
             );
         }
 

@@ -74,6 +74,7 @@ fn rate_limiter(
 }
 
 /// One store's implementation of every port.
+#[derive(Clone)]
 pub struct Stores {
     pub users: Arc<dyn UserRepository>,
     pub refresh_tokens: Arc<dyn RefreshTokenRepository>,

@@ -140,6 +140,66 @@ async fn seed_demo_loads_the_catalog_once() {
     );
 }
 
+/// Demo orders: placed over the last 90 days through the services, sold in three currencies,
+/// some refunded, some cancelled; the reports show them, and no message leaves for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_places_orders_over_ninety_days_that_the_reports_show() {
+    let db = TestDatabase::new().await;
+    let out = merx(&db, &["seed-demo", "--orders", "40"]);
+    assert!(stdout(&out).ends_with(", 40 orders placed"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("seeding orders: 40/40"),
+        "{out:?}"
+    );
+    let mut config = test_config();
+    config.database_url = Some(db.url().to_owned());
+    let app = start(config, Some(Arc::new(db))).await;
+    let admin = app.admin().await.access;
+    let day = |days_ago: i64| (chrono::Utc::now() - chrono::Duration::days(days_ago)).date_naive();
+    let sales = |from: i64, to: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let res = app
+                .get(
+                    &format!(
+                        "/api/v1/admin/reports/sales?from={}&to={}&interval=month",
+                        day(from),
+                        day(to)
+                    ),
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let all = sales(92, -1).await;
+    let totals = all["currency_totals"].as_array().expect("totals");
+    let currencies: Vec<&str> = totals
+        .iter()
+        .filter_map(|t| t["currency"].as_str())
+        .collect();
+    assert_eq!(currencies, ["JOD", "KRW", "USD"], "{all}");
+    let count = |key: &str| totals.iter().filter_map(|t| t[key].as_i64()).sum::<i64>();
+    // Of every 20: 1 left unpaid and 2 cancelled; the rest sold.
+    assert_eq!(count("orders"), 34, "{all}");
+    assert!(count("refunds") > 0, "{all}");
+    let early = sales(92, 60).await;
+    assert!(
+        early["currency_totals"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "orders reach back past 60 days: {early}"
+    );
+    let outbox = app.get("/api/v1/admin/outbox", Some(&admin)).await;
+    assert_eq!(
+        outbox.json::<serde_json::Value>().await.expect("json")["total"],
+        0,
+        "no mail or storefront message for demo orders"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn woocommerce_sync_all_lists_every_product_with_progress_and_one_summary_line() {
     let db = TestDatabase::new().await;

@@ -164,3 +164,76 @@ async fn without_redis_limits_fall_back_to_the_instance_and_requests_are_served(
     )
     .await;
 }
+
+/// Review writes are in the `default` category and spend the writer's own budget (spec §18),
+/// whatever address they come from; another customer keeps theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn review_writes_spend_the_writers_default_budget() {
+    let app = spawn_app_with(Store::Memory, |c| {
+        c.rate_limits = limits(RateCategory::Default, 3);
+        c.trusted_proxies = vec![merx::trusted_proxies::Cidr::parse("127.0.0.1").expect("cidr")];
+    })
+    .await;
+    let admin = app.admin().await.access;
+    let (pid, _) = crate::carts::product(&app, &admin, "RL-REVIEW", "USD", 1_000, 5).await;
+    let writer = app.customer("writer@example.com").await.access;
+    let other = app.customer("other@example.com").await.access;
+    let send = |method: Method, path: String, ip: &'static str, token: String| {
+        let app = &app;
+        async move {
+            app.request(method, &path)
+                .header("X-Forwarded-For", ip)
+                .bearer_auth(token)
+                .json(&json!({"rating": 4, "body": "Good"}))
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    let created = send(
+        Method::POST,
+        format!("/api/v1/products/{pid}/reviews"),
+        "198.51.100.10",
+        writer.clone(),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for ip in ["198.51.100.11", "198.51.100.12"] {
+        let res = send(
+            Method::PATCH,
+            format!("/api/v1/reviews/{id}"),
+            ip,
+            writer.clone(),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+    }
+    error_body(
+        send(
+            Method::PATCH,
+            format!("/api/v1/reviews/{id}"),
+            "198.51.100.13",
+            writer,
+        )
+        .await,
+        429,
+        "rate_limit_exceeded",
+    )
+    .await;
+    let theirs = send(
+        Method::POST,
+        format!("/api/v1/products/{pid}/reviews"),
+        "198.51.100.13",
+        other,
+    )
+    .await;
+    assert_eq!(
+        theirs.status(),
+        201,
+        "another customer's budget is their own"
+    );
+}

@@ -1460,6 +1460,37 @@ async fn low_stock_lists_tracked_variants_at_or_below_their_threshold(store: Sto
     let after_expiry = low_stock(&app, &admin).await;
     assert_eq!(after_expiry, expected_low(&shelves));
     assert!(after_expiry.iter().all(|i| i.3 != "LS-B-1"));
+
+    // The §1 page envelope: a page of one is the list's second item, and the total counts all.
+    let second = report(
+        &app,
+        &admin,
+        "low-stock",
+        &[("page", "2".to_owned()), ("page_size", "1".to_owned())],
+    )
+    .await;
+    assert_eq!(
+        int(&second, "total"),
+        i64::try_from(after_expiry.len()).expect("few")
+    );
+    assert_eq!(
+        text(&second["items"][0], "sku"),
+        after_expiry[1].3,
+        "{second}"
+    );
+    assert_eq!(second["has_prev"], true);
+    let past = report(
+        &app,
+        &admin,
+        "low-stock",
+        &[("page", "50".to_owned()), ("page_size", "10".to_owned())],
+    )
+    .await;
+    assert_eq!(
+        (past["items"].as_array().map(Vec::len), int(&past, "total")),
+        (Some(0), i64::try_from(after_expiry.len()).expect("few")),
+        "a page past the end still counts: {past}"
+    );
 }
 
 /// The value of one metric line (`name{label="value"} n`) in a Prometheus text body.

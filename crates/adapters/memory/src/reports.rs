@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use merx_kernel::{Currency, ProductId, StoreError, Timestamp};
+use merx_kernel::{Currency, Page, PageRequest, ProductId, StoreError, Timestamp};
 use merx_reports::{
     BusinessCounters, FunnelCounts, ProductSales, RefundBucket, ReportSource, SalesBucket,
     VariantLevel, quarter_hour, refund_counts, sold_at,
@@ -157,8 +157,15 @@ impl ReportSource for MemoryReports {
         Ok(sales.into_values().collect())
     }
 
-    async fn low_stock(&self, now: Timestamp) -> Result<Vec<VariantLevel>, StoreError> {
-        Ok(self.catalog.variant_levels(now))
+    async fn low_stock(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<VariantLevel>, StoreError> {
+        Ok(Page::of_all(
+            merx_reports::low_stock(self.catalog.variant_levels(now)),
+            page,
+        ))
     }
 
     async fn counters(&self) -> Result<BusinessCounters, StoreError> {

@@ -6,7 +6,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz, Uuid};
 use diesel_async::RunQueryDsl;
 use merx_inventory::{StockLevel, StockSettings};
-use merx_kernel::{Currency, ProductId, StoreError, Timestamp, VariantId};
+use merx_kernel::{Currency, Page, PageRequest, ProductId, StoreError, Timestamp, VariantId};
 use merx_reports::{
     BusinessCounters, FunnelCounts, ProductSales, RefundBucket, ReportSource, SalesBucket,
     VariantLevel,
@@ -144,6 +144,30 @@ struct LevelRow {
     low_stock_threshold: i64,
     #[diesel(sql_type = Timestamptz)]
     updated_at: Timestamp,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// How many variants are low (for a page past the end, which has no row to carry the count).
+async fn count_low(
+    c: &mut diesel_async::AsyncPgConnection,
+    now: Timestamp,
+) -> Result<u64, DbError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM stock_levels s \
+         LEFT JOIN (SELECT variant_id, sum(quantity) AS held FROM stock_reservations \
+                    WHERE expires_at > $1 GROUP BY variant_id) r ON r.variant_id = s.variant_id \
+         WHERE s.track_inventory AND s.on_hand - COALESCE(r.held, 0) <= s.low_stock_threshold",
+    )
+    .bind::<Timestamptz, _>(now)
+    .get_result(c)
+    .await?;
+    Ok(count(n.n))
 }
 
 fn count(n: i64) -> u64 {
@@ -292,26 +316,44 @@ impl ReportSource for PgReports {
         counters_in(&mut c).await.map_err(store_error)
     }
 
-    async fn low_stock(&self, now: Timestamp) -> Result<Vec<VariantLevel>, StoreError> {
+    async fn low_stock(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<VariantLevel>, StoreError> {
         let mut c = conn(&self.pool).await?;
-        // Reads only tracked variants at or below their threshold with live holds counted;
-        // `merx_reports::low_stock` decides.
+        // `merx_reports::low_stock` in SQL: tracked, on hand less live holds at or below the
+        // threshold, fewest available first, then by SKU. A variant can only be low if its
+        // margin (on hand less threshold) is at most the largest live hold of any variant: the
+        // `stock_levels_low_margin` index finds those few among every variant.
         let rows: Vec<LevelRow> = diesel::sql_query(
-            "SELECT v.product_id, p.name AS product_name, v.id AS variant_id, v.sku, s.on_hand, \
-                 COALESCE(r.held, 0)::bigint AS reserved, s.track_inventory, \
-                 s.low_stock_threshold, s.updated_at \
-             FROM stock_levels s \
-             JOIN variants v ON v.id = s.variant_id \
-             JOIN products p ON p.id = v.product_id \
-             LEFT JOIN (SELECT variant_id, sum(quantity) AS held FROM stock_reservations \
-                        WHERE expires_at > $1 GROUP BY variant_id) r ON r.variant_id = s.variant_id \
-             WHERE s.track_inventory AND s.on_hand - COALESCE(r.held, 0) <= s.low_stock_threshold",
+            "WITH held AS (SELECT variant_id, sum(quantity) AS held FROM stock_reservations \
+                           WHERE expires_at > $1 GROUP BY variant_id), \
+                  low AS (SELECT s.*, COALESCE(r.held, 0)::bigint AS reserved \
+                          FROM stock_levels s LEFT JOIN held r ON r.variant_id = s.variant_id \
+                          WHERE s.track_inventory \
+                            AND s.on_hand - s.low_stock_threshold \
+                                <= (SELECT COALESCE(max(held), 0) FROM held) \
+                            AND s.on_hand - COALESCE(r.held, 0) <= s.low_stock_threshold) \
+             SELECT v.product_id, p.name AS product_name, v.id AS variant_id, v.sku, l.on_hand, \
+                 l.reserved, l.track_inventory, l.low_stock_threshold, l.updated_at, \
+                 count(*) OVER () AS total \
+             FROM low l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
+             ORDER BY GREATEST(l.on_hand - l.reserved, 0), v.sku \
+             LIMIT $2 OFFSET $3",
         )
         .bind::<Timestamptz, _>(now)
+        .bind::<BigInt, _>(i64::from(page.page_size()))
+        .bind::<BigInt, _>(i64::try_from(page.offset()).unwrap_or(i64::MAX))
         .load(&mut c)
         .await
         .map_err(store_error)?;
-        Ok(rows
+        let total = match rows.iter().next() {
+            Some(r) => count(r.total),
+            None if page.offset() > 0 => count_low(&mut c, now).await.map_err(store_error)?,
+            None => 0,
+        };
+        let items = rows
             .into_iter()
             .map(|r| VariantLevel {
                 product_id: ProductId::from_uuid(r.product_id),
@@ -328,7 +370,8 @@ impl ReportSource for PgReports {
                     updated_at: r.updated_at,
                 },
             })
-            .collect())
+            .collect();
+        Ok(Page::new(items, total, page))
     }
 }
 

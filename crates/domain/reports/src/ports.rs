@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use merx_kernel::{StoreError, Timestamp};
+use merx_kernel::{Page, PageRequest, StoreError, Timestamp};
 
 use crate::{
     BusinessCounters, FunnelCounts, ProductSales, RefundBucket, SalesBucket, VariantLevel,
@@ -31,9 +31,12 @@ pub trait ReportSource: Send + Sync {
         to: Timestamp,
     ) -> Result<Vec<ProductSales>, StoreError>;
 
-    /// Tracked variants whose available units may be at or below their threshold at `now`
-    /// (at least every such one).
-    async fn low_stock(&self, now: Timestamp) -> Result<Vec<VariantLevel>, StoreError>;
+    /// One page of the low variants at `now` ([`crate::low_stock`]: which, and in what order).
+    async fn low_stock(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<VariantLevel>, StoreError>;
 
     /// The shop's totals since it opened, for `/metrics`.
     async fn counters(&self) -> Result<BusinessCounters, StoreError>;

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use merx_kernel::{Clock, Currency, StoreError, ValidationErrors};
+use merx_kernel::{Clock, Currency, Page, PageRequest, StoreError, ValidationErrors};
 
 use crate::{
     Funnel, Interval, PeriodInput, ReportPeriod, ReportSource, SalesReport, TopBy, TopProduct,
-    VariantLevel, low_stock, sales_report, top_products,
+    VariantLevel, sales_report, top_products,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +98,7 @@ impl ReportService {
 
     /// # Errors
     /// `Store` when the source cannot be read.
-    pub async fn low_stock(&self) -> Result<Vec<VariantLevel>, ReportError> {
-        Ok(low_stock(self.source.low_stock(self.clock.now()).await?))
+    pub async fn low_stock(&self, page: PageRequest) -> Result<Page<VariantLevel>, ReportError> {
+        Ok(self.source.low_stock(self.clock.now(), page).await?)
     }
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, Paging};
+use crate::http::page::PageBody;
 use crate::state::AppState;
 
 impl From<ReportError> for ApiError {
@@ -306,23 +307,18 @@ impl From<VariantLevel> for LowStockItemBody {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LowStockBody {
-    pub items: Vec<LowStockItemBody>,
-}
-
-/// Tracked variants at or below their low-stock threshold, fewest available first (admin).
+/// Tracked variants at or below their low-stock threshold, fewest available first, then by
+/// SKU, in the §1 page envelope (admin).
 #[utoipa::path(get, path = "/api/v1/admin/reports/low-stock", tag = "admin",
-    security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, body = LowStockBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody)))]
+    security(("bearer" = []), ("api_key" = [])), params(crate::http::extract::PagingParams),
+    responses((status = 200, body = PageBody<LowStockItemBody>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, description = "validation_error", body = ErrorBody)))]
 #[get("/admin/reports/low-stock")]
 pub async fn low_stock(
     state: web::Data<AppState>,
     _admin: Admin,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.reports.low_stock().await?;
-    Ok(HttpResponse::Ok().json(LowStockBody {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    let page = state.reports.low_stock(paging.0).await?;
+    Ok(HttpResponse::Ok().json(PageBody::from_page(page, LowStockItemBody::from)))
 }
