@@ -348,7 +348,7 @@ impl ReportSource for PgReports {
         .load(&mut c)
         .await
         .map_err(store_error)?;
-        let total = match rows.iter().next() {
+        let total = match <[LevelRow]>::first(&rows) {
             Some(r) => count(r.total),
             None if page.offset() > 0 => count_low(&mut c, now).await.map_err(store_error)?,
             None => 0,
