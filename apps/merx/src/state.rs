@@ -30,6 +30,7 @@ pub struct AppState {
     pub sync: Arc<merx_sync::SyncService>,
     pub reviews: merx_reviews::ReviewService,
     pub reports: merx_reports::ReportService,
+    pub privacy: merx_privacy::PrivacyService,
     pub clock: Arc<dyn Clock>,
     pub health: HealthProbes,
     pub rate_limits: RateGate,

@@ -366,6 +366,16 @@ pub fn build_state(
             clock.clone(),
         )
         .with_moderation(merx_reviews::Moderation::of(config.reviews_moderation)),
+        privacy: merx_privacy::PrivacyService {
+            users: stores.users.clone(),
+            addresses: stores.addresses.clone(),
+            carts: stores.carts.clone(),
+            orders: stores.orders.clone(),
+            refunds: stores.checkout.clone(),
+            reviews: stores.reviews.clone(),
+            audit_log: stores.audit_log.clone(),
+            clock: clock.clone(),
+        },
         reports: merx_reports::ReportService::new(
             stores.reports.clone(),
             clock.clone(),

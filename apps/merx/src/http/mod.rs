@@ -29,7 +29,7 @@ use crate::http::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::{
         addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-        inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reports,
+        inventory, ops, orders, outbox, payment_intents, pricing_admin, privacy, products, reports,
         reservations, reviews, toss_payments, webhooks, woocommerce,
     };
     for prefix in ["", "/api/v1"] {
@@ -52,6 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(addresses::create)
             .service(addresses::update)
             .service(addresses::remove)
+            .service(privacy::mine)
+            .service(privacy::customer)
             .service(customers::create)
             .service(customers::list)
             .service(customers::get)

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     addresses, api_keys, audit_log, auth, carts, checkout_quotes, checkout_sessions, customers,
-    inventory, ops, orders, outbox, payment_intents, pricing_admin, products, reports,
+    inventory, ops, orders, outbox, payment_intents, pricing_admin, privacy, products, reports,
     reservations, reviews, toss_payments, webhooks, woocommerce,
 };
 
@@ -20,6 +20,7 @@ use crate::http::routes::{
         auth::verify_email_request, auth::verify_email_confirm,
         addresses::list, addresses::create, addresses::update, addresses::remove,
         customers::create, customers::list, customers::get, customers::update,
+        privacy::mine, privacy::customer,
         api_keys::list, api_keys::create, api_keys::revoke, audit_log::list,
         products::list, products::search, products::get, products::get_by_slug,
         products::create, products::update, products::remove,

@@ -297,6 +297,8 @@ async fn the_openapi_document_lists_every_route_and_the_docs_pages_load() {
         ("/api/v1/admin/reports/funnel", "get"),
         ("/api/v1/admin/reports/top-products", "get"),
         ("/api/v1/admin/reports/low-stock", "get"),
+        ("/api/v1/me/export", "get"),
+        ("/api/v1/customers/{id}/export", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -26,6 +26,7 @@ mod limit_evasion;
 mod ops;
 mod persistence;
 mod pricing;
+mod privacy;
 mod rate_limits;
 mod reports;
 mod reservations;

@@ -133,6 +133,16 @@ impl CartRepository for MemoryCarts {
         Ok(lock(&self.carts).get(&id).cloned())
     }
 
+    async fn of_user(&self, user: merx_identity::UserId) -> Result<Vec<Cart>, StoreError> {
+        let mut found: Vec<Cart> = lock(&self.carts)
+            .values()
+            .filter(|c| c.owner == CartOwner::User(user))
+            .cloned()
+            .collect();
+        found.sort_by_key(|c| (c.created_at, c.id));
+        Ok(found)
+    }
+
     async fn find_current(
         &self,
         owner: &CartOwner,

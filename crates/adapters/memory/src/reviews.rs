@@ -27,6 +27,7 @@ impl MemoryReviews {
 
 fn matches(r: &Review, f: &ReviewFilter) -> bool {
     f.product_id.is_none_or(|p| r.product_id == p)
+        && f.user_id.is_none_or(|u| r.user_id == u)
         && f.status.is_none_or(|s| r.status == s)
         && f.rating.is_none_or(|n| r.rating == n)
         && f.verified.is_none_or(|v| r.verified_purchase == v)

@@ -347,6 +347,29 @@ impl CartRepository for PgCarts {
         .map_err(store_error)
     }
 
+    async fn of_user(&self, user: merx_identity::UserId) -> Result<Vec<Cart>, StoreError> {
+        let mut c = conn(&self.pool).await?;
+        let found: Vec<(CartRow, serde_json::Value)> = carts::table
+            .filter(carts::user_id.eq(*user.as_uuid()))
+            .order((carts::created_at, carts::id))
+            .select((
+                CartRow::as_select(),
+                diesel::dsl::sql::<diesel::sql_types::Jsonb>(ITEMS_JSON),
+            ))
+            .load(&mut c)
+            .await
+            .map_err(store_error)?;
+        found
+            .into_iter()
+            .map(|(row, items)| {
+                let items: Vec<ItemRow> =
+                    serde_json::from_value(items).map_err(|e| decode_error(e.to_string()))?;
+                to_cart(row, items)
+            })
+            .collect::<Result<_, DbError>>()
+            .map_err(store_error)
+    }
+
     async fn find(&self, id: CartId) -> Result<Option<Cart>, StoreError> {
         let mut c = conn(&self.pool).await?;
         load(&mut c, *id.as_uuid()).await.map_err(store_error)

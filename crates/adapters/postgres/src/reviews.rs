@@ -133,6 +133,9 @@ fn filtered(f: &ReviewFilter) -> reviews::BoxedQuery<'static, Pg> {
     if let Some(p) = f.product_id {
         q = q.filter(reviews::product_id.eq(*p.as_uuid()));
     }
+    if let Some(u) = f.user_id {
+        q = q.filter(reviews::user_id.eq(*u.as_uuid()));
+    }
     if let Some(s) = f.status {
         q = q.filter(reviews::status.eq(s.as_str()));
     }

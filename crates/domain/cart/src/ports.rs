@@ -27,6 +27,10 @@ pub trait CartRepository: Send + Sync {
 
     async fn find(&self, id: CartId) -> Result<Option<Cart>, StoreError>;
 
+    /// Every cart a signed-in user owns, expired ones included, oldest first (what a
+    /// personal-data export holds).
+    async fn of_user(&self, user: merx_identity::UserId) -> Result<Vec<Cart>, StoreError>;
+
     /// The owner's most recently changed cart that expires after `touch.now`.
     async fn find_current(
         &self,

@@ -19,6 +19,8 @@ pub enum ReviewSort {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReviewFilter {
     pub product_id: Option<ProductId>,
+    /// Only this author's.
+    pub user_id: Option<UserId>,
     pub status: Option<ReviewStatus>,
     pub rating: Option<u8>,
     pub verified: Option<bool>,

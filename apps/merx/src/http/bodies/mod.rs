@@ -3,8 +3,12 @@
 //! itself (`pricing_inputs`).
 
 pub mod address;
+pub mod audit_entry;
 pub mod cart;
 pub mod loose_items;
 pub mod order;
 pub mod pricing_inputs;
+pub mod refund;
+pub mod review;
+pub mod saved_address;
 pub mod user;

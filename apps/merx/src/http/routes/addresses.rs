@@ -1,57 +1,17 @@
 //! `/me/addresses`: the signed-in user's address book, one default per type.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use merx_identity::{AddressId, AddressInput, AddressKind, AddressPatch, SavedAddress, UserId};
+use merx_identity::{AddressId, AddressInput, AddressKind, AddressPatch, UserId};
 use merx_kernel::{Page, PostalAddress};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::http::bodies::saved_address::AddressResponse;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Caller, Json, Paging, PagingParams, path_id};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AddressResponse {
-    pub id: uuid::Uuid,
-    /// `shipping` or `billing`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub name: String,
-    pub phone: Option<String>,
-    pub line1: String,
-    pub line2: Option<String>,
-    pub city: String,
-    pub state: Option<String>,
-    pub postal_code: String,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
-    pub is_default: bool,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<SavedAddress> for AddressResponse {
-    fn from(s: SavedAddress) -> Self {
-        let a = s.address;
-        Self {
-            id: *s.id.as_uuid(),
-            kind: s.kind.as_str().to_owned(),
-            name: a.name,
-            phone: a.phone,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            state: a.state,
-            postal_code: a.postal_code,
-            country: a.country,
-            is_default: s.is_default,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,11 +1,12 @@
 //! `GET /admin/audit-log` (spec §16): the entries of admin and API-key writes, newest first.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use merx_kernel::audit::{AuditEntry, AuditQuery};
+use merx_kernel::audit::AuditQuery;
 use merx_kernel::{ValidationErrors, has_control_chars};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
+use crate::http::bodies::audit_entry::AuditEntryBody;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Paging};
 use crate::http::page::PageBody;
@@ -24,55 +25,6 @@ pub struct AuditLogQuery {
     /// Entries at or after this instant (RFC 3339).
     #[param(format = DateTime)]
     pub since: Option<String>,
-}
-
-/// `{"kind": "user" | "api_key", "id"}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActorBody {
-    #[schema(example = "api_key")]
-    pub kind: &'static str,
-    pub id: String,
-}
-
-/// `{"type", "id"}` of what was written.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TargetBody {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: String,
-}
-
-/// One write: who, what, the fields it changed as `{field: [before, after]}`, the request.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntryBody {
-    pub id: uuid::Uuid,
-    pub actor: ActorBody,
-    pub action: String,
-    pub target: TargetBody,
-    #[schema(value_type = Object)]
-    pub changes: serde_json::Value,
-    pub request_id: String,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<AuditEntry> for AuditEntryBody {
-    fn from(e: AuditEntry) -> Self {
-        Self {
-            id: e.id,
-            actor: ActorBody {
-                kind: e.actor.kind.as_str(),
-                id: e.actor.id,
-            },
-            action: e.action,
-            target: TargetBody {
-                kind: e.target.kind,
-                id: e.target.id,
-            },
-            changes: serde_json::to_value(e.changes).unwrap_or_default(),
-            request_id: e.request_id,
-            at: e.at,
-        }
-    }
 }
 
 /// Longest filter value taken; ids and action names are far shorter.

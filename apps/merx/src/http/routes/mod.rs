@@ -12,6 +12,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payment_intents;
 pub mod pricing_admin;
+pub mod privacy;
 pub mod products;
 pub mod reports;
 pub mod reservations;

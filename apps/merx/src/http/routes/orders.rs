@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::http::bodies::address::{address, shipping_address};
 use crate::http::bodies::loose_items::{LooseItem, loose_items};
 use crate::http::bodies::order::{OrderBody, order_body};
+use crate::http::bodies::refund::RefundBody;
 use crate::http::cart_caller::CartActor;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Caller, MaybeCaller, Paging, parse_json, path_id};
@@ -348,39 +349,6 @@ pub struct RefundRequestBody {
     /// Return the order's units to stock with the refund.
     #[serde(default)]
     pub restock: bool,
-}
-
-/// A refund of spec §12.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RefundBody {
-    pub id: uuid::Uuid,
-    pub order_id: uuid::Uuid,
-    /// Minor units of `currency`.
-    pub amount: i64,
-    #[schema(value_type = String, example = "USD")]
-    pub currency: merx_kernel::Currency,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: &'static str,
-    pub provider_ref: Option<String>,
-    pub reason: Option<String>,
-    pub restocked: bool,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<merx_orders::Refund> for RefundBody {
-    fn from(r: merx_orders::Refund) -> Self {
-        Self {
-            id: *r.id.as_uuid(),
-            order_id: *r.order_id.as_uuid(),
-            amount: r.amount,
-            currency: r.currency,
-            status: r.status.as_str(),
-            provider_ref: r.provider_ref,
-            reason: r.reason,
-            restocked: r.restocked,
-            created_at: r.created_at,
-        }
-    }
 }
 
 /// Refunds (part of) a paid order through its provider (admin). Never more than was captured

@@ -4,56 +4,17 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use merx_kernel::{ProductId, ValidationErrors};
 use merx_reviews::{
-    Review, ReviewDraft, ReviewEdit, ReviewFilter, ReviewId, ReviewSort, ReviewStatus, Reviewer,
+    ReviewDraft, ReviewEdit, ReviewFilter, ReviewId, ReviewSort, ReviewStatus, Reviewer,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::http::bodies::review::ReviewBody;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Admin, Caller, Json, Paging, path_id};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewBody {
-    pub id: uuid::Uuid,
-    pub product_id: uuid::Uuid,
-    pub user_id: uuid::Uuid,
-    /// The first name and the last name's initial; never an email.
-    #[schema(example = "Jane D.")]
-    pub author_name: String,
-    #[schema(minimum = 1, maximum = 5)]
-    pub rating: u8,
-    /// Plain text, exactly as written: escape it in HTML.
-    pub title: Option<String>,
-    /// Plain text, exactly as written: escape it in HTML.
-    pub body: String,
-    pub verified_purchase: bool,
-    /// `published`, `pending` or `rejected`.
-    #[schema(example = "published")]
-    pub status: &'static str,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<Review> for ReviewBody {
-    fn from(r: Review) -> Self {
-        Self {
-            id: *r.id.as_uuid(),
-            product_id: *r.product_id.as_uuid(),
-            user_id: *r.user_id.as_uuid(),
-            author_name: r.author_name,
-            rating: r.rating,
-            title: r.title,
-            body: r.body,
-            verified_purchase: r.verified_purchase,
-            status: r.status.as_str(),
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateReviewRequest {
