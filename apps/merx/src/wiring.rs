@@ -137,12 +137,11 @@ impl Stores {
         );
         catalog.track_references(carts.clone());
         catalog.track_references(checkout.clone());
+        let reviews = Arc::new(merx_memory::MemoryReviews::new(catalog.clone()));
+        catalog.track_references(merx_memory::ReviewedProducts::of(&reviews));
         let catalog_signal = CatalogSignal::default();
         Self {
-            reviews: Arc::new(WatchedReviews(
-                Arc::new(merx_memory::MemoryReviews::new(catalog.clone())),
-                catalog_signal.clone(),
-            )),
+            reviews: Arc::new(WatchedReviews(reviews, catalog_signal.clone())),
             purchases: checkout.clone(),
             reports: Arc::new(merx_memory::MemoryReports::new(
                 checkout.clone(),

@@ -21,6 +21,19 @@ both_stores!(
 
 const SESSION: &str = "X-Session-ID";
 
+/// An admin deletes a product: 204 whether it is deleted or archived.
+pub async fn delete_product(app: &TestApp, admin: &str, pid: &str) {
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/products/{pid}"),
+            &json!({}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+}
+
 /// Creates an active product and returns (product id, first variant id).
 pub async fn product(
     app: &TestApp,
@@ -843,15 +856,7 @@ async fn a_product_in_a_cart_is_archived_not_erased(store: Store) {
         201,
     )
     .await;
-    let res = app
-        .send(
-            Method::DELETE,
-            &format!("/api/v1/products/{pid}"),
-            &json!({}),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(res.status(), 204);
+    delete_product(&app, &admin, &pid).await;
     let kept = json_of(
         app.get(&format!("/api/v1/products/{pid}"), Some(&admin))
             .await,

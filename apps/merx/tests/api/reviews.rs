@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use crate::both_stores;
-use crate::carts::product;
+use crate::carts::{delete_product, product};
 use crate::checkout::sf;
 use crate::helpers::{Store, TestApp, Tokens, error_body, json_of, spawn_app, spawn_app_with};
 
@@ -26,6 +26,7 @@ both_stores!(
     public_lists_filter_sort_and_page_published_reviews,
     concurrent_review_writes_keep_the_summary_exact,
     the_product_list_filters_and_sorts_by_rating,
+    a_reviewed_product_is_archived_not_deleted,
 );
 
 const PASSWORD: &str = "password-123";
@@ -1420,4 +1421,30 @@ async fn the_product_list_filters_and_sorts_by_rating(store: Store) {
         )
         .await;
     }
+}
+
+/// Deleting a product that has reviews archives it, as for one an order or cart references:
+/// its reviews stay readable by admins; a product without any is deleted.
+async fn a_reviewed_product_is_archived_not_deleted(store: Store) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await.access;
+    let (reviewed, _) = product(&app, &admin, "REV-KEEP", "USD", 1_000, 5).await;
+    let (plain, _) = product(&app, &admin, "REV-GONE", "USD", 1_000, 5).await;
+    let customer = app.customer("keeper@example.com").await.access;
+    let id = id_of(&review(&app, &customer, &reviewed, 4).await);
+    for pid in [&reviewed, &plain] {
+        delete_product(&app, &admin, pid).await;
+    }
+    let kept = product_as_admin(&app, &admin, &reviewed).await;
+    assert_eq!(kept["status"], "archived");
+    assert_eq!(Summary::of_product(&kept).total, 1, "its counts kept");
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{plain}"), Some(&admin))
+            .await
+            .status(),
+        404,
+        "a product without reviews is deleted"
+    );
+    let listed = admin_reviews(&app, &admin, &format!("?product_id={reviewed}")).await;
+    assert_eq!(ids(&listed), std::slice::from_ref(&id));
 }

@@ -33,7 +33,7 @@ pub use outbox::MemoryOutbox;
 pub use pricing::{MemoryDiscounts, MemoryShippingZones, MemoryTaxRates};
 pub use rate_limit::MemoryRateLimiter;
 pub use reports::MemoryReports;
-pub use reviews::MemoryReviews;
+pub use reviews::{MemoryReviews, ReviewedProducts};
 pub use stock::MemoryStock;
 pub use sync_links::MemorySyncLinks;
 

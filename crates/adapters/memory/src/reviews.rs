@@ -2,12 +2,13 @@
 //! store's lock, so the counts are as exact as in Postgres.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
-use merx_kernel::{Page, PageRequest, StoreError};
+use merx_kernel::{Page, PageRequest, ProductId, StoreError};
 use merx_reviews::{RatingDelta, Review, ReviewFilter, ReviewId, ReviewSort, ReviewStore};
 
+use crate::catalog::ProductReferences;
 use crate::{MemoryCatalog, lock};
 
 pub struct MemoryReviews {
@@ -22,6 +23,27 @@ impl MemoryReviews {
             reviews: Mutex::new(HashMap::new()),
             catalog,
         }
+    }
+}
+
+/// What the catalog asks of reviews before it deletes a product (a reviewed product is
+/// archived instead). Holds the reviews weakly: they hold the catalog.
+pub struct ReviewedProducts(Weak<MemoryReviews>);
+
+impl ReviewedProducts {
+    #[must_use]
+    pub fn of(reviews: &Arc<MemoryReviews>) -> Arc<Self> {
+        Arc::new(Self(Arc::downgrade(reviews)))
+    }
+}
+
+impl ProductReferences for ReviewedProducts {
+    fn references(&self, product: ProductId) -> bool {
+        self.0.upgrade().is_some_and(|reviews| {
+            lock(&reviews.reviews)
+                .values()
+                .any(|r| r.product_id == product)
+        })
     }
 }
 

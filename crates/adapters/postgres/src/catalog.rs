@@ -246,8 +246,19 @@ impl ProductRepository for PgCatalog {
         }
         // Order lines are a JSONB snapshot; the GIN index answers containment.
         let probe = serde_json::json!([{ "product_id": id }]);
-        diesel::select(exists(
+        let in_order: bool = diesel::select(exists(
             crate::schema::orders::table.filter(crate::schema::orders::items.contains(probe)),
+        ))
+        .get_result(&mut c)
+        .await
+        .map_err(store_error)?;
+        if in_order {
+            return Ok(true);
+        }
+        // Reviews keep their product: a reviewed product is archived, its reviews kept.
+        diesel::select(exists(
+            crate::schema::reviews::table
+                .filter(crate::schema::reviews::product_id.eq(*id.as_uuid())),
         ))
         .get_result(&mut c)
         .await
