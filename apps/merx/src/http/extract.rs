@@ -319,6 +319,18 @@ fn paging(query_string: &str) -> Result<PageRequest, ApiError> {
     Ok(PageRequest::new(page, page_size)?)
 }
 
+/// A yes/no query parameter (`true`/`1`, `false`/`0`); a field error for anything else.
+pub fn flag(e: &mut ValidationErrors, field: &str, v: Option<String>) -> Option<bool> {
+    v.and_then(|v| match v.trim() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => {
+            e.add(field, "must be true or false");
+            None
+        }
+    })
+}
+
 /// A UUID path segment named `name`; 422 naming the parameter when it is not a UUID.
 ///
 /// # Errors

@@ -35,7 +35,7 @@ pub use address::{PostalAddress, is_country_code};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, Author, Changes};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use money::{Currency, Money, MoneyError};
-pub use page::{Page, PageRequest};
+pub use page::{Page, PageRequest, all_pages};
 pub use payment_method::PaymentMethod;
 pub use rate_limit::{Limit, RateCategory, RateDecision, RateLimiter, RateLimits, client_of};
 pub use store::StoreError;

@@ -56,6 +56,32 @@ impl PageRequest {
     }
 }
 
+/// Every item of a paged list, read a page of [`PageRequest::MAX_PAGE_SIZE`] at a time
+/// until a page says there is no next one.
+///
+/// # Errors
+/// The first failure of `page_of`.
+pub async fn all_pages<T, E, F, Fut>(mut page_of: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, E>>,
+{
+    let mut all = Vec::new();
+    for page in 1.. {
+        let found = page_of(PageRequest {
+            page,
+            page_size: PageRequest::MAX_PAGE_SIZE,
+        })
+        .await?;
+        let more = found.has_next;
+        all.extend(found.items);
+        if !more {
+            break;
+        }
+    }
+    Ok(all)
+}
+
 impl Default for PageRequest {
     fn default() -> Self {
         Self {

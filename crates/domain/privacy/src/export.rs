@@ -8,7 +8,7 @@ use merx_cart::{Cart, CartRepository};
 use merx_checkout::CheckoutStore;
 use merx_identity::{AddressRepository, SavedAddress, User, UserId, UserRepository};
 use merx_kernel::audit::{AuditEntry, AuditLog, AuditQuery};
-use merx_kernel::{Clock, Page, PageRequest, StoreError, Timestamp};
+use merx_kernel::{Clock, StoreError, Timestamp, all_pages};
 use merx_orders::{Order, OrderFilter, OrderRepository, Refund};
 use merx_reviews::{Review, ReviewFilter, ReviewStore};
 
@@ -48,26 +48,6 @@ pub struct PrivacyService {
     pub reviews: Arc<dyn ReviewStore>,
     pub audit_log: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
-}
-
-/// Reads every page of a list.
-async fn all_pages<T, F, Fut>(mut page_of: F) -> Result<Vec<T>, StoreError>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
-{
-    let mut all = Vec::new();
-    for n in 1_i64.. {
-        let request = PageRequest::new(Some(n), Some(i64::from(PageRequest::MAX_PAGE_SIZE)))
-            .map_err(|e| StoreError::message(e.to_string()))?;
-        let page = page_of(request).await?;
-        let more = page.has_next;
-        all.extend(page.items);
-        if !more {
-            break;
-        }
-    }
-    Ok(all)
 }
 
 impl PrivacyService {

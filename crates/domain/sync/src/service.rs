@@ -4,7 +4,7 @@ use std::sync::Arc;
 use merx_catalog::{Audience, CatalogService, ProductQuery, StockedProduct};
 use merx_inventory::StockChange;
 use merx_kernel::audit::Author;
-use merx_kernel::{Clock, PageRequest, ProductId, Timestamp, VariantId};
+use merx_kernel::{Clock, ProductId, Timestamp, VariantId};
 use merx_orders::{OrderId, OrderRepository};
 use sha2::{Digest, Sha256};
 
@@ -285,26 +285,23 @@ impl SyncService {
     /// # Errors
     /// `Store` on storage failure.
     pub async fn all_product_ids(&self) -> Result<Vec<ProductId>, SyncError> {
-        let mut ids = Vec::new();
-        let mut page = 1;
-        loop {
-            let query = ProductQuery {
-                statuses: vec![
-                    merx_catalog::ProductStatus::Active,
-                    merx_catalog::ProductStatus::Draft,
-                    merx_catalog::ProductStatus::Archived,
-                ],
-                sort_order: merx_catalog::SortOrder::Asc,
-                page: PageRequest::new(Some(page), Some(100))?,
-                ..ProductQuery::default()
-            };
-            let found = self.catalog.list(query, Audience::Admin).await?;
-            ids.extend(found.items.iter().map(|p| p.product.id));
-            if !found.has_next {
-                return Ok(ids);
-            }
-            page += 1;
-        }
+        let all = merx_kernel::all_pages(|page| {
+            self.catalog.list(
+                ProductQuery {
+                    statuses: vec![
+                        merx_catalog::ProductStatus::Active,
+                        merx_catalog::ProductStatus::Draft,
+                        merx_catalog::ProductStatus::Archived,
+                    ],
+                    sort_order: merx_catalog::SortOrder::Asc,
+                    page,
+                    ..ProductQuery::default()
+                },
+                Audience::Admin,
+            )
+        })
+        .await?;
+        Ok(all.into_iter().map(|p| p.product.id).collect())
     }
 
     /// Brings one variant's stock in step (spec §13): with `quantity`, ours is set first

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::cache::ResponseCache;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Admin, Json, MaybeCaller, path_id};
+use crate::http::extract::{Admin, Json, MaybeCaller, flag, path_id};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
@@ -240,16 +240,6 @@ fn product_query(query_string: &str) -> Result<ProductQuery, ApiError> {
                     .parse::<i64>()
                     .map_err(|_| "must be a whole number"),
             )
-        })
-    }
-    fn flag(e: &mut ValidationErrors, field: &str, v: Option<String>) -> Option<bool> {
-        v.and_then(|v| match v.trim() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => {
-                e.add(field, "must be true or false");
-                None
-            }
         })
     }
     let sort_by = match p.sort_by.as_deref().map(str::trim) {

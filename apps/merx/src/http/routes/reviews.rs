@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::bodies::review::ReviewBody;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Admin, Caller, Json, Paging, path_id};
+use crate::http::extract::{Admin, Caller, Json, Paging, flag, path_id};
 use crate::http::page::PageBody;
 use crate::http::patch::double_option;
 use crate::state::AppState;
@@ -95,14 +95,7 @@ fn public_filter(q: ProductReviewsQuery) -> Result<ReviewFilter, ApiError> {
             None
         }
     });
-    let verified = q.verified.and_then(|v| match v.trim() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => {
-            e.add("verified", "must be true or false");
-            None
-        }
-    });
+    let verified = flag(&mut e, "verified", q.verified);
     let sort = match q.sort.as_deref().map(str::trim) {
         None | Some("newest") => ReviewSort::Newest,
         Some("oldest") => ReviewSort::Oldest,
