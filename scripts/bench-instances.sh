@@ -34,9 +34,5 @@ peak_rss() {
     echo
 }
 
-# pgbench TPC-B (scale 10, 20 clients, 10 s) on its own database: the reference.
-pgbench_tpcb() {
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS merx_bench_tpcb WITH (FORCE)" -c "CREATE DATABASE merx_bench_tpcb"
-    pgbench -q -i -s 10 "$PG/merx_bench_tpcb" >/dev/null 2>&1
-    pgbench -c 20 -j 2 -T 10 "$PG/merx_bench_tpcb" 2>/dev/null | awk '/^tps/ {print int($3); exit}'
-}
+# The references: pgbench_tpcb, pgbench_select_only.
+source scripts/pgbench-reference.sh

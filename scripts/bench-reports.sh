@@ -116,10 +116,8 @@ declare -A URLS=(
 )
 
 echo "== pgbench select-only, prepared (reference)"
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS merx_bench_pgbench WITH (FORCE)" -c "CREATE DATABASE merx_bench_pgbench"
-pgbench -q -i -s 10 "$PG/merx_bench_pgbench" >/dev/null 2>&1
-PGBENCH_TPS=$(pgbench -S -M prepared -c 50 -j 2 -T "$SECONDS_PER_RUN" "$PG/merx_bench_pgbench" 2>/dev/null \
-    | awk '/^tps/ {print int($3); exit}')
+source scripts/pgbench-reference.sh
+PGBENCH_TPS=$(pgbench_select_only "$SECONDS_PER_RUN")
 echo "pgbench: $PGBENCH_TPS tps"
 
 run() { # name connections url [header]
